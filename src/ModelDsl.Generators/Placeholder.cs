@@ -1,0 +1,6 @@
+namespace ModelDsl.Generators;
+
+internal static class GeneratorInfo
+{
+    public const string Name = "ModelDsl.Generators";
+}

@@ -1,0 +1,88 @@
+using ModelDsl.Kernels;
+
+namespace ModelDsl;
+
+// The declaration vocabulary read by ModelDsl.Generators. The attributes carry no behaviour at run time:
+// the generator reads their arguments from syntax and writes the model around them.
+
+/// <summary>Declares a model: the class must be <c>partial</c>; the arguments are the input shape without the batch axis.</summary>
+/// <example><c>[Model(25, 5, Loss = Loss.MeanSquaredError, Metrics = [Metric.MeanAbsoluteError])]</c></example>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ModelAttribute(params int[] inputShape) : Attribute
+{
+    public int[] InputShape { get; } = inputShape;
+    public Loss Loss { get; set; } = Loss.MeanSquaredError;
+    public Metric[] Metrics { get; set; } = [];
+    public double HuberDelta { get; set; } = 1.0;
+}
+
+/// <summary>The model's default optimizer: Adam with Keras' defaults.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class AdamAttribute(double learningRate = 0.001) : Attribute
+{
+    public double LearningRate { get; } = learningRate;
+    public double Beta1 { get; set; } = 0.9;
+    public double Beta2 { get; set; } = 0.999;
+    public double Epsilon { get; set; } = 1e-7;
+}
+
+/// <summary>The model's default optimizer: stochastic gradient descent with Keras' defaults.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class SgdAttribute(double learningRate = 0.01) : Attribute
+{
+    public double LearningRate { get; } = learningRate;
+    public double Momentum { get; set; }
+    public bool Nesterov { get; set; }
+}
+
+/// <summary>
+/// A fully connected layer on a <c>partial</c> method <c>Tensor Name(Tensor x)</c>: kernel (in, units), bias (units).
+/// The input width is inferred at compile time.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class DenseAttribute(int units, Activation activation = Activation.Linear) : Attribute
+{
+    public int Units { get; } = units;
+    public Activation Activation { get; } = activation;
+    public bool UseBias { get; set; } = true;
+    public Init KernelInitializer { get; set; } = Init.GlorotUniform;
+    public Init BiasInitializer { get; set; } = Init.Zeros;
+}
+
+/// <summary>Keras' Normalization layer on a <c>partial</c> method: mean and variance adapted from data, not trained.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class NormalizationAttribute : Attribute;
+
+/// <summary>Keras' LSTM layer on a <c>partial</c> method: (batch, time, features) to the last hidden state (batch, units).</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class LstmAttribute(int units) : Attribute
+{
+    public int Units { get; } = units;
+}
+
+/// <summary>A raw trainable tensor on a <c>partial</c> property <c>Tensor Name { get; }</c>, with its shape and initializer.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class ParameterAttribute(params int[] shape) : Attribute
+{
+    public int[] Shape { get; } = shape;
+    public Init Initializer { get; set; } = Init.GlorotUniform;
+    public double Mean { get; set; }
+    public double Stddev { get; set; } = 0.05;
+    public double Min { get; set; } = -0.05;
+    public double Max { get; set; } = 0.05;
+    public double Gain { get; set; } = 1.0;
+}
+
+/// <summary>The model's forward computation: one method <c>Tensor Name(Tensor x)</c> composing layers and tensor operations.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class ForwardAttribute : Attribute;
+
+/// <summary>
+/// A static method over <c>double</c> or <c>float</c> whose derivative the generator writes beside it
+/// (<c>NameDerivative</c>, or <c>NameGradient</c> for several parameters, and <c>NameWithDerivative</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class DifferentiableAttribute : Attribute;
+
+/// <summary>Initializers a declaration can name; see <c>ModelDsl.Initializers</c> for their exact definitions.</summary>
+public enum Init { Zeros, Ones, RandomNormal, RandomUniform, GlorotUniform, Orthogonal, LecunNormal }
