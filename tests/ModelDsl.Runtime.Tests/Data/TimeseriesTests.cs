@@ -53,6 +53,31 @@ public class TimeseriesTests
     }
 
     [Fact]
+    public void Stock_lab_windows_on_the_real_quotes()
+    {
+        // raw_data = Open, High, Low, Close, Volume (the lab's normalizer means 45.41, 45.72, 45.10, 45.41, 1.25e7).
+        var ko = YahooCsv.Read(TestData.Ko2018Csv);
+        const int delay = 25 + 12 - 1;
+        var raw = tensor(Enumerable.Range(0, ko.Count).SelectMany(r => new[] { ko.Open[r], ko.High[r], ko.Low[r], ko.Close[r], ko.Volume[r] }).ToArray(),
+            dtype: ScalarType.Float64).reshape(ko.Count, 5);
+        var adj = tensor(ko.AdjClose.ToArray(), dtype: ScalarType.Float64);
+        var data = raw[..(ko.Count - delay)];
+        var targets = adj[delay..];
+
+        var train = Timeseries.FromArray(data, targets, 25, startIndex: 0, endIndex: 125, batchSize: 256).Single();
+        Assert.Equal([101L, 25, 5], train.X.shape);
+        Assert.Equal(ko.AdjClose[36], train.Y[0].item<double>());             // 2018-02-23's Adj Close for the window of Jan 2 .. Feb 6
+        Assert.Equal(ko.Open[0], train.X[0, 0, 0].item<double>());
+        Assert.Equal(ko.Volume[24], train.X[0, 24, 4].item<double>());
+        var test = Timeseries.FromArray(data, targets, 25, startIndex: 187, batchSize: 256).Single();
+        Assert.Equal(4, test.X.shape[0]);
+        // The last window (rows 190 .. 214, the last of data) is paired with adj[190 + 36]: the lab's setup never
+        // uses the Adj Close of the year's last 24 days as a target.
+        Assert.Equal(ko.AdjClose[190 + delay], test.Y[3].item<double>());
+        Assert.Equal(ko.Close[214], test.X[3, 24, 3].item<double>());
+    }
+
+    [Fact]
     public void Sampling_rate_and_stride_follow_the_documented_example()
     {
         // Keras' docstring: indices 0..98, sequence_length 10, sampling_rate 2, stride 3:
