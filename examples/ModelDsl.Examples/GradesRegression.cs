@@ -1,3 +1,4 @@
+using System;
 using ModelDsl;
 using TorchSharp;
 using static TorchSharp.torch;

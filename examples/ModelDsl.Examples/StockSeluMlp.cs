@@ -1,3 +1,4 @@
+using System;
 using ModelDsl;
 using ModelDsl.Kernels;
 using TorchSharp;

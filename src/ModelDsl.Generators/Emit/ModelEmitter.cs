@@ -383,7 +383,9 @@ internal sealed class ModelEmitter
                 void Contribute(AdjointStep step, string contribution)
                 {
                     string target = Adjoint(step.Target);
-                    _w.WriteLine(step.Declares ? $"{Tensor} {target} = {contribution};" : $"{target} = {target} + {contribution};");
+                    if (step.Declares) _w.WriteLine($"{Tensor} {target} = {contribution};");
+                    else if (contribution.StartsWith("-", System.StringComparison.Ordinal)) _w.WriteLine($"{target} = {target} - {contribution.Substring(1)};");
+                    else _w.WriteLine($"{target} = {target} + {contribution};");
                 }
                 switch (node.Kind)
                 {

@@ -96,7 +96,9 @@ internal static class ScalarEmitter
                     }
                     string target = adjoint[step.Target];
                     writer.WriteLine($"// d/d({graph[step.Target].Name}) of: {graph.Describe(node)}");
-                    writer.WriteLine(step.Declares ? $"{t} {target} = {contribution};" : $"{target} += {contribution};");
+                    if (step.Declares) writer.WriteLine($"{t} {target} = {contribution};");
+                    else if (contribution.StartsWith("-", System.StringComparison.Ordinal)) writer.WriteLine($"{target} -= {contribution.Substring(1)};");
+                    else writer.WriteLine($"{target} += {contribution};");
                 }
             }
             string Gradient(int input) => plan.Reverse.NeedsAdjoint[input] ? adjoint[input] : "0";

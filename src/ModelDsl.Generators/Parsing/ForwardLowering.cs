@@ -20,6 +20,7 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
     protected readonly List<OpNode> Nodes = [];
     protected readonly Dictionary<string, int> Names = new(System.StringComparer.Ordinal);
     private readonly List<DiagnosticInfo> _diagnostics;
+    private readonly HashSet<string> _failedLocals = new(System.StringComparer.Ordinal);
 
     protected ForwardLowering(SemanticModel model, List<DiagnosticInfo> diagnostics)
     {
@@ -85,7 +86,11 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
                 continue;
             }
             int? id = Visit(variable.Initializer.Value);
-            if (id is not int value) continue;
+            if (id is not int value)
+            {
+                _failedLocals.Add(variable.Identifier.ValueText); // its uses are not reported again
+                continue;
+            }
             string name = variable.Identifier.ValueText;
             OpNode node = Nodes[value];
             if (node.Name.Length == 0 && node.Kind is not (OpKind.Input or OpKind.Parameter or OpKind.Constant))
@@ -162,6 +167,7 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
     {
         string name = node.Identifier.ValueText;
         if (Names.TryGetValue(name, out int id)) return id;
+        if (_failedLocals.Contains(name)) return null;
         return ResolveName(node, Model.GetSymbolInfo(node).Symbol);
     }
 
@@ -179,11 +185,11 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
             string text = field.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + field.Name;
             return Add(OpKind.Constant, [], node, symbol: text, name: node.ToString());
         }
+        if (symbol is null) return null; // the compiler reports the unknown name
         string what = symbol switch
         {
             IFieldSymbol => $"reading the field '{node}'",
             IPropertySymbol => $"reading the property '{node}'",
-            null => $"the unknown name '{node}'",
             _ => $"'{node}'",
         };
         return Unsupported(node, what, "use parameters, locals, literals and const fields");

@@ -136,11 +136,7 @@ internal static class FunctionParser
             SymbolInfo info = Model.GetSymbolInfo(node);
             var callee = (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) as IMethodSymbol;
             string shown = node.Expression.ToString();
-            if (callee is null)
-            {
-                Report(DiagnosticDescriptors.NotDifferentiableCall, node, shown, "Math." + string.Join("/", DerivativeRules.ScalarFunctions) + "/Pow");
-                return null;
-            }
+            if (callee is null) return null; // the compiler reports the unknown method
             string containing = callee.ContainingType?.ToDisplayString() ?? "";
             string qualified = callee.ContainingType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "";
             if (containing is "System.Math" or "System.MathF")

@@ -109,6 +109,12 @@ internal static class ModelParser
             : forwardSyntax.Body is null && forwardSyntax.ExpressionBody is null ? "it has no body"
             : forward.IsGenericMethod ? "it is generic"
             : null;
+        if (problem is null && forward.Name is "Forward" or "ForwardWithTrace" or "Backward" or "Predict" or "TrainStep" or "TestStep")
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, LocationInfo.From(forwardSyntax.Identifier.GetLocation()),
+                forward.Name, $"by the [Forward] method and by the generated model member '{forward.Name}'"));
+            return null;
+        }
         if (problem is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForwardSignature, LocationInfo.From(forwardSyntax.Identifier.GetLocation()), forward.Name, problem));

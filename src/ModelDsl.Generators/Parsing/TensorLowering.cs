@@ -86,7 +86,8 @@ internal sealed class TensorLowering : ForwardLowering
                 return null; // a rejected layer: its diagnostic is already reported
             }
         }
-        if (callee is null || callee.ContainingType?.ToDisplayString() != OpsType)
+        if (callee is null) return null; // the compiler reports the unknown method
+        if (callee.ContainingType?.ToDisplayString() != OpsType)
         {
             Report(DiagnosticDescriptors.NotDifferentiableCall, node, shown,
                 "a layer method, a [Parameter] property or Ops." + string.Join("/", Structural.Concat(DerivativeRules.TensorElementwise)));

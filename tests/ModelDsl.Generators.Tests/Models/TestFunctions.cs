@@ -1,3 +1,4 @@
+using System;
 using ModelDsl;
 
 namespace ModelDsl.Generators.Tests.Models;
