@@ -138,9 +138,7 @@ internal sealed class ModelEmitter
                 members.Add($"{Kernels}.LstmTrace {_member[node.Id]}State");
             members.Add($"{Tensor} {_member[node.Id]}");
         }
-        _w.WriteLine("/// <summary>The intermediate values of one forward pass, kept for <see cref=\"Backward\"/>.</summary>");
-        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine("public sealed record Trace(");
+        Member("The intermediate values of one forward pass, kept for <see cref=\"Backward\"/>.", "public sealed record Trace(");
         bool named = _member[_graph.Output] == "Output";
         for (int i = 0; i < members.Count; i++) _w.WriteLine("    " + members[i] + (i == members.Count - 1 ? (named ? ");" : ")") : ","));
         if (named) return;
@@ -154,21 +152,13 @@ internal sealed class ModelEmitter
     private void EmitConstruction()
     {
         long total = _plan.Tensors.Sum(t => t.Count), trainable = Trainable.Sum(t => t.Count);
-        _w.WriteLine("/// <summary>The shape of one sample, without the batch axis.</summary>");
-        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine($"public static {List}<long> InputShape {{ get; }} = [{string.Join(", ", _model.InputShape)}];");
+        Member("The shape of one sample, without the batch axis.", $"public static {List}<long> InputShape {{ get; }} = [{string.Join(", ", _model.InputShape)}];");
         _w.WriteLine();
-        _w.WriteLine("/// <summary>Parameter counts as Keras' model.summary() reports them.</summary>");
-        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine($"public static global::ModelDsl.ParameterCount ParameterCount {{ get; }} = new(Total: {total}, Trainable: {trainable}, NonTrainable: {total - trainable});");
+        Member("Parameter counts as Keras' model.summary() reports them.", $"public static global::ModelDsl.ParameterCount ParameterCount {{ get; }} = new(Total: {total}, Trainable: {trainable}, NonTrainable: {total - trainable});");
         _w.WriteLine();
-        _w.WriteLine("/// <summary>Every tensor of the model.</summary>");
-        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine("public Parameters Weights { get; }");
+        Member("Every tensor of the model.", "public Parameters Weights { get; }");
         _w.WriteLine();
-        _w.WriteLine("/// <summary>The optimizer <see cref=\"TrainStep\"/> uses; set it to use another optimizer or a learning-rate schedule.</summary>");
-        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine("public global::ModelDsl.Optimizers.Optimizer Optimizer { get; set; }");
+        Member("The optimizer <see cref=\"TrainStep\"/> uses; set it to use another optimizer or a learning-rate schedule.", "public global::ModelDsl.Optimizers.Optimizer Optimizer { get; set; }");
         _w.WriteLine();
         _w.WriteLine("/// <summary>Initialises every tensor from a generator seeded with <paramref name=\"seed\"/>, in Keras order of layers.</summary>");
         _w.WriteLine("/// <param name=\"seed\">The seed of the initializers.</param>");
@@ -326,15 +316,9 @@ internal sealed class ModelEmitter
     private string TensorForward(OpNode node)
     {
         string A() => Value(node.Inputs[0]);
-        string B() => Value(node.Inputs[1]);
-        return node.Kind switch
+        return Expressions.Arithmetic(node, Value) ?? node.Kind switch
         {
-            OpKind.Add => $"{A()} + {B()}",
-            OpKind.Subtract => $"{A()} - {B()}",
-            OpKind.Multiply => $"{A()} * {B()}",
-            OpKind.Divide => $"{A()} / {B()}",
-            OpKind.Negate => $"-{A()}",
-            OpKind.MatMul => $"{Ops}.MatMul({A()}, {B()})",
+            OpKind.MatMul => $"{Ops}.MatMul({A()}, {Value(node.Inputs[1])})",
             OpKind.Flatten => $"{Ops}.Flatten({A()})",
             OpKind.Reshape => $"{Ops}.Reshape({A()}, {string.Join(", ", node.Extra)})",
             OpKind.Sum or OpKind.Mean => $"{Ops}.{node.Kind}({A()}{(node.Axis is int axis ? ", " + axis : "")})",
@@ -375,7 +359,11 @@ internal sealed class ModelEmitter
         using (_w.WriteBlock($"public Gradients Backward(Trace trace, {Tensor} dOutput)"))
         {
             string root = Adjoint(_graph.Output);
-            if (root != "dOutput") _w.WriteLine($"{Tensor} {root} = dOutput;");
+            if (root != "dOutput")
+            {
+                _w.WriteLine($"// d(loss)/d({_member[_graph.Output]}): the model's output is {_member[_graph.Output]}");
+                _w.WriteLine($"{Tensor} {root} = dOutput;");
+            }
             foreach (int id in _plan.Reverse.Order)
             {
                 OpNode node = _graph[id];
@@ -524,13 +512,9 @@ internal sealed class ModelEmitter
         _w.WriteLine($"    {List}<{Training}.ICallback>? callbacks = null, global::System.Action<string>? log = null)");
         _w.WriteLine($"    => {Training}.TrainingLoop.Fit(this, train, epochs, validation, callbacks, log);");
         _w.WriteLine();
-        _w.WriteLine("/// <summary>The loss and metrics over a dataset, weighted by batch size.</summary>");
-        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine($"public {Training}.StepResult Evaluate({Data}.IDataset data) => {Training}.TrainingLoop.Evaluate(this, data);");
+        Member("The loss and metrics over a dataset, weighted by batch size.", $"public {Training}.StepResult Evaluate({Data}.IDataset data) => {Training}.TrainingLoop.Evaluate(this, data);");
         _w.WriteLine();
-        _w.WriteLine("/// <summary>The model's output on a batch.</summary>");
-        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine($"public {Tensor} Predict({Tensor} x) => Forward(x);");
+        Member("The model's output on a batch.", $"public {Tensor} Predict({Tensor} x) => Forward(x);");
         _w.WriteLine();
         _w.WriteLine("/// <summary>The model's outputs on every batch of a dataset, concatenated along the batch axis.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
@@ -594,6 +578,14 @@ internal sealed class ModelEmitter
                 _w.WriteLine($"    \"{lines[i].TrimEnd().Replace("\\", "\\\\").Replace("\"", "\\\"")}\\n\"{(i == lines.Count - 1 ? ";" : " +")}");
             }
         }
+    }
+
+    /// <summary>A documented generated member of one line.</summary>
+    private void Member(string summary, string declaration)
+    {
+        _w.WriteLine($"/// <summary>{summary}</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine(declaration);
     }
 
     private static string Row(string layer, string shape, string parameters)

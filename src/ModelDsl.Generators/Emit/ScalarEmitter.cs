@@ -111,22 +111,13 @@ internal static class ScalarEmitter
         => f.Parameters.Count == 1 ? "0" : "(" + string.Join(", ", f.Parameters.Select(_ => "0")) + ")";
 
     internal static string ForwardExpression(OpNode node, System.Func<int, string> reference)
-    {
-        string A() => reference(node.Inputs[0]);
-        string B() => reference(node.Inputs[1]);
-        return node.Kind switch
+        => Expressions.Arithmetic(node, reference) ?? node.Kind switch
         {
-            OpKind.Add => $"{A()} + {B()}",
-            OpKind.Subtract => $"{A()} - {B()}",
-            OpKind.Multiply => $"{A()} * {B()}",
-            OpKind.Divide => $"{A()} / {B()}",
-            OpKind.Negate => $"-{A()}",
-            OpKind.Power => $"{node.Extra[0]}.Pow({A()}, {B()})",
-            OpKind.Elementwise => $"{node.Extra[0]}.{node.Symbol}({A()})",
+            OpKind.Power => $"{node.Extra[0]}.Pow({reference(node.Inputs[0])}, {reference(node.Inputs[1])})",
+            OpKind.Elementwise => $"{node.Extra[0]}.{node.Symbol}({reference(node.Inputs[0])})",
             OpKind.Call => $"{node.Extra[0]}.{node.Symbol}({string.Join(", ", node.Inputs.Select(reference))})",
             _ => node.Source,
         };
-    }
 
     /// <summary>"dx", "dv2", ...: one adjoint name per node, never the name of a forward value.</summary>
     private static Dictionary<int, string> AdjointNames(OpGraph graph)

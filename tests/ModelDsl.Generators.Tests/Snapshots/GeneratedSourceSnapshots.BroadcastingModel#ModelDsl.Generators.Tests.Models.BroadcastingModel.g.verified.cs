@@ -259,6 +259,7 @@ namespace ModelDsl.Generators.Tests.Models
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
+            // d(loss)/d(Head): the model's output is Head
             global::TorchSharp.torch.Tensor dHead = dOutput;
             // d/d(HeadPreActivation) of: Head = Tanh(HeadPreActivation)
             global::TorchSharp.torch.Tensor dHeadPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Tanh, dHead, trace.HeadPreActivation, trace.Head);

@@ -121,6 +121,7 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
+            // d(loss)/d(Add): the model's output is Add
             global::TorchSharp.torch.Tensor dAdd = dOutput;
             // d/d(MatMul) of: Add = MatMul + B
             global::TorchSharp.torch.Tensor dMatMul = dAdd;
