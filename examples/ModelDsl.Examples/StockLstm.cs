@@ -17,8 +17,8 @@ namespace ModelDsl.Examples;
 public partial class StockLstm
 {
     [Normalization] private partial Tensor Norm(Tensor x);
-    [Lstm(16)] private partial Tensor Recurrent(Tensor x);
+    [Lstm(16)] private partial Tensor Memory(Tensor x);
     [Dense(1)] private partial Tensor Output(Tensor x);
 
-    [Forward] private Tensor Call(Tensor x) => Output(Recurrent(Norm(x)));
+    [Forward] private Tensor Call(Tensor x) => Output(Memory(Norm(x)));
 }

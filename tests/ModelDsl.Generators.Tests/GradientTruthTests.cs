@@ -101,7 +101,7 @@ public class GradientTruthTests
         var gradients = model.Backward(trace, dOutput);
 
         var p = model.Weights;
-        Tensor kernel = Leaf(p.RecurrentKernel), recurrent = Leaf(p.RecurrentRecurrentKernel), bias = Leaf(p.RecurrentBias);
+        Tensor kernel = Leaf(p.MemoryKernel), recurrent = Leaf(p.MemoryRecurrentKernel), bias = Leaf(p.MemoryBias);
         Tensor dense = Leaf(p.OutputKernel), denseBias = Leaf(p.OutputBias);
         Tensor normalized = (x - p.NormMean) / p.NormVariance.sqrt().clamp_min(1e-7);
         const int u = 16;
@@ -118,9 +118,9 @@ public class GradientTruthTests
         Backpropagate(output, dOutput);
 
         Close(output, trace.Output, "output");
-        Close(kernel.grad!, gradients.RecurrentKernel, "RecurrentKernel");
-        Close(recurrent.grad!, gradients.RecurrentRecurrentKernel, "RecurrentRecurrentKernel");
-        Close(bias.grad!, gradients.RecurrentBias, "RecurrentBias");
+        Close(kernel.grad!, gradients.MemoryKernel, "MemoryKernel");
+        Close(recurrent.grad!, gradients.MemoryRecurrentKernel, "MemoryRecurrentKernel");
+        Close(bias.grad!, gradients.MemoryBias, "MemoryBias");
         Close(dense.grad!, gradients.OutputKernel, "OutputKernel");
         Close(denseBias.grad!, gradients.OutputBias, "OutputBias");
     }
@@ -190,7 +190,7 @@ public class GradientTruthTests
         var sgd = Assert.IsType<ModelDsl.Optimizers.Sgd>(new GradesRegression().Optimizer);
         Assert.Equal(0.002, sgd.CurrentLearningRate);
         Assert.Equal(0.01, new StockLstm().Optimizer.CurrentLearningRate);
-        Assert.Equal(1.0, new StockLstm(dtype: F64).Weights.RecurrentBias.narrow(0, 16, 16).mean().ToDouble());
+        Assert.Equal(1.0, new StockLstm(dtype: F64).Weights.MemoryBias.narrow(0, 16, 16).mean().ToDouble());
     }
 
     [Fact]

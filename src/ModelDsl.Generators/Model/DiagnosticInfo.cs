@@ -16,15 +16,7 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
 }
 
 /// <summary>A pipeline value with the diagnostics found while producing it; <see cref="Value"/> is null when nothing can be generated.</summary>
-internal sealed record Result<T>(T? Value, EquatableArray<DiagnosticInfo> Diagnostics) where T : class
-{
-    public bool HasErrors => Diagnostics.Any(d => Diagnostics_.IsError(d.Id));
-
-    private static class Diagnostics_
-    {
-        public static bool IsError(string id) => ModelDsl.Generators.Diagnostics.DiagnosticDescriptors.ById(id).DefaultSeverity == DiagnosticSeverity.Error;
-    }
-}
+internal sealed record Result<T>(T? Value, EquatableArray<DiagnosticInfo> Diagnostics) where T : class;
 
 internal static class Result
 {

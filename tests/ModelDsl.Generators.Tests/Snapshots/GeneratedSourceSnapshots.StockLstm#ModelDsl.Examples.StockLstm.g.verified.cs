@@ -11,12 +11,12 @@ namespace ModelDsl.Examples
         public sealed class Parameters
         {
             // Trainable: updated by the optimizer.
-            /// <summary>Recurrent: kernel, gate blocks i, f, c, o, shape (5, 64).</summary>
-            public required global::TorchSharp.torch.Tensor RecurrentKernel { get; init; }
-            /// <summary>Recurrent: recurrent kernel, shape (16, 64).</summary>
-            public required global::TorchSharp.torch.Tensor RecurrentRecurrentKernel { get; init; }
-            /// <summary>Recurrent: bias, forget block set to 1 (unit_forget_bias), shape (64,).</summary>
-            public required global::TorchSharp.torch.Tensor RecurrentBias { get; init; }
+            /// <summary>Memory: kernel, gate blocks i, f, c, o, shape (5, 64).</summary>
+            public required global::TorchSharp.torch.Tensor MemoryKernel { get; init; }
+            /// <summary>Memory: recurrent kernel, shape (16, 64).</summary>
+            public required global::TorchSharp.torch.Tensor MemoryRecurrentKernel { get; init; }
+            /// <summary>Memory: bias, forget block set to 1 (unit_forget_bias), shape (64,).</summary>
+            public required global::TorchSharp.torch.Tensor MemoryBias { get; init; }
             /// <summary>Output: kernel, shape (16, 1).</summary>
             public required global::TorchSharp.torch.Tensor OutputKernel { get; init; }
             /// <summary>Output: bias, shape (1,).</summary>
@@ -31,7 +31,7 @@ namespace ModelDsl.Examples
             public required global::TorchSharp.torch.Tensor NormCount { get; init; }
 
             /// <summary>The trainable tensors; index i of this list is index i of <see cref="Gradients.Trainable"/> and of the optimizer's state.</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => [RecurrentKernel, RecurrentRecurrentKernel, RecurrentBias, OutputKernel, OutputBias];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => [MemoryKernel, MemoryRecurrentKernel, MemoryBias, OutputKernel, OutputBias];
 
             /// <summary>The non-trainable tensors (Normalization statistics).</summary>
             public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> NonTrainable => [NormMean, NormVariance, NormCount];
@@ -41,19 +41,19 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public sealed class Gradients
         {
-            /// <summary>d(loss)/d(RecurrentKernel), shape (5, 64).</summary>
-            public required global::TorchSharp.torch.Tensor RecurrentKernel { get; init; }
-            /// <summary>d(loss)/d(RecurrentRecurrentKernel), shape (16, 64).</summary>
-            public required global::TorchSharp.torch.Tensor RecurrentRecurrentKernel { get; init; }
-            /// <summary>d(loss)/d(RecurrentBias), shape (64,).</summary>
-            public required global::TorchSharp.torch.Tensor RecurrentBias { get; init; }
+            /// <summary>d(loss)/d(MemoryKernel), shape (5, 64).</summary>
+            public required global::TorchSharp.torch.Tensor MemoryKernel { get; init; }
+            /// <summary>d(loss)/d(MemoryRecurrentKernel), shape (16, 64).</summary>
+            public required global::TorchSharp.torch.Tensor MemoryRecurrentKernel { get; init; }
+            /// <summary>d(loss)/d(MemoryBias), shape (64,).</summary>
+            public required global::TorchSharp.torch.Tensor MemoryBias { get; init; }
             /// <summary>d(loss)/d(OutputKernel), shape (16, 1).</summary>
             public required global::TorchSharp.torch.Tensor OutputKernel { get; init; }
             /// <summary>d(loss)/d(OutputBias), shape (1,).</summary>
             public required global::TorchSharp.torch.Tensor OutputBias { get; init; }
 
             /// <summary>The gradients in the order of <see cref="Parameters.Trainable"/>.</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => [RecurrentKernel, RecurrentRecurrentKernel, RecurrentBias, OutputKernel, OutputBias];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => [MemoryKernel, MemoryRecurrentKernel, MemoryBias, OutputKernel, OutputBias];
         }
 
         /// <summary>The intermediate values of one forward pass, kept for <see cref="Backward"/>.</summary>
@@ -61,8 +61,8 @@ namespace ModelDsl.Examples
         public sealed record Trace(
             global::TorchSharp.torch.Tensor Input,
             global::TorchSharp.torch.Tensor Norm,
-            global::ModelDsl.Kernels.LstmTrace RecurrentState,
-            global::TorchSharp.torch.Tensor Recurrent,
+            global::ModelDsl.Kernels.LstmTrace MemoryState,
+            global::TorchSharp.torch.Tensor Memory,
             global::TorchSharp.torch.Tensor Output);
 
         /// <summary>The shape of one sample, without the batch axis.</summary>
@@ -91,9 +91,9 @@ namespace ModelDsl.Examples
             var generator = new global::TorchSharp.torch.Generator((ulong)seed);
             Weights = new Parameters
             {
-                RecurrentKernel = new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 5, 64 }, type, generator),
-                RecurrentRecurrentKernel = new global::ModelDsl.Initializers.Orthogonal().Create(new long[] { 16, 64 }, type, generator),
-                RecurrentBias = global::ModelDsl.Initializers.LstmBias.UnitForget(16, type),
+                MemoryKernel = new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 5, 64 }, type, generator),
+                MemoryRecurrentKernel = new global::ModelDsl.Initializers.Orthogonal().Create(new long[] { 16, 64 }, type, generator),
+                MemoryBias = global::ModelDsl.Initializers.LstmBias.UnitForget(16, type),
                 OutputKernel = new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 16, 1 }, type, generator),
                 OutputBias = new global::ModelDsl.Initializers.Zeros().Create(new long[] { 1 }, type, generator),
                 NormMean = global::TorchSharp.torch.zeros(5, dtype: type),
@@ -110,8 +110,8 @@ namespace ModelDsl.Examples
 
         /// <summary>LSTM(16): the last hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private partial global::TorchSharp.torch.Tensor Recurrent(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.LstmKernel.Forward(x, Weights.RecurrentKernel, Weights.RecurrentRecurrentKernel, Weights.RecurrentBias).Output;
+        private partial global::TorchSharp.torch.Tensor Memory(global::TorchSharp.torch.Tensor x)
+            => global::ModelDsl.Kernels.LstmKernel.Forward(x, Weights.MemoryKernel, Weights.MemoryRecurrentKernel, Weights.MemoryBias).Output;
 
         /// <summary>Dense(1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -142,12 +142,12 @@ namespace ModelDsl.Examples
             CheckInput(input);
             // Norm = Norm(x)  [Norm(x)]
             var norm = global::ModelDsl.Kernels.NormalizationKernel.Forward(input, Weights.NormMean, Weights.NormVariance);
-            // Recurrent = Recurrent(Norm)  [Recurrent(Norm(x))]
-            var recurrentState = global::ModelDsl.Kernels.LstmKernel.Forward(norm, Weights.RecurrentKernel, Weights.RecurrentRecurrentKernel, Weights.RecurrentBias);
-            var recurrent = recurrentState.Output;
-            // Output = Output(Recurrent)  [Output(Recurrent(Norm(x)))]
-            var output = global::ModelDsl.Kernels.DenseKernel.Forward(recurrent, Weights.OutputKernel, Weights.OutputBias);
-            return new Trace(Input: input, Norm: norm, RecurrentState: recurrentState, Recurrent: recurrent, Output: output);
+            // Memory = Memory(Norm)  [Memory(Norm(x))]
+            var memoryState = global::ModelDsl.Kernels.LstmKernel.Forward(norm, Weights.MemoryKernel, Weights.MemoryRecurrentKernel, Weights.MemoryBias);
+            var memory = memoryState.Output;
+            // Output = Output(Memory)  [Output(Memory(Norm(x)))]
+            var output = global::ModelDsl.Kernels.DenseKernel.Forward(memory, Weights.OutputKernel, Weights.OutputBias);
+            return new Trace(Input: input, Norm: norm, MemoryState: memoryState, Memory: memory, Output: output);
         }
 
         /// <summary>
@@ -157,16 +157,16 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
-            // d/d(OutputKernel, OutputBias, Recurrent) of: Output = Dense(Recurrent)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Recurrent, Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dRecurrent = outputGradients.Input;
-            // d/d(RecurrentKernel, RecurrentRecurrentKernel, RecurrentBias) of: Recurrent = Recurrent(Norm), back through time
-            var recurrentGradients = global::ModelDsl.Kernels.LstmKernel.Backward(dRecurrent, trace.RecurrentState);
+            // d/d(OutputKernel, OutputBias, Memory) of: Output = Dense(Memory)
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Memory, Weights.OutputKernel, hasBias: true);
+            global::TorchSharp.torch.Tensor dMemory = outputGradients.Input;
+            // d/d(MemoryKernel, MemoryRecurrentKernel, MemoryBias) of: Memory = Memory(Norm), back through time
+            var memoryGradients = global::ModelDsl.Kernels.LstmKernel.Backward(dMemory, trace.MemoryState);
             return new Gradients
             {
-                RecurrentKernel = recurrentGradients.Kernel,
-                RecurrentRecurrentKernel = recurrentGradients.RecurrentKernel,
-                RecurrentBias = recurrentGradients.Bias,
+                MemoryKernel = memoryGradients.Kernel,
+                MemoryRecurrentKernel = memoryGradients.RecurrentKernel,
+                MemoryBias = memoryGradients.Bias,
                 OutputKernel = outputGradients.Kernel,
                 OutputBias = outputGradients.Bias!,
             };
@@ -268,7 +268,7 @@ namespace ModelDsl.Examples
                 " Layer (type)                Output Shape              Param #\n" +
                 "=================================================================\n" +
                 " Norm (Normalization)        (None, 25, 5)             11\n" +
-                " Recurrent (LSTM)            (None, 16)                1,408\n" +
+                " Memory (LSTM)               (None, 16)                1,408\n" +
                 " Output (Dense)              (None, 1)                 17\n" +
                 "=================================================================\n" +
                 "Total params: 1,436\n" +
