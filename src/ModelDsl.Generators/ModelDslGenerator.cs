@@ -50,7 +50,7 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.FunctionGroups);
 
         context.RegisterSourceOutput(groups, static (spc, group)
-            => spc.AddSource(group.Type.HintName + ".Derivatives.g.cs", SourceText.From(ScalarEmitter.Emit(group), System.Text.Encoding.UTF8)));
+            => AddSource(spc, group.Type.HintName + ".Derivatives.g.cs", group.Type.FullName, () => ScalarEmitter.Emit(group)));
 
         // [Model] classes → parse, infer shapes and plan the reverse sweep, emit one file per model.
         IncrementalValuesProvider<Result<ModelPlan>> models = context.SyntaxProvider
@@ -64,7 +64,22 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(models.SelectMany(static (r, _) => r.Diagnostics), Report);
 
         context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is not null), static (spc, plan)
-            => spc.AddSource(plan!.Model.Type.HintName + ".g.cs", SourceText.From(ModelEmitter.Emit(plan), System.Text.Encoding.UTF8)));
+            => AddSource(spc, plan!.Model.Type.HintName + ".g.cs", plan.Model.Type.FullName, () => ModelEmitter.Emit(plan)));
+    }
+
+    private static void AddSource(SourceProductionContext context, string hintName, string type, System.Func<string> emit)
+    {
+        string text;
+        try
+        {
+            text = emit();
+        }
+        catch (System.Exception exception) when (exception is not System.OperationCanceledException)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.InternalError, Location.None, type, exception.Message));
+            return;
+        }
+        context.AddSource(hintName, SourceText.From(text, System.Text.Encoding.UTF8));
     }
 
     private static void Report(SourceProductionContext context, DiagnosticInfo diagnostic) => context.ReportDiagnostic(diagnostic.ToDiagnostic());

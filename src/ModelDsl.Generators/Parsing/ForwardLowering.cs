@@ -146,6 +146,8 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
     protected virtual int? Binary(OpKind kind, int left, int right, ExpressionSyntax node)
         => Add(kind, [left, right], node);
 
+    protected virtual int? Negate(int operand, ExpressionSyntax node) => Add(OpKind.Negate, [operand], node);
+
     public override int? VisitPrefixUnaryExpression(PrefixUnaryExpressionSyntax node)
     {
         int? operand = Visit(node.Operand);
@@ -153,7 +155,7 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
         return node.Kind() switch
         {
             SyntaxKind.UnaryPlusExpression => operand,
-            SyntaxKind.UnaryMinusExpression => Add(OpKind.Negate, [operand.Value], node),
+            SyntaxKind.UnaryMinusExpression => Negate(operand.Value, node),
             _ => Unsupported(node, $"the operator '{node.OperatorToken.Text}'", "use unary minus only"),
         };
     }

@@ -45,6 +45,25 @@ internal sealed class TensorLowering : ForwardLowering
         _ => node.Kind.ToString(),
     };
 
+    // Numbers combined with numbers stay numbers ("2 * 3", "-1"): only tensors become graph values.
+    protected override int? Binary(OpKind kind, int left, int right, ExpressionSyntax node)
+        => Nodes[left].Kind == OpKind.Constant && Nodes[right].Kind == OpKind.Constant
+            ? Add(OpKind.Constant, [], node, symbol: $"({Nodes[left].Symbol} {Operator(kind)} {Nodes[right].Symbol})", name: $"({Shorten(node)})")
+            : base.Binary(kind, left, right, node);
+
+    protected override int? Negate(int operand, ExpressionSyntax node)
+        => Nodes[operand].Kind == OpKind.Constant
+            ? Add(OpKind.Constant, [], node, symbol: $"(-{Nodes[operand].Symbol})", name: Shorten(node))
+            : base.Negate(operand, node);
+
+    private static string Operator(OpKind kind) => kind switch
+    {
+        OpKind.Add => "+",
+        OpKind.Subtract => "-",
+        OpKind.Multiply => "*",
+        _ => "/",
+    };
+
     protected override int? ResolveName(ExpressionSyntax node, ISymbol? symbol)
     {
         if (symbol is IPropertySymbol property && SymbolEqualityComparer.Default.Equals(property.ContainingType, _type)

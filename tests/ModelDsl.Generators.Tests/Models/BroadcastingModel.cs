@@ -25,7 +25,7 @@ public partial class BroadcastingModel
     private Tensor Call(Tensor x)
     {
         var h = Tanh(MatMul(Flatten(x), W) + B);
-        var z = h * Scale - Square(h) * 0.5 + Sigmoid(h) / 3;
+        var z = h * Scale - Square(h) * (0.25 * 2) + Sigmoid(h) / -(-3);
         var r = Softplus(z) + Selu(z) - Elu(-z) + Relu(z) * Exp(-Square(z)) + Log(Square(h) + 1);
         var s = Reshape(Sum(r * B, 1), -1, 1) + Reshape(Mean(r, 1), -1, 1);
         return Head(MatMul(r, V) * s - Scale);
