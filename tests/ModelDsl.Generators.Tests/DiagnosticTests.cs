@@ -351,4 +351,35 @@ public class DiagnosticTests
         Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
         Assert.Empty(run.CompilationErrors);
     }
+
+    [Fact]
+    public void MD0001_differentiable_method_in_a_type_that_is_not_partial()
+    {
+        var (d, span) = Single("MD0001", """
+            public static class Outer
+            {
+                public static partial class Functions
+                {
+                    [Differentiable] public static double F(double x) => x * x;
+                }
+            }
+            """, nameof(MD0001_differentiable_method_in_a_type_that_is_not_partial));
+        Assert.Equal("Outer", span);
+        Assert.Contains("'Outer' must be declared 'partial' (and so must every type that contains it)", Message(d));
+    }
+
+    [Fact]
+    public void MD0009_forward_method_named_like_a_generated_member()
+    {
+        var (d, span) = Single("MD0009", """
+            [Model(3)] [Sgd(0.1)]
+            public partial class Named
+            {
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Forward(Tensor x) => Output(x);
+            }
+            """, nameof(MD0009_forward_method_named_like_a_generated_member));
+        Assert.Equal("Forward", span);
+        Assert.Equal("'Forward' would be generated twice (by the [Forward] method and by the generated model member 'Forward'); rename one of the declarations", Message(d));
+    }
 }

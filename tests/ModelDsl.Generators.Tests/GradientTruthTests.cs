@@ -218,4 +218,18 @@ public class GradientTruthTests
         Assert.True(result.Metrics.ContainsKey("mae"));
         Assert.Equal(1, model.Optimizer.Iterations);
     }
+
+    [Fact]
+    public void Adapt_sets_the_normalization_statistics_and_count()
+    {
+        var model = new StockMlp();
+        Tensor data = randn([64, 25, 5], generator: new Generator(8)) * 3 + 2;
+        model.Adapt(data);
+        var expected = ModelDsl.Kernels.NormalizationKernel.Adapt(data);
+        Assert.True(model.Weights.NormMean.allclose(expected.Mean));
+        Assert.True(model.Weights.NormVariance.allclose(expected.Variance));
+        Assert.Equal(expected.Count, model.Weights.NormCount.ToInt64());
+        var error = Assert.Throws<ArgumentException>(() => model.AdaptNorm(zeros(4, 25, 6)));
+        Assert.Contains("normalizes 5 features", error.Message);
+    }
 }
