@@ -1,0 +1,36 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelDsl.Kernels;
+
+/// <summary>Regression metrics reported during fit.</summary>
+public enum Metric { MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError }
+
+/// <summary>Metric values for one batch, and the names Keras' history uses for them.</summary>
+public static class MetricKernel
+{
+    /// <summary>The metric over every element; yTrue is aligned to yPred as in <see cref="LossKernel"/>.</summary>
+    public static double Compute(Metric metric, Tensor yPred, Tensor yTrue)
+    {
+        using var scope = NewDisposeScope();
+        var error = yPred - Targets.AlignTo(yPred, yTrue);
+        return metric switch
+        {
+            Metric.MeanAbsoluteError => error.abs().mean().ToDouble(),
+            Metric.MeanSquaredError => error.square().mean().ToDouble(),
+            Metric.RootMeanSquaredError => Math.Sqrt(error.square().mean().ToDouble()),
+            _ => throw UnknownMetric(metric),
+        };
+    }
+
+    /// <summary>The history key: "mae", "mse", "rmse".</summary>
+    public static string KerasName(Metric metric) => metric switch
+    {
+        Metric.MeanAbsoluteError => "mae",
+        Metric.MeanSquaredError => "mse",
+        Metric.RootMeanSquaredError => "rmse",
+        _ => throw UnknownMetric(metric),
+    };
+
+    private static ArgumentOutOfRangeException UnknownMetric(Metric metric) => new(nameof(metric), metric, $"Unknown metric '{metric}'.");
+}
