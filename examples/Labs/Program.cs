@@ -1,0 +1,3 @@
+using ModelDsl.Labs;
+
+return LabRunner.Main(args, Console.Out, Console.Error);
