@@ -1,0 +1,11 @@
+namespace ModelDsl.Data;
+
+/// <summary>A source of minibatches. Each enumeration is one epoch; shuffled sets reshuffle per epoch (seeded).</summary>
+public interface IDataset : IEnumerable<Batch>
+{
+    /// <summary>Samples (windows) per epoch.</summary>
+    long Count { get; }
+
+    /// <summary>Batches per epoch, the last one partial when the batch size does not divide <see cref="Count"/>.</summary>
+    int BatchCount { get; }
+}

@@ -1,0 +1,14 @@
+namespace ModelDsl.Optimizers;
+
+/// <summary>The same rate at every step; lets every optimizer hold a schedule.</summary>
+public sealed class ConstantLearningRate(double value) : LearningRateSchedule
+{
+    /// <summary>The rate returned at every step.</summary>
+    public double Value { get; } = value;
+
+    /// <inheritdoc />
+    public override double At(long step) => Value;
+
+    /// <inheritdoc />
+    public override string ToString() => $"ConstantLearningRate({Value})";
+}
