@@ -36,12 +36,12 @@ public sealed class YahooDownloader(HttpClient http, string cacheDirectory)
         if (!response.IsSuccessStatusCode)
         {
             string detail;
-            try { YahooChartJson.Parse(body, url.ToString()); detail = ""; }
+            try { YahooChartJson.Parse(body, url.AbsoluteUri); detail = ""; }
             catch (DataFormatException e) { detail = ": " + e.Problem; }
             throw new HttpRequestException(
-                $"Yahoo answered {(int)response.StatusCode} {response.ReasonPhrase} for {url}{detail}", null, response.StatusCode);
+                $"Yahoo answered {(int)response.StatusCode} {response.ReasonPhrase} for {url.AbsoluteUri}{detail}", null, response.StatusCode);
         }
-        var series = YahooChartJson.Parse(body, url.ToString());
+        var series = YahooChartJson.Parse(body, url.AbsoluteUri);
         Directory.CreateDirectory(_cacheDirectory);
         string temporary = cachePath + "." + Guid.NewGuid().ToString("N") + ".tmp";
         await File.WriteAllTextAsync(temporary, body, ct).ConfigureAwait(false);

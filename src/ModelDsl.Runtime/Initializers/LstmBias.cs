@@ -10,7 +10,7 @@ public static class LstmBias
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(units);
         var bias = zeros([4 * units], dtype);
-        bias.narrow(0, units, units).fill_(1.0);
+        using (var forget = bias.narrow(0, units, units)) forget.fill_(1.0);
         return bias;
     }
 }

@@ -22,7 +22,7 @@ public static class DenseKernel
         using var scope = NewDisposeScope();
         var dx = dy.matmul(kernel.t()).MoveToOuterDisposeScope();
         var dKernel = x.t().matmul(dy).MoveToOuterDisposeScope();
-        var dBias = hasBias ? dy.sum(0).MoveToOuterDisposeScope() : null;
+        var dBias = hasBias ? dy.sum(0L).MoveToOuterDisposeScope() : null;
         return new DenseGradients(dx, dKernel, dBias);
     }
 }

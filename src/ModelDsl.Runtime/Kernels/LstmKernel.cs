@@ -110,7 +110,7 @@ public static class LstmKernel
             Input: dZ.matmul(trace.Kernel.t()).MoveToOuterDisposeScope(),
             Kernel: x.reshape(batch * time, features).t().matmul(dZRows).MoveToOuterDisposeScope(),
             RecurrentKernel: hPrev.t().matmul(dZRows).MoveToOuterDisposeScope(),
-            Bias: dZRows.sum(0).MoveToOuterDisposeScope());
+            Bias: dZRows.sum(0L).MoveToOuterDisposeScope());
     }
 
     private static void CheckShapes(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor bias)

@@ -1,28 +1,8 @@
 namespace ModelDsl.Optimizers;
 
 /// <summary>Keras' <c>InverseTimeDecay</c>: <c>lr0 / (1 + rate * step / decaySteps)</c>, the quotient floored when <c>staircase</c>.</summary>
-public sealed class InverseTimeDecay : LearningRateSchedule
+public sealed class InverseTimeDecay(double initialLearningRate, long decaySteps, double decayRate, bool staircase = false)
+    : StaircaseDecay(initialLearningRate, decaySteps, decayRate, staircase)
 {
-    public InverseTimeDecay(double initialLearningRate, long decaySteps, double decayRate, bool staircase = false)
-    {
-        RequirePositive(decaySteps, nameof(decaySteps));
-        InitialLearningRate = initialLearningRate;
-        DecaySteps = decaySteps;
-        DecayRate = decayRate;
-        Staircase = staircase;
-    }
-
-    public double InitialLearningRate { get; }
-    public long DecaySteps { get; }
-    public double DecayRate { get; }
-    public bool Staircase { get; }
-
-    /// <inheritdoc />
-    public override double At(long step)
-    {
-        RequireStep(step);
-        double p = (double)step / DecaySteps;
-        if (Staircase) p = Math.Floor(p);
-        return InitialLearningRate / (1 + DecayRate * p);
-    }
+    private protected override double Rate(double periods) => InitialLearningRate / (1 + DecayRate * periods);
 }
