@@ -21,7 +21,7 @@ public static class LabRunner
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static int Main(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    public static int Execute(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
         var parsed = LabOptions.Parse(args);
         if (parsed.ShowHelp)

@@ -1,3 +1,3 @@
 using ModelDsl.Labs;
 
-return LabRunner.Main(args, Console.Out, Console.Error);
+return LabRunner.Execute(args, Console.Out, Console.Error);

@@ -14,7 +14,7 @@ public static class TextTable
         var sb = new StringBuilder();
         for (int r = 0; r < all.Count; r++)
         {
-            sb.Append(string.Join("  ", all[r].Select((cell, c) => cell.PadLeft(widths[c]))).TrimEnd()).Append('\n');
+            sb.Append(string.Join("  ", all[r].Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd()).Append('\n');
             if (r == 0) sb.Append(string.Join("  ", widths.Select(w => new string('-', w)))).Append('\n');
         }
         return sb.ToString();
