@@ -2,6 +2,9 @@ using static TorchSharp.torch;
 
 namespace ModelDsl.Labs.Regression;
 
+/// <summary>The weights and bias of a linear model y = x·w + b.</summary>
+public sealed record LinearFit(IReadOnlyList<double> Weights, double Bias);
+
 /// <summary>
 /// The textbook's synthetic grades: three grades uniform in [0, 5), final grade y = 0.3 x1 + 0.3 x2 + 0.4 x3 + N(0, 0.2²),
 /// no bias; float32, x (n, 3) and y (n, 1).

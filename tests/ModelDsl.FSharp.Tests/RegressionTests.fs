@@ -1,0 +1,30 @@
+module ModelDsl.FSharp.Tests.RegressionTests
+
+open System.IO
+open Xunit
+open ModelDsl
+open ModelDsl.Optimizers
+open ModelDsl.Plotting
+open ModelDsl.Labs
+open ModelDsl.Labs.Regression
+
+[<Fact>]
+let ``Grades regression trained from F# reaches the textbook's loss and weights`` () =
+    TorchRuntime.Initialize() |> ignore
+    Training.Determinism.Seed 42
+    use data = GradesData.Generate(10_000, 42)
+    let model = LabModels.Grades(42, Sgd(0.002))
+    let losses = ResizeArray()
+    let trace = Trainer.Run(model, data, 8, 4, 42, onEpoch = (fun epoch loss -> losses.Add loss))
+    Assert.Equal(4, trace.EpochLoss.Count)
+    Assert.True(Seq.last losses < 0.045, sprintf "final loss %f" (Seq.last losses))
+    let fit = LabModels.LinearWeights model
+    let weights, bias = fit.Weights, fit.Bias
+    Seq.zip weights [ 0.3; 0.3; 0.4 ] |> Seq.iteri (fun i (w, e) -> Assert.True(abs (w - e) < 0.01, sprintf "w%d = %f" (i + 1) w))
+    Assert.True(abs bias < 0.05)
+    let dir = LabData.outDir ()
+    let saved =
+        Figure("Pérdida por época", "Época", "Pérdida", width = 640, height = 480)
+            .Line([| 1.0 .. 4.0 |], trace.EpochLoss, label = "F#", style = SeriesStyle.LineAndMarkers)
+            .Save(Path.Combine(dir, "loss.png"))
+    Assert.Equal((640, 480), LabData.pngSize saved.Path)
