@@ -84,7 +84,7 @@ public static class StockLab
                  })
         {
             Determinism.Seed(options.Seed);
-            models.Add(Train(make(), w, epochs, "faithful", null, log));
+            models.Add(Train(make(), w, epochs, "faithful", null, log, withReport: lab == "stock"));
         }
 
         log.WriteLine();
@@ -132,6 +132,8 @@ public static class StockLab
             ])));
         notes.Add($"Test MAE over {w.Test.Count} test windows, in dollars of this data's Adj Close; the report's dollars are these × {LabAdjCloseFactor} (its Adj Close was adjusted at an earlier date).");
         notes.Add("Persistence (last Close) predicts the window's last Close; Close is not dividend-adjusted, so it is biased against Adj Close targets. Persistence (last Adj Close) uses the target's own series, which the models do not see.");
+        var ratios = Enumerable.Range(0, s.Count).Select(i => s.AdjClose[i] / s.Close[i]).ToArray();
+        notes.Add($"The features are unadjusted (Open, High, Low, Close, Volume) but the target is Adj Close; Adj Close / Close runs from {ratios.Min():F3} to {ratios.Max():F3} over these rows, so part of every target is invisible to the models.");
         notes.Add("Relative learning curves divide each model's curves by its OWN first-epoch value; the report divided model 1's by model 3's and model 2's training curve by its second epoch.");
         notes.Add("The prediction figure plots predictions in date order at each window's target date; the report predicted a shuffled dataset (shuffle=True) and drew the predictions in that shuffled order against unshuffled prices.");
         if (best is not null)
@@ -187,7 +189,8 @@ public static class StockLab
             .Line(ep, m.ValMae, "MAE на валидационной выборке", color: "#1f77b4");
     }
 
-    private static StockModelResult Train(StockModel m, StockWindows w, int epochs, string variant, ICallback? callback, TextWriter log)
+    private static StockModelResult Train(StockModel m, StockWindows w, int epochs, string variant, ICallback? callback, TextWriter log,
+        bool withReport = false)
     {
         double scale = w.TargetScale;
         List<double> trainMae = [], valMae = [];
@@ -218,7 +221,7 @@ public static class StockLab
         log.WriteLine($"      {m.Name,-10} {m.Label}: {m.Params:N0} params ({m.TrainableParams:N0} trainable), {m.Optimizer}; "
                       + (diverged ?? $"{trainMae.Count} epochs, val MAE {valMae[^1]:F2} (min {valMae.Min():F2}), test MAE {testMae:F2}"));
         return new StockModelResult(m.Name, variant, m.Label, m.Params, m.TrainableParams, m.Optimizer, m.LearningRate, trainMae.Count, null,
-            testMae, trainMae, valMae, variant == "faithful" && ReportTestMae.TryGetValue(m.Name, out var r) ? r : null, diverged)
+            testMae, trainMae, valMae, withReport && ReportTestMae.TryGetValue(m.Name, out var r) ? r : null, diverged)
         { Predictions = predictions };
     }
 }
