@@ -1,0 +1,115 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using ModelDsl.Generators.Model;
+using ModelDsl.Generators.Parsing;
+
+namespace ModelDsl.Generators.Analysis;
+
+/// <summary>Shapes, the model's tensors in Keras order, the reverse sweep and the summary of a parsed [Model].</summary>
+internal static class ModelAnalysis
+{
+    private const string Torch = "global::TorchSharp.torch";
+    private const string Initializers = "global::ModelDsl.Initializers";
+
+    public static Result<ModelPlan> Analyse(Result<ModelDeclaration> parsed)
+    {
+        var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
+        if (parsed.Value is not { } model) return Result.From<ModelPlan>(null, diagnostics);
+        try
+        {
+            OpGraph? graph = ShapeInference.Infer(model, diagnostics);
+            if (graph is null) return Result.From<ModelPlan>(null, diagnostics);
+            var layers = model.Layers.ToDictionary(l => l.Name);
+            var tensors = new List<TensorInfo>();
+            var summary = new List<SummaryRow>();
+            var roots = new List<int>();
+            foreach (OpNode node in graph.Nodes)
+            {
+                switch (node.Kind)
+                {
+                    case OpKind.Layer:
+                        LayerDeclaration layer = layers[node.Symbol];
+                        int width = graph[node.Inputs[0]].Shape[graph[node.Inputs[0]].Shape.Count - 1];
+                        List<TensorInfo> own = LayerTensors(layer, width);
+                        tensors.AddRange(own);
+                        if (layer.Kind != LayerKind.Normalization) roots.Add(node.Id);
+                        summary.Add(new SummaryRow(layer.Name, layer.Kind == LayerKind.Lstm ? "LSTM" : layer.Kind.ToString(),
+                            ShapeInference.Format(node.Shape), own.Sum(t => t.Count)));
+                        break;
+                    case OpKind.Parameter:
+                        ParameterDeclaration parameter = model.Parameters.First(p => p.Name == node.Symbol);
+                        TensorInfo tensor = ParameterTensor(parameter);
+                        tensors.Add(tensor);
+                        roots.Add(node.Id);
+                        summary.Add(new SummaryRow(parameter.Name, "Parameter", ShapeInference.Format(parameter.Shape), tensor.Count));
+                        break;
+                    case OpKind.Flatten or OpKind.Reshape:
+                        summary.Add(new SummaryRow(node.Name, node.Kind.ToString(), ShapeInference.Format(node.Shape), 0));
+                        break;
+                }
+            }
+            foreach (ParameterDeclaration unused in model.Parameters.Where(p => tensors.All(t => t.Name != p.Name)))
+            {
+                TensorInfo tensor = ParameterTensor(unused);
+                tensors.Add(tensor);
+                summary.Add(new SummaryRow(unused.Name, "Parameter", ShapeInference.Format(unused.Shape), tensor.Count));
+            }
+            ReversePlan reverse = ReverseMode.Plan(graph, roots);
+            return Result.From(new ModelPlan(model, graph, tensors.ToEquatableArray(), reverse, summary.ToEquatableArray()), diagnostics);
+        }
+        catch (System.Exception exception)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.InternalError, null, model.Name, exception.Message));
+            return Result.From<ModelPlan>(null, diagnostics);
+        }
+    }
+
+    private static List<TensorInfo> LayerTensors(LayerDeclaration layer, int width)
+    {
+        string n = layer.Name;
+        int u = layer.Units;
+        return layer.Kind switch
+        {
+            LayerKind.Dense => new List<TensorInfo> { new(n + "Kernel", Shape(width, u), true, n, "kernel", Create(layer.KernelInitializer, [width, u])) }
+                .Concat(layer.UseBias ? [new TensorInfo(n + "Bias", Shape(u), true, n, "bias", Create(layer.BiasInitializer, [u]))] : [])
+                .ToList(),
+            LayerKind.Lstm =>
+            [
+                new(n + "Kernel", Shape(width, 4 * u), true, n, "kernel, gate blocks i, f, c, o", Create("GlorotUniform", [width, 4 * u])),
+                new(n + "RecurrentKernel", Shape(u, 4 * u), true, n, "recurrent kernel", Create("Orthogonal", [u, 4 * u])),
+                new(n + "Bias", Shape(4 * u), true, n, "bias, forget block set to 1 (unit_forget_bias)",
+                    $"{Torch}.cat(new[] {{ {Torch}.zeros({u}, dtype: dtype), {Torch}.ones({u}, dtype: dtype), {Torch}.zeros({2 * u}, dtype: dtype) }}, 0)"),
+            ],
+            _ =>
+            [
+                new(n + "Mean", Shape(width), false, n, "mean, adapted", $"{Torch}.zeros({width}, dtype: dtype)"),
+                new(n + "Variance", Shape(width), false, n, "variance (population), adapted", $"{Torch}.ones({width}, dtype: dtype)"),
+                new(n + "Count", Shape(), false, n, "number of samples adapted on", $"{Torch}.tensor(0L)"),
+            ],
+        };
+    }
+
+    private static TensorInfo ParameterTensor(ParameterDeclaration p)
+    {
+        string arguments = p.Initializer switch
+        {
+            "RandomNormal" => $"Mean: {Number(p.Mean)}, Stddev: {Number(p.Stddev)}",
+            "RandomUniform" => $"Min: {Number(p.Min)}, Max: {Number(p.Max)}",
+            "Orthogonal" => $"Gain: {Number(p.Gain)}",
+            _ => "",
+        };
+        return new TensorInfo(p.Name, p.Shape, true, p.Name, "parameter", Create(p.Initializer, [.. p.Shape], arguments));
+    }
+
+    private static string Create(string initializer, int[] shape, string arguments = "")
+        => $"new {Initializers}.{initializer}({arguments}).Create(new long[] {{ {string.Join(", ", shape)} }}, dtype, generator)";
+
+    private static EquatableArray<int> Shape(params int[] dims) => dims.ToEquatableArray();
+
+    public static string Number(double value)
+    {
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains("E") || text.Contains(".") ? text : text + ".0";
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Generic;
+using System.Linq;
+using ModelDsl.Generators.Diagnostics;
+using ModelDsl.Generators.Model;
+
+namespace ModelDsl.Generators.Analysis;
+
+/// <summary>
+/// Static shapes of a model's forward graph: -1 is the batch axis (Keras' None). Every rule that cannot hold
+/// reports <see cref="DiagnosticDescriptors.ShapeMismatch"/> at the expression, with both shapes.
+/// </summary>
+internal static class ShapeInference
+{
+    public const int Batch = -1;
+
+    public static OpGraph? Infer(ModelDeclaration model, List<DiagnosticInfo> diagnostics)
+    {
+        OpGraph graph = model.Graph;
+        var layers = model.Layers.ToDictionary(l => l.Name);
+        var parameters = model.Parameters.ToDictionary(p => p.Name);
+        var shapes = new int[graph.Nodes.Count][];
+        var nodes = new List<OpNode>();
+        bool failed = false;
+        foreach (OpNode node in graph.Nodes)
+        {
+            int[] In(int i) => shapes[node.Inputs[i]];
+            string S(int i) => Format(In(i));
+            string Name(int i) => graph[node.Inputs[i]].Name;
+            int[]? shape = null;
+            string? problem = null;
+            switch (node.Kind)
+            {
+                case OpKind.Input:
+                    shape = [Batch, .. model.InputShape];
+                    break;
+                case OpKind.Constant:
+                    shape = [];
+                    break;
+                case OpKind.Parameter:
+                    shape = [.. parameters[node.Symbol].Shape];
+                    break;
+                case OpKind.Layer:
+                    LayerDeclaration layer = layers[node.Symbol];
+                    int[] x = In(0);
+                    switch (layer.Kind)
+                    {
+                        case LayerKind.Dense when x.Length != 2 || x[0] != Batch:
+                            problem = $"Dense layer '{layer.Name}' takes (batch, features) but {Name(0)} has shape {S(0)}; Flatten it first: {layer.Name}(Flatten({Name(0)}))";
+                            break;
+                        case LayerKind.Dense:
+                            shape = [Batch, layer.Units];
+                            break;
+                        case LayerKind.Lstm when x.Length != 3 || x[0] != Batch:
+                            problem = $"LSTM layer '{layer.Name}' takes (batch, time, features) but {Name(0)} has shape {S(0)}";
+                            break;
+                        case LayerKind.Lstm:
+                            shape = [Batch, layer.Units];
+                            break;
+                        default:
+                            if (x.Length < 2 || x[0] != Batch) problem = $"Normalization layer '{layer.Name}' takes (batch, ..., features) but {Name(0)} has shape {S(0)}";
+                            else shape = x;
+                            break;
+                    }
+                    break;
+                case OpKind.MatMul:
+                    int[] a = In(0), b = In(1);
+                    if (a.Length != 2 || b.Length != 2) problem = $"MatMul({Name(0)}, {Name(1)}) multiplies matrices but the shapes are {S(0)} and {S(1)}";
+                    else if (a[1] != b[0] || a[1] == Batch) problem = $"MatMul({Name(0)}, {Name(1)}): the inner dimensions differ, {S(0)} × {S(1)}; {Name(1)} needs {a[1]} rows to follow {Name(0)}";
+                    else shape = [a[0], b[1]];
+                    break;
+                case OpKind.Add or OpKind.Subtract or OpKind.Multiply or OpKind.Divide:
+                    shape = Broadcast(In(0), In(1));
+                    if (shape is null) problem = $"'{node.Source}' cannot broadcast {S(0)} with {S(1)}";
+                    break;
+                case OpKind.Negate or OpKind.Elementwise:
+                    shape = In(0);
+                    break;
+                case OpKind.Flatten:
+                    if (In(0).Length < 1) problem = $"Flatten({Name(0)}) needs a batch axis but {Name(0)} has shape {S(0)}";
+                    else shape = [In(0)[0], (int)In(0).Skip(1).Aggregate(1L, (p, d) => p * d)];
+                    break;
+                case OpKind.Reshape:
+                    int[] target = node.Extra.Select(int.Parse).ToArray();
+                    long have = In(0).Skip(1).Aggregate(1L, (p, d) => p * d);
+                    long want = target.Skip(1).Aggregate(1L, (p, d) => p * d);
+                    if (target.Length == 0 || target[0] != -1 || target.Skip(1).Any(d => d < 1) || In(0).Length == 0 || In(0)[0] != Batch || have != want)
+                        problem = $"Reshape({Name(0)}, {string.Join(", ", target)}) cannot turn {S(0)} into {Format(target)}; keep -1 first for the batch axis and as many elements";
+                    else shape = target;
+                    break;
+                case OpKind.Sum or OpKind.Mean:
+                    if (node.Axis is int axis)
+                    {
+                        int rank = In(0).Length, k = axis < 0 ? axis + rank : axis;
+                        if (k < 0 || k >= rank) problem = $"{node.Kind}({Name(0)}, {axis}): axis {axis} is outside shape {S(0)}";
+                        else if (In(0)[k] == Batch) problem = $"{node.Kind}({Name(0)}, {axis}) reduces the batch axis; reduce a feature axis, or the whole tensor";
+                        else shape = In(0).Where((_, i) => i != k).ToArray();
+                    }
+                    else shape = [];
+                    break;
+                default:
+                    problem = $"'{node.Source}' is not a tensor operation";
+                    break;
+            }
+            if (problem is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, node.Location, node.Source, problem));
+                failed = true;
+                shape = [];
+            }
+            shapes[node.Id] = shape!;
+            nodes.Add(node with { Shape = shape!.ToEquatableArray() });
+        }
+        if (failed) return null;
+        int[] output = shapes[graph.Output];
+        if (output.Length == 0 || output[0] != Batch)
+        {
+            OpNode result = graph.Result;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, result.Location, result.Source,
+                $"the [Forward] result has shape {Format(output)} but a model returns one row per sample, (None, ...)"));
+            return null;
+        }
+        return graph with { Nodes = nodes.ToEquatableArray() };
+    }
+
+    /// <summary>NumPy broadcasting; the batch axis broadcasts with itself or 1.</summary>
+    public static int[]? Broadcast(int[] a, int[] b)
+    {
+        int rank = System.Math.Max(a.Length, b.Length);
+        var result = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int x = i - (rank - a.Length) >= 0 ? a[i - (rank - a.Length)] : 1;
+            int y = i - (rank - b.Length) >= 0 ? b[i - (rank - b.Length)] : 1;
+            if (x == y) result[i] = x;
+            else if (x == 1) result[i] = y;
+            else if (y == 1) result[i] = x;
+            else return null;
+        }
+        return result;
+    }
+
+    /// <summary>Keras' notation: (None, 25, 5); () for a scalar; (16,) for one axis.</summary>
+    public static string Format(IEnumerable<int> shape)
+    {
+        string[] dims = shape.Select(d => d == Batch ? "None" : d.ToString()).ToArray();
+        return dims.Length == 1 ? $"({dims[0]},)" : "(" + string.Join(", ", dims) + ")";
+    }
+}

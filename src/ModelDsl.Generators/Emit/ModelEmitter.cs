@@ -1,0 +1,604 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
+using ModelDsl.Generators.Analysis;
+using ModelDsl.Generators.Model;
+
+namespace ModelDsl.Generators.Emit;
+
+/// <summary>
+/// Writes a [Model] over the TorchSharp runtime: tensors, constructor, layer implementations, Forward,
+/// ForwardWithTrace, Backward (the reverse sweep as readable kernel calls), training and the summary.
+/// </summary>
+internal sealed class ModelEmitter
+{
+    private const string Tensor = "global::TorchSharp.torch.Tensor";
+    private const string Torch = "global::TorchSharp.torch";
+    private const string Kernels = "global::ModelDsl.Kernels";
+    private const string Training = "global::ModelDsl.Training";
+    private const string Data = "global::ModelDsl.Data";
+    private const string Ops = "global::ModelDsl.Ops";
+    private const string List = "global::System.Collections.Generic.IReadOnlyList";
+
+    private readonly ModelPlan _plan;
+    private readonly ModelDeclaration _model;
+    private readonly OpGraph _graph;
+    private readonly CodeWriter _w = new();
+    private readonly Dictionary<int, string> _member = new();
+    private readonly Dictionary<string, LayerDeclaration> _layers;
+
+    private ModelEmitter(ModelPlan plan)
+    {
+        _plan = plan;
+        _model = plan.Model;
+        _graph = plan.Graph;
+        _layers = _model.Layers.ToDictionary(l => l.Name);
+        var used = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (OpNode node in _graph.Nodes)
+        {
+            if (!HasMember(node)) continue;
+            string stem = node.Kind == OpKind.Input ? "Input" : Names.Pascal(node.Name), name = stem;
+            for (int n = 2; (name == "Output" && node.Id != _graph.Output) || !used.Add(name) || used.Contains(name + "PreActivation") || used.Contains(name + "State"); n++) name = stem + n;
+            if (node.Kind == OpKind.Layer) { used.Add(name + "PreActivation"); used.Add(name + "State"); }
+            _member[node.Id] = name;
+        }
+    }
+
+    public static string Emit(ModelPlan plan) => new ModelEmitter(plan).Emit();
+
+    private static bool HasMember(OpNode node) => node.Kind is not (OpKind.Constant or OpKind.Parameter);
+
+    private IEnumerable<TensorInfo> Trainable => _plan.Tensors.Where(t => t.Trainable);
+    private IEnumerable<TensorInfo> NonTrainable => _plan.Tensors.Where(t => !t.Trainable);
+
+    private string Emit()
+    {
+        _w.WriteHeader();
+        using (Names.OpenType(_w, _model.Type, $" : {Training}.ITrainableModel"))
+        {
+            EmitParameters();
+            _w.WriteLine();
+            EmitGradients();
+            _w.WriteLine();
+            EmitTrace();
+            _w.WriteLine();
+            EmitConstruction();
+            _w.WriteLine();
+            EmitLayers();
+            EmitForward();
+            _w.WriteLine();
+            EmitForwardWithTrace();
+            _w.WriteLine();
+            EmitBackward();
+            _w.WriteLine();
+            EmitTraining();
+            _w.WriteLine();
+            EmitSummary();
+        }
+        return _w.ToString();
+    }
+
+    // ---- tensors ---------------------------------------------------------------------------------------------
+
+    private void EmitParameters()
+    {
+        _w.WriteLine($"/// <summary>Every tensor of <see cref=\"{_model.Name}\"/>, in Keras order; the optimizer updates only <see cref=\"Trainable\"/>.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock("public sealed class Parameters"))
+        {
+            _w.WriteLine("// Trainable: updated by the optimizer.");
+            foreach (TensorInfo t in Trainable) TensorProperty(t);
+            if (NonTrainable.Any())
+            {
+                _w.WriteLine();
+                _w.WriteLine("// Non-trainable: set by Adapt, never updated by the optimizer.");
+                foreach (TensorInfo t in NonTrainable) TensorProperty(t);
+            }
+            _w.WriteLine();
+            _w.WriteLine("/// <summary>The trainable tensors; index i of this list is index i of <see cref=\"Gradients.Trainable\"/> and of the optimizer's state.</summary>");
+            _w.WriteLine($"public {List}<{Tensor}> Trainable => [{string.Join(", ", Trainable.Select(t => t.Name))}];");
+            _w.WriteLine();
+            _w.WriteLine("/// <summary>The non-trainable tensors (Normalization statistics).</summary>");
+            _w.WriteLine($"public {List}<{Tensor}> NonTrainable => [{string.Join(", ", NonTrainable.Select(t => t.Name))}];");
+        }
+    }
+
+    private void TensorProperty(TensorInfo t)
+    {
+        _w.WriteLine($"/// <summary>{Escape(t.Owner)}: {Escape(t.Role)}, shape {ShapeInference.Format(t.Shape)}.</summary>");
+        _w.WriteLine($"public required {Tensor} {t.Name} {{ get; init; }}");
+    }
+
+    private void EmitGradients()
+    {
+        _w.WriteLine($"/// <summary>The gradient of the loss with respect to each trainable tensor of <see cref=\"{_model.Name}\"/>.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock("public sealed class Gradients"))
+        {
+            foreach (TensorInfo t in Trainable)
+            {
+                _w.WriteLine($"/// <summary>d(loss)/d({t.Name}), shape {ShapeInference.Format(t.Shape)}.</summary>");
+                _w.WriteLine($"public required {Tensor} {t.Name} {{ get; init; }}");
+            }
+            _w.WriteLine();
+            _w.WriteLine("/// <summary>The gradients in the order of <see cref=\"Parameters.Trainable\"/>.</summary>");
+            _w.WriteLine($"public {List}<{Tensor}> Trainable => [{string.Join(", ", Trainable.Select(t => t.Name))}];");
+        }
+    }
+
+    private void EmitTrace()
+    {
+        var members = new List<string>();
+        foreach (OpNode node in _graph.Nodes.Where(HasMember))
+        {
+            if (node.Kind == OpKind.Layer && _layers[node.Symbol] is { Kind: LayerKind.Dense, Activation: not "Linear" })
+                members.Add($"{Tensor} {_member[node.Id]}PreActivation");
+            if (node.Kind == OpKind.Layer && _layers[node.Symbol].Kind == LayerKind.Lstm)
+                members.Add($"{Kernels}.LstmTrace {_member[node.Id]}State");
+            members.Add($"{Tensor} {_member[node.Id]}");
+        }
+        _w.WriteLine("/// <summary>The intermediate values of one forward pass, kept for <see cref=\"Backward\"/>.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine("public sealed record Trace(");
+        bool named = _member[_graph.Output] == "Output";
+        for (int i = 0; i < members.Count; i++) _w.WriteLine("    " + members[i] + (i == members.Count - 1 ? (named ? ");" : ")") : ","));
+        if (named) return;
+        using (_w.WriteBlock())
+        {
+            _w.WriteLine("/// <summary>The model's output.</summary>");
+            _w.WriteLine($"public {Tensor} Output => {_member[_graph.Output]};");
+        }
+    }
+
+    private void EmitConstruction()
+    {
+        long total = _plan.Tensors.Sum(t => t.Count), trainable = Trainable.Sum(t => t.Count);
+        _w.WriteLine("/// <summary>The shape of one sample, without the batch axis.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public static {List}<long> InputShape {{ get; }} = [{string.Join(", ", _model.InputShape)}];");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>Parameter counts as Keras' model.summary() reports them.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public static global::ModelDsl.ParameterCount ParameterCount {{ get; }} = new(Total: {total}, Trainable: {trainable}, NonTrainable: {total - trainable});");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>Every tensor of the model.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine("public Parameters Weights { get; }");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>The optimizer <see cref=\"TrainStep\"/> uses; set it to use another optimizer or a learning-rate schedule.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine("public global::ModelDsl.Optimizers.Optimizer Optimizer { get; set; }");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>Initialises every tensor from a generator seeded with <paramref name=\"seed\"/>, in Keras order of layers.</summary>");
+        _w.WriteLine("/// <param name=\"seed\">The seed of the initializers.</param>");
+        _w.WriteLine("/// <param name=\"dtype\">The element type of the tensors; float32 by default.</param>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"public {_model.Name}(int seed = 0, {Torch}.ScalarType? dtype = null)"))
+        {
+            _w.WriteLine($"{Torch}.ScalarType type = dtype ?? {Torch}.ScalarType.Float32;");
+            _w.WriteLine($"var generator = new {Torch}.Generator((ulong)seed);");
+            using (_w.WriteBlock("Weights = new Parameters", "};"))
+            {
+                foreach (TensorInfo t in Trainable.Concat(NonTrainable))
+                {
+                    _w.WriteLine($"{t.Name} = {t.Initializer.Replace("dtype, generator", "type, generator").Replace("dtype: dtype", "dtype: type")},");
+                }
+            }
+            OptimizerDeclaration o = _model.Optimizer;
+            string rate = $"new global::ModelDsl.Optimizers.ConstantLearningRate({ModelAnalysis.Number(o.LearningRate)})";
+            string optimizer = o.Kind == "Adam"
+                ? $"new global::ModelDsl.Optimizers.Adam({rate}, beta1: {ModelAnalysis.Number(o.Beta1)}, beta2: {ModelAnalysis.Number(o.Beta2)}, epsilon: {ModelAnalysis.Number(o.Epsilon)})"
+                : $"new global::ModelDsl.Optimizers.Sgd({rate}, momentum: {ModelAnalysis.Number(o.Momentum)}, nesterov: {(o.Nesterov ? "true" : "false")})";
+            _w.WriteLine($"Optimizer = {optimizer};");
+        }
+    }
+
+    // ---- forward -----------------------------------------------------------------------------------------------
+
+    private void EmitLayers()
+    {
+        foreach (LayerDeclaration layer in _model.Layers)
+        {
+            string x = Identifier(layer.Parameter);
+            _w.WriteLine($"/// <summary>{Describe(layer)}.</summary>");
+            _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+            _w.WriteLine($"{layer.Accessibility} partial {Tensor} {layer.Name}({Tensor} {x})");
+            _w.WriteLine($"    => {LayerForward(layer, x, preActivation: null)};");
+            _w.WriteLine();
+        }
+        foreach (ParameterDeclaration parameter in _model.Parameters)
+        {
+            _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+            _w.WriteLine($"{parameter.Accessibility} partial {Tensor} {parameter.Name} => Weights.{parameter.Name};");
+            _w.WriteLine();
+        }
+    }
+
+    private static string Describe(LayerDeclaration layer) => layer.Kind switch
+    {
+        LayerKind.Dense => $"Dense({layer.Units}{(layer.Activation == "Linear" ? "" : ", " + layer.Activation)})",
+        LayerKind.Lstm => $"LSTM({layer.Units}): the last hidden state",
+        _ => "Normalization: (x - mean) / max(sqrt(variance), 1e-7)",
+    };
+
+    private static string LayerForward(LayerDeclaration layer, string x, string? preActivation)
+    {
+        string n = layer.Name;
+        switch (layer.Kind)
+        {
+            case LayerKind.Dense:
+                string dense = $"{Kernels}.DenseKernel.Forward({x}, Weights.{n}Kernel, {(layer.UseBias ? $"Weights.{n}Bias" : "null")})";
+                return layer.Activation == "Linear" ? dense
+                    : $"{Kernels}.ActivationKernel.Forward({Kernels}.Activation.{layer.Activation}, {preActivation ?? dense})";
+            case LayerKind.Lstm:
+                return $"{Kernels}.LstmKernel.Forward({x}, Weights.{n}Kernel, Weights.{n}RecurrentKernel, Weights.{n}Bias).Output";
+            default:
+                return $"{Kernels}.NormalizationKernel.Forward({x}, Weights.{n}Mean, Weights.{n}Variance)";
+        }
+    }
+
+    private void EmitForward()
+    {
+        string expected = "(batch, " + string.Join(", ", _model.InputShape) + ")";
+        _w.WriteLine($"/// <summary>The model on a batch of shape {expected}: <see cref=\"{_model.ForwardName}\"/> after a check of the input shape.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"public {Tensor} Forward({Tensor} input)"))
+        {
+            _w.WriteLine("CheckInput(input);");
+            _w.WriteLine($"return {_model.ForwardName}(input);");
+        }
+        _w.WriteLine();
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"private static void CheckInput({Tensor} input)"))
+        {
+            string condition = $"input.dim() != {_model.InputShape.Count + 1}"
+                + string.Concat(_model.InputShape.Select((d, i) => $" || input.shape[{i + 1}] != {d}"));
+            using (_w.WriteBlock($"if ({condition})"))
+            {
+                _w.WriteLine($"throw new global::System.ArgumentException($\"{_model.Name} expects an input of shape {expected} but got ({{string.Join(\", \", input.shape)}}).\", nameof(input));");
+            }
+        }
+    }
+
+    private string Value(int id) => _graph[id].Kind switch
+    {
+        OpKind.Constant => _graph[id].Symbol,
+        OpKind.Parameter => "Weights." + _graph[id].Symbol,
+        _ => Local(id),
+    };
+
+    private string Local(int id) => Identifier(Names.Camel(_member[id]));
+
+    private static string Identifier(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+    private void EmitForwardWithTrace()
+    {
+        _w.WriteLine("/// <summary>The forward pass, keeping every intermediate value for <see cref=\"Backward\"/>.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"public Trace ForwardWithTrace({Tensor} input)"))
+        {
+            _w.WriteLine("CheckInput(input);");
+            var arguments = new List<string>();
+            foreach (OpNode node in _graph.Nodes.Where(HasMember))
+            {
+                string local = Local(node.Id);
+                string member = _member[node.Id];
+                if (node.Kind == OpKind.Input)
+                {
+                    arguments.Add($"{member}: input");
+                    continue;
+                }
+                _w.WriteLine($"// {_graph.Describe(node)}  [{node.Source}]");
+                if (node.Kind == OpKind.Layer)
+                {
+                    LayerDeclaration layer = _layers[node.Symbol];
+                    string x = Value(node.Inputs[0]);
+                    if (layer.Kind == LayerKind.Dense && layer.Activation != "Linear")
+                    {
+                        string pre = Names.Camel(member) + "PreActivation";
+                        _w.WriteLine($"var {pre} = {Kernels}.DenseKernel.Forward({x}, Weights.{layer.Name}Kernel, {(layer.UseBias ? $"Weights.{layer.Name}Bias" : "null")});");
+                        _w.WriteLine($"var {local} = {LayerForward(layer, x, pre)};");
+                        arguments.Add($"{member}PreActivation: {pre}");
+                    }
+                    else if (layer.Kind == LayerKind.Lstm)
+                    {
+                        string state = Names.Camel(member) + "State";
+                        _w.WriteLine($"var {state} = {Kernels}.LstmKernel.Forward({x}, Weights.{layer.Name}Kernel, Weights.{layer.Name}RecurrentKernel, Weights.{layer.Name}Bias);");
+                        _w.WriteLine($"var {local} = {state}.Output;");
+                        arguments.Add($"{member}State: {state}");
+                    }
+                    else
+                    {
+                        _w.WriteLine($"var {local} = {LayerForward(layer, x, null)};");
+                    }
+                }
+                else
+                {
+                    _w.WriteLine($"{Tensor} {local} = {TensorForward(node)};");
+                }
+                arguments.Add($"{member}: {local}");
+            }
+            _w.WriteLine($"return new Trace({string.Join(", ", arguments)});");
+        }
+    }
+
+    private string TensorForward(OpNode node)
+    {
+        string A() => Value(node.Inputs[0]);
+        string B() => Value(node.Inputs[1]);
+        return node.Kind switch
+        {
+            OpKind.Add => $"{A()} + {B()}",
+            OpKind.Subtract => $"{A()} - {B()}",
+            OpKind.Multiply => $"{A()} * {B()}",
+            OpKind.Divide => $"{A()} / {B()}",
+            OpKind.Negate => $"-{A()}",
+            OpKind.MatMul => $"{Ops}.MatMul({A()}, {B()})",
+            OpKind.Flatten => $"{Ops}.Flatten({A()})",
+            OpKind.Reshape => $"{Ops}.Reshape({A()}, {string.Join(", ", node.Extra)})",
+            OpKind.Sum or OpKind.Mean => $"{Ops}.{node.Kind}({A()}{(node.Axis is int axis ? ", " + axis : "")})",
+            OpKind.Elementwise => $"{Ops}.{node.Symbol}({A()})",
+            _ => node.Source,
+        };
+    }
+
+    // ---- backward ----------------------------------------------------------------------------------------------
+
+    private void EmitBackward()
+    {
+        var adjoint = new Dictionary<int, string>();
+        var used = new HashSet<string>(System.StringComparer.Ordinal) { "trace", "dOutput" };
+        string Adjoint(int id)
+        {
+            if (adjoint.TryGetValue(id, out string? name)) return name;
+            if (id == _graph.Output && _member.TryGetValue(id, out string? m) && m == "Output") return adjoint[id] = "dOutput";
+            string stem = "d" + (_graph[id].Kind == OpKind.Parameter ? _graph[id].Symbol : _member[id]);
+            name = stem;
+            for (int n = 2; !used.Add(name); n++) name = stem + n;
+            return adjoint[id] = name;
+        }
+        string Forward(int id) => _graph[id].Kind switch
+        {
+            OpKind.Constant => _graph[id].Symbol,
+            OpKind.Parameter => "Weights." + _graph[id].Symbol,
+            _ => "trace." + _member[id],
+        };
+        var gradientOf = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        ILookup<int, AdjointStep> steps = _plan.Reverse.Steps.ToLookup(s => s.Node);
+
+        _w.WriteLine("/// <summary>");
+        _w.WriteLine("/// Reverse-mode differentiation of the forward pass: from d(loss)/d(output) to the gradient of every trainable");
+        _w.WriteLine("/// tensor, the chain rule applied from the last operation to the first, reusing the trace's intermediate values.");
+        _w.WriteLine("/// </summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"public Gradients Backward(Trace trace, {Tensor} dOutput)"))
+        {
+            string root = Adjoint(_graph.Output);
+            if (root != "dOutput") _w.WriteLine($"{Tensor} {root} = dOutput;");
+            foreach (int id in _plan.Reverse.Order)
+            {
+                OpNode node = _graph[id];
+                string g = Adjoint(id);
+                void Contribute(AdjointStep step, string contribution)
+                {
+                    string target = Adjoint(step.Target);
+                    _w.WriteLine(step.Declares ? $"{Tensor} {target} = {contribution};" : $"{target} = {target} + {contribution};");
+                }
+                switch (node.Kind)
+                {
+                    case OpKind.Parameter:
+                        gradientOf[node.Symbol] = g;
+                        break;
+                    case OpKind.Layer:
+                        LayerDeclaration layer = _layers[node.Symbol];
+                        string layerName = Names.Camel(_member[id]);
+                        string x = Forward(node.Inputs[0]);
+                        AdjointStep? inputStep = steps[id].FirstOrDefault();
+                        switch (layer.Kind)
+                        {
+                            case LayerKind.Dense:
+                                string dy = g;
+                                if (layer.Activation != "Linear")
+                                {
+                                    dy = "d" + _member[id] + "PreActivation";
+                                    _w.WriteLine($"// d/d({_member[id]}PreActivation) of: {_member[id]} = {layer.Activation}({_member[id]}PreActivation)");
+                                    _w.WriteLine($"{Tensor} {dy} = {Kernels}.ActivationKernel.Backward({Kernels}.Activation.{layer.Activation}, {g}, trace.{_member[id]}PreActivation, trace.{_member[id]});");
+                                }
+                                string grads = layerName + "Gradients";
+                                _w.WriteLine($"// d/d({layer.Name}Kernel{(layer.UseBias ? $", {layer.Name}Bias" : "")}{(inputStep is null ? "" : ", " + _graph[node.Inputs[0]].Name)}) of: {_member[id]}{(layer.Activation != "Linear" ? "PreActivation" : "")} = Dense({_graph[node.Inputs[0]].Name})");
+                                _w.WriteLine($"var {grads} = {Kernels}.DenseKernel.Backward({dy}, {x}, Weights.{layer.Name}Kernel, hasBias: {(layer.UseBias ? "true" : "false")});");
+                                gradientOf[layer.Name + "Kernel"] = grads + ".Kernel";
+                                if (layer.UseBias) gradientOf[layer.Name + "Bias"] = grads + ".Bias!";
+                                if (inputStep is not null) Contribute(inputStep, grads + ".Input");
+                                break;
+                            case LayerKind.Lstm:
+                                string lstm = layerName + "Gradients";
+                                _w.WriteLine($"// d/d({layer.Name}Kernel, {layer.Name}RecurrentKernel, {layer.Name}Bias{(inputStep is null ? "" : ", " + _graph[node.Inputs[0]].Name)}) of: {_graph.Describe(node)}, back through time");
+                                _w.WriteLine($"var {lstm} = {Kernels}.LstmKernel.Backward({g}, trace.{_member[id]}State);");
+                                gradientOf[layer.Name + "Kernel"] = lstm + ".Kernel";
+                                gradientOf[layer.Name + "RecurrentKernel"] = lstm + ".RecurrentKernel";
+                                gradientOf[layer.Name + "Bias"] = lstm + ".Bias";
+                                if (inputStep is not null) Contribute(inputStep, lstm + ".Input");
+                                break;
+                            default:
+                                if (inputStep is not null)
+                                {
+                                    _w.WriteLine($"// d/d({_graph[node.Inputs[0]].Name}) of: {_graph.Describe(node)}");
+                                    Contribute(inputStep, $"{Kernels}.NormalizationKernel.Backward({g}, Weights.{layer.Name}Variance)");
+                                }
+                                break;
+                        }
+                        break;
+                    default:
+                        string[] rule = DerivativeRules.Tensor[DerivativeRules.Key(node)];
+                        foreach (AdjointStep step in steps[id])
+                        {
+                            string template = rule[step.InputIndex];
+                            string? reduceTo = null;
+                            if (template.StartsWith("{A:") || template.StartsWith("{B:"))
+                            {
+                                OpNode input = _graph[step.Target];
+                                if (!input.Shape.Equals(node.Shape)) reduceTo = Forward(step.Target);
+                                template = template.Substring(3, template.Length - 4);
+                            }
+                            string contribution = DerivativeRules.Fill(template, g, Forward(id), Forward(node.Inputs[0]),
+                                node.Inputs.Count > 1 ? Forward(node.Inputs[1]) : "", axis: node.Axis?.ToString(CultureInfo.InvariantCulture) ?? "");
+                            if (reduceTo is not null) contribution = $"{Ops}.SumToShape({contribution}, {reduceTo}.shape)";
+                            _w.WriteLine($"// d/d({_graph[step.Target].Name}) of: {_graph.Describe(node)}");
+                            Contribute(step, contribution);
+                        }
+                        break;
+                }
+            }
+            using (_w.WriteBlock("return new Gradients", "};"))
+            {
+                foreach (TensorInfo t in Trainable)
+                {
+                    string value = gradientOf.TryGetValue(t.Name, out string? gradient) ? gradient : $"{Torch}.zeros_like(Weights.{t.Name})";
+                    _w.WriteLine($"{t.Name} = {value},");
+                }
+            }
+        }
+    }
+
+    // ---- training ----------------------------------------------------------------------------------------------
+
+    private void EmitTraining()
+    {
+        string loss = $"{Kernels}.Loss.{_model.Loss}";
+        string delta = ModelAnalysis.Number(_model.HuberDelta);
+        _w.WriteLine("/// <summary>One optimisation step on a batch: forward, loss, backward, optimizer update.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"public {Training}.StepResult TrainStep({Tensor} x, {Tensor} y)"))
+        {
+            _w.WriteLine($"{Training}.StepResult result;");
+            _w.WriteLine("Gradients gradients;");
+            using (_w.WriteBlock($"using (var scope = {Torch}.NewDisposeScope())"))
+            {
+                _w.WriteLine("Trace trace = ForwardWithTrace(x);");
+                _w.WriteLine($"double loss = {Kernels}.LossKernel.Forward({loss}, trace.Output, y, {delta}).ToDouble();");
+                _w.WriteLine($"{Tensor} dOutput = {Kernels}.LossKernel.Backward({loss}, trace.Output, y, {delta});");
+                _w.WriteLine("gradients = Backward(trace, dOutput);");
+                _w.WriteLine("result = new(loss, ComputeMetrics(trace.Output, y));");
+                _w.WriteLine("scope.MoveToOuter(gradients.Trainable);");
+            }
+            _w.WriteLine("Optimizer.Step(Weights.Trainable, gradients.Trainable);");
+            _w.WriteLine("foreach (var gradient in gradients.Trainable) gradient.Dispose();");
+            _w.WriteLine("return result;");
+        }
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>The loss and metrics on a batch, without updating the model.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"public {Training}.StepResult TestStep({Tensor} x, {Tensor} y)"))
+        {
+            _w.WriteLine($"using var scope = {Torch}.NewDisposeScope();");
+            _w.WriteLine($"{Tensor} prediction = Forward(x);");
+            _w.WriteLine($"return new({Kernels}.LossKernel.Forward({loss}, prediction, y, {delta}).ToDouble(), ComputeMetrics(prediction, y));");
+        }
+        _w.WriteLine();
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"private static global::System.Collections.Generic.IReadOnlyDictionary<string, double> ComputeMetrics({Tensor} prediction, {Tensor} y)"))
+        {
+            _w.WriteLine("var metrics = new global::System.Collections.Generic.Dictionary<string, double>();");
+            foreach (string metric in _model.Metrics)
+            {
+                _w.WriteLine($"metrics[{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{metric})] = {Kernels}.MetricKernel.Compute({Kernels}.Metric.{metric}, prediction, y);");
+            }
+            _w.WriteLine("return metrics;");
+        }
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>Keras' names of the metrics, in declaration order.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public {List}<string> MetricNames {{ get; }} = [{string.Join(", ", _model.Metrics.Select(m => $"{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{m})"))}];");
+        _w.WriteLine();
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public {List}<{Tensor}> TrainableTensors => Weights.Trainable;");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>Trains for <paramref name=\"epochs\"/> epochs, as Keras' fit; returns the per-epoch history.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public {Training}.History Fit({Data}.IDataset train, int epochs, {Data}.IDataset? validation = null,");
+        _w.WriteLine($"    {List}<{Training}.ICallback>? callbacks = null, global::System.Action<string>? log = null)");
+        _w.WriteLine($"    => {Training}.TrainingLoop.Fit(this, train, epochs, validation, callbacks, log);");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>The loss and metrics over a dataset, weighted by batch size.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public {Training}.StepResult Evaluate({Data}.IDataset data) => {Training}.TrainingLoop.Evaluate(this, data);");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>The model's output on a batch.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public {Tensor} Predict({Tensor} x) => Forward(x);");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>The model's outputs on every batch of a dataset, concatenated along the batch axis.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"public {Tensor} Predict({Data}.IDataset data)"))
+        {
+            _w.WriteLine($"var outputs = new global::System.Collections.Generic.List<{Tensor}>();");
+            _w.WriteLine("foreach (var batch in data) outputs.Add(Forward(batch.X));");
+            _w.WriteLine($"return {Torch}.cat(outputs, 0);");
+        }
+        var normalizations = _model.Layers.Where(l => l.Kind == LayerKind.Normalization).ToList();
+        foreach (LayerDeclaration layer in normalizations)
+        {
+            string n = layer.Name;
+            TensorInfo mean = _plan.Tensors.First(t => t.Name == n + "Mean");
+            _w.WriteLine();
+            _w.WriteLine($"/// <summary>Sets the mean and population variance of layer {n} from <paramref name=\"data\"/> (Keras' adapt).</summary>");
+            _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+            using (_w.WriteBlock($"public void Adapt{n}({Tensor} data)"))
+            {
+                using (_w.WriteBlock($"if (data.dim() < 1 || data.shape[data.dim() - 1] != {mean.Shape[0]})"))
+                {
+                    _w.WriteLine($"throw new global::System.ArgumentException($\"Layer {n} normalizes {mean.Shape[0]} features but the data has shape ({{string.Join(\", \", data.shape)}}).\", nameof(data));");
+                }
+                _w.WriteLine($"var statistics = {Kernels}.NormalizationKernel.Adapt(data);");
+                _w.WriteLine($"Weights.{n}Mean.copy_(statistics.Mean);");
+                _w.WriteLine($"Weights.{n}Variance.copy_(statistics.Variance);");
+                _w.WriteLine($"Weights.{n}Count.fill_(statistics.Count);");
+            }
+        }
+        if (normalizations.Count == 1)
+        {
+            _w.WriteLine();
+            _w.WriteLine($"/// <summary>Adapts the model's Normalization layer {normalizations[0].Name} to <paramref name=\"data\"/>.</summary>");
+            _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+            _w.WriteLine($"public void Adapt({Tensor} data) => Adapt{normalizations[0].Name}(data);");
+        }
+    }
+
+    private void EmitSummary()
+    {
+        long total = _plan.Tensors.Sum(t => t.Count), trainable = Trainable.Sum(t => t.Count);
+        string rule = new string('_', 65), thick = new string('=', 65);
+        var lines = new List<string> { $"Model: \"{_model.Name}\"", rule, Row("Layer (type)", "Output Shape", "Param #"), thick };
+        for (int i = 0; i < _plan.Summary.Count; i++)
+        {
+            SummaryRow row = _plan.Summary[i];
+            lines.Add(Row($"{row.Layer} ({row.Type})", row.OutputShape, Thousands(row.Parameters)));
+        }
+        lines.Add(thick);
+        lines.Add($"Total params: {Thousands(total)}");
+        lines.Add($"Trainable params: {Thousands(trainable)}");
+        lines.Add($"Non-trainable params: {Thousands(total - trainable)}");
+        lines.Add(rule);
+        _w.WriteLine("/// <summary>A Keras-like table of the layers, their output shapes and parameter counts.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock("public string Summary()"))
+        {
+            _w.WriteLine("return");
+            for (int i = 0; i < lines.Count; i++)
+            {
+                _w.WriteLine($"    \"{lines[i].TrimEnd().Replace("\\", "\\\\").Replace("\"", "\\\"")}\\n\"{(i == lines.Count - 1 ? ";" : " +")}");
+            }
+        }
+    }
+
+    private static string Row(string layer, string shape, string parameters)
+        => (" " + Fit(layer, 27) + " " + Fit(shape, 25) + " " + parameters).TrimEnd();
+
+    private static string Fit(string text, int width) => text.Length >= width ? text : text.PadRight(width);
+
+    private static string Thousands(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
+
+    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+}

@@ -1,0 +1,143 @@
+using System.Collections.Generic;
+using System.Linq;
+using ModelDsl.Generators.Analysis;
+using ModelDsl.Generators.Model;
+
+namespace ModelDsl.Generators.Emit;
+
+/// <summary>
+/// Writes the derivative of each [Differentiable] function as plain C# over double or float: the forward locals,
+/// then the adjoints in reverse order, each preceded by the forward expression it differentiates.
+/// </summary>
+internal static class ScalarEmitter
+{
+    public static string Emit(FunctionGroup group)
+    {
+        var writer = new CodeWriter();
+        writer.WriteHeader();
+        using (Names.OpenType(writer, group.Type))
+        {
+            bool first = true;
+            foreach (FunctionPlan plan in group.Functions.OrderBy(f => f.Function.Name, System.StringComparer.Ordinal)
+                         .ThenBy(f => f.Function.Parameters.Count))
+            {
+                if (!first) writer.WriteLine();
+                first = false;
+                EmitFunction(writer, plan);
+            }
+        }
+        return writer.ToString();
+    }
+
+    private static void EmitFunction(CodeWriter writer, FunctionPlan plan)
+    {
+        FunctionDeclaration f = plan.Function;
+        string t = f.NumericType;
+        string parameters = string.Join(", ", f.Parameters.Select(p => $"{t} {p}"));
+        string arguments = string.Join(", ", f.Parameters);
+        string modifiers = f.Accessibility + " static";
+        bool single = f.Parameters.Count == 1;
+        string gradientType = single ? t : "(" + string.Join(", ", f.Parameters.Select(p => $"{t} {Names.Pascal(p)}")) + ")";
+        string with = single ? "WithDerivative" : "WithGradient";
+        string only = single ? "Derivative" : "Gradient";
+        string resultType = $"({t} Value, {gradientType} {only})";
+
+        writer.WriteLine($"/// <summary>The {(single ? "derivative" : "gradient")} of <see cref=\"{f.Name}({string.Join(", ", f.Parameters.Select(_ => t))})\"/>, by reverse-mode differentiation of its body.</summary>");
+        writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        writer.WriteLine($"{modifiers} {gradientType} {f.Name}{only}({parameters}) => {f.Name}{with}({arguments}).{only};");
+        writer.WriteLine();
+        writer.WriteLine($"/// <summary>The value of <see cref=\"{f.Name}({string.Join(", ", f.Parameters.Select(_ => t))})\"/> and its {(single ? "derivative" : "gradient")}, computed together.</summary>");
+        writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (writer.WriteBlock($"{modifiers} {resultType} {f.Name}{with}({parameters})"))
+        {
+            OpGraph graph = f.Graph;
+            var adjoint = AdjointNames(graph);
+            string Ref(int id) => graph[id].Kind == OpKind.Constant ? graph[id].Symbol : graph[id].Name;
+
+            writer.WriteLine("// Forward");
+            foreach (OpNode node in graph.Nodes)
+            {
+                if (node.Kind is OpKind.Input or OpKind.Constant) continue;
+                writer.WriteLine($"{t} {node.Name} = {ForwardExpression(node, Ref)}; // {node.Source}");
+            }
+            writer.WriteLine();
+            writer.WriteLine("// Reverse: the adjoint dv of each value v is d(result)/dv");
+            OpNode result = graph.Result;
+            if (result.Kind == OpKind.Constant)
+            {
+                writer.WriteLine($"return ({result.Symbol}, {Zero(f)});");
+                return;
+            }
+            writer.WriteLine($"{t} {adjoint[result.Id]} = 1;");
+            foreach (IGrouping<int, AdjointStep> steps in plan.Reverse.ByNode())
+            {
+                OpNode node = graph[steps.Key];
+                string g = adjoint[node.Id];
+                string math = node.Extra.Count > 0 ? node.Extra[0] : "global::System.Math";
+                if (node.Kind == OpKind.Call && node.Inputs.Count > 1)
+                {
+                    writer.WriteLine($"// the gradient of {node.Symbol} at its arguments, for: {graph.Describe(node)}");
+                    writer.WriteLine($"var {node.Name}Gradient = {node.Extra[0]}.{node.Symbol}Gradient({string.Join(", ", node.Inputs.Select(Ref))});");
+                }
+                foreach (AdjointStep step in steps)
+                {
+                    string contribution;
+                    if (node.Kind == OpKind.Call)
+                    {
+                        contribution = node.Inputs.Count == 1
+                            ? $"{g} * {node.Extra[0]}.{node.Symbol}Derivative({Ref(node.Inputs[0])})"
+                            : $"{g} * {node.Name}Gradient.{Names.Pascal(node.Extra[step.InputIndex + 1])}";
+                    }
+                    else
+                    {
+                        string template = DerivativeRules.Scalar[DerivativeRules.Key(node)][step.InputIndex];
+                        contribution = DerivativeRules.Fill(template, g, node.Name, Ref(node.Inputs[0]),
+                            node.Inputs.Count > 1 ? Ref(node.Inputs[1]) : "", math);
+                    }
+                    string target = adjoint[step.Target];
+                    writer.WriteLine($"// d/d({graph[step.Target].Name}) of: {graph.Describe(node)}");
+                    writer.WriteLine(step.Declares ? $"{t} {target} = {contribution};" : $"{target} += {contribution};");
+                }
+            }
+            string Gradient(int input) => plan.Reverse.NeedsAdjoint[input] ? adjoint[input] : "0";
+            string gradient = single ? Gradient(0) : "(" + string.Join(", ", Enumerable.Range(0, f.Parameters.Count).Select(Gradient)) + ")";
+            writer.WriteLine($"return ({result.Name}, {gradient});");
+        }
+    }
+
+    private static string Zero(FunctionDeclaration f)
+        => f.Parameters.Count == 1 ? "0" : "(" + string.Join(", ", f.Parameters.Select(_ => "0")) + ")";
+
+    internal static string ForwardExpression(OpNode node, System.Func<int, string> reference)
+    {
+        string A() => reference(node.Inputs[0]);
+        string B() => reference(node.Inputs[1]);
+        return node.Kind switch
+        {
+            OpKind.Add => $"{A()} + {B()}",
+            OpKind.Subtract => $"{A()} - {B()}",
+            OpKind.Multiply => $"{A()} * {B()}",
+            OpKind.Divide => $"{A()} / {B()}",
+            OpKind.Negate => $"-{A()}",
+            OpKind.Power => $"{node.Extra[0]}.Pow({A()}, {B()})",
+            OpKind.Elementwise => $"{node.Extra[0]}.{node.Symbol}({A()})",
+            OpKind.Call => $"{node.Extra[0]}.{node.Symbol}({string.Join(", ", node.Inputs.Select(reference))})",
+            _ => node.Source,
+        };
+    }
+
+    /// <summary>"dx", "dv2", ...: one adjoint name per node, never the name of a forward value.</summary>
+    private static Dictionary<int, string> AdjointNames(OpGraph graph)
+    {
+        var used = new HashSet<string>(graph.Nodes.Select(n => n.Name), System.StringComparer.Ordinal);
+        var names = new Dictionary<int, string>();
+        foreach (OpNode node in graph.Nodes)
+        {
+            string stem = "d" + node.Name, name = stem;
+            for (int n = 2; used.Contains(name); n++) name = stem + "_" + n;
+            used.Add(name);
+            names[node.Id] = name;
+        }
+        return names;
+    }
+}

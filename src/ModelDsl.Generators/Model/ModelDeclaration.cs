@@ -1,0 +1,57 @@
+using ModelDsl.Generators.Analysis;
+
+namespace ModelDsl.Generators.Model;
+
+internal enum LayerKind { Dense, Normalization, Lstm }
+
+/// <summary>A layer method ([Dense], [Normalization], [Lstm]) with its attribute arguments.</summary>
+internal sealed record LayerDeclaration(
+    string Name, LayerKind Kind, int Units, string Activation, bool UseBias, string KernelInitializer, string BiasInitializer,
+    string Accessibility, string Parameter, LocationInfo? Location);
+
+/// <summary>A raw [Parameter] property with its shape and initializer.</summary>
+internal sealed record ParameterDeclaration(
+    string Name, EquatableArray<int> Shape, string Initializer, double Mean, double Stddev, double Min, double Max, double Gain,
+    string Accessibility, LocationInfo? Location);
+
+/// <summary>The default optimizer: "Adam" or "Sgd" and its arguments.</summary>
+internal sealed record OptimizerDeclaration(string Kind, double LearningRate, double Beta1, double Beta2, double Epsilon, double Momentum, bool Nesterov);
+
+/// <summary>A [Model] class, parsed: input shape, loss, metrics, optimizer, layers, parameters and the forward graph.</summary>
+internal sealed record ModelDeclaration(
+    TypeLocation Type,
+    string Name,
+    EquatableArray<int> InputShape,
+    string Loss,
+    EquatableArray<string> Metrics,
+    double HuberDelta,
+    OptimizerDeclaration Optimizer,
+    EquatableArray<LayerDeclaration> Layers,
+    EquatableArray<ParameterDeclaration> Parameters,
+    string ForwardName,
+    OpGraph Graph);
+
+/// <summary>One tensor of a model: its generated name, shape, role and how it is initialised (C# expression).</summary>
+internal sealed record TensorInfo(string Name, EquatableArray<int> Shape, bool Trainable, string Owner, string Role, string Initializer)
+{
+    public long Count
+    {
+        get
+        {
+            long count = 1;
+            foreach (int d in Shape) count *= d;
+            return count;
+        }
+    }
+}
+
+/// <summary>A row of the Keras-like summary.</summary>
+internal sealed record SummaryRow(string Layer, string Type, string OutputShape, long Parameters);
+
+/// <summary>A [Model] after shape inference and the reverse sweep: everything the emitters need.</summary>
+internal sealed record ModelPlan(
+    ModelDeclaration Model,
+    OpGraph Graph,
+    EquatableArray<TensorInfo> Tensors,
+    ReversePlan Reverse,
+    EquatableArray<SummaryRow> Summary);

@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+using ModelDsl.Generators.Analysis;
+using ModelDsl.Generators.Emit;
+using ModelDsl.Generators.Model;
+using ModelDsl.Generators.Parsing;
+
+namespace ModelDsl.Generators;
+
+/// <summary>
+/// The one pipeline: [Differentiable] methods and [Model] classes are parsed into value-equatable records,
+/// analysed (shapes, reverse mode) and emitted; diagnostics travel beside the models and are reported on their own.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class ModelDslGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline steps, for incrementality tests.</summary>
+    public static class Steps
+    {
+        public const string ParseFunctions = nameof(ParseFunctions);
+        public const string FunctionGroups = nameof(FunctionGroups);
+        public const string ParseModels = nameof(ParseModels);
+        public const string AnalyseModels = nameof(AnalyseModels);
+        public static readonly ImmutableArray<string> All = [ParseFunctions, FunctionGroups, ParseModels, AnalyseModels];
+    }
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // [Differentiable] static methods → one derivative file per containing type.
+        IncrementalValuesProvider<Result<FunctionDeclaration>> functions = context.SyntaxProvider
+            .ForAttributeWithMetadataName(FunctionParser.AttributeName,
+                static (node, _) => node is MethodDeclarationSyntax,
+                FunctionParser.Parse)
+            .WithTrackingName(Steps.ParseFunctions);
+
+        context.RegisterSourceOutput(functions.SelectMany(static (r, _) => r.Diagnostics), Report);
+
+        IncrementalValuesProvider<FunctionGroup> groups = functions
+            .Select(static (r, _) => r.Value)
+            .Where(static f => f is not null)
+            .Collect()
+            .SelectMany(static (all, _) => all
+                .GroupBy(f => f!.Type)
+                .Select(g => new FunctionGroup(g.Key, g.Select(f => new FunctionPlan(f!, ReverseMode.Plan(f!.Graph, Enumerable.Range(0, f.Parameters.Count)))).ToEquatableArray()))
+                .OrderBy(g => g.Type.FullName, System.StringComparer.Ordinal)
+                .ToImmutableArray())
+            .WithTrackingName(Steps.FunctionGroups);
+
+        context.RegisterSourceOutput(groups, static (spc, group)
+            => spc.AddSource(group.Type.HintName + ".Derivatives.g.cs", SourceText.From(ScalarEmitter.Emit(group), System.Text.Encoding.UTF8)));
+
+        // [Model] classes → parse, infer shapes and plan the reverse sweep, emit one file per model.
+        IncrementalValuesProvider<Result<ModelPlan>> models = context.SyntaxProvider
+            .ForAttributeWithMetadataName(ModelParser.AttributeName,
+                static (node, _) => node is ClassDeclarationSyntax,
+                ModelParser.Parse)
+            .WithTrackingName(Steps.ParseModels)
+            .Select(static (parsed, _) => ModelAnalysis.Analyse(parsed))
+            .WithTrackingName(Steps.AnalyseModels);
+
+        context.RegisterSourceOutput(models.SelectMany(static (r, _) => r.Diagnostics), Report);
+
+        context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is not null), static (spc, plan)
+            => spc.AddSource(plan!.Model.Type.HintName + ".g.cs", SourceText.From(ModelEmitter.Emit(plan), System.Text.Encoding.UTF8)));
+    }
+
+    private static void Report(SourceProductionContext context, DiagnosticInfo diagnostic) => context.ReportDiagnostic(diagnostic.ToDiagnostic());
+}

@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ModelDsl.Generators.Analysis;
+using ModelDsl.Generators.Diagnostics;
+using ModelDsl.Generators.Model;
+
+namespace ModelDsl.Generators.Parsing;
+
+/// <summary>Reads a [Differentiable] method: checks its signature and lowers its body to a scalar graph.</summary>
+internal static class FunctionParser
+{
+    public const string AttributeName = "ModelDsl.DifferentiableAttribute";
+
+    public static Result<FunctionDeclaration> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        if (context.TargetNode is not MethodDeclarationSyntax method || context.TargetSymbol is not IMethodSymbol symbol)
+        {
+            return Result.From<FunctionDeclaration>(null, diagnostics);
+        }
+        try
+        {
+            FunctionDeclaration? function = Parse(method, symbol, context.SemanticModel, diagnostics, cancellationToken);
+            return Result.From(function, diagnostics);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(method.Identifier.GetLocation()),
+                symbol.Name, exception.Message));
+            return Result.From<FunctionDeclaration>(null, diagnostics);
+        }
+    }
+
+    private static FunctionDeclaration? Parse(MethodDeclarationSyntax method, IMethodSymbol symbol, SemanticModel model,
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        TypeLocation? type = TypeLocations.Read(symbol.ContainingType, diagnostics);
+        string name = symbol.Name;
+        if (!symbol.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DifferentiableNotStatic, LocationInfo.From(method.Identifier.GetLocation()), name));
+        }
+        string? numeric = NumericType(symbol.ReturnType);
+        if (numeric is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DifferentiableType, LocationInfo.From(method.ReturnType),
+                "The return type", name, symbol.ReturnType.ToDisplayString()));
+        }
+        foreach ((IParameterSymbol parameter, ParameterSyntax syntax) in symbol.Parameters.Zip(method.ParameterList.Parameters, (p, s) => (p, s)))
+        {
+            string? type_ = NumericType(parameter.Type);
+            if (type_ is null || (numeric is not null && type_ != numeric) || parameter.RefKind != RefKind.None)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DifferentiableType, LocationInfo.From(syntax),
+                    $"Parameter '{parameter.Name}'", name, (parameter.RefKind == RefKind.None ? "" : parameter.RefKind.ToString().ToLowerInvariant() + " ") + parameter.Type.ToDisplayString()));
+            }
+        }
+        if (symbol.Parameters.Length == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DifferentiableType, LocationInfo.From(method.ParameterList),
+                "The parameter list", name, "()"));
+        }
+        if (symbol.IsGenericMethod)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedConstruct, LocationInfo.From(method.TypeParameterList),
+                "A generic method", "the [Differentiable] method '" + name + "'", "declare it over double or float"));
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        var lowering = new ScalarLowering(model, diagnostics, symbol);
+        OpGraph? graph = lowering.LowerBody(method);
+        if (type is null || numeric is null || graph is null || diagnostics.Count > 0) return null;
+        return new FunctionDeclaration(type, name, Accessibility(symbol.DeclaredAccessibility), numeric,
+            symbol.Parameters.Select(p => p.Name).ToEquatableArray(), graph);
+    }
+
+    private static string? NumericType(ITypeSymbol type) => type.SpecialType switch
+    {
+        SpecialType.System_Double => "double",
+        SpecialType.System_Single => "float",
+        _ => null,
+    };
+
+    internal static string Accessibility(Accessibility accessibility) => accessibility switch
+    {
+        Microsoft.CodeAnalysis.Accessibility.Public => "public",
+        Microsoft.CodeAnalysis.Accessibility.Internal => "internal",
+        Microsoft.CodeAnalysis.Accessibility.Protected => "protected",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedOrInternal => "protected internal",
+        Microsoft.CodeAnalysis.Accessibility.ProtectedAndInternal => "private protected",
+        _ => "private",
+    };
+
+    /// <summary>Lowers a scalar body: parameters, literals, constants, + - * /, System.Math functions, [Differentiable] calls.</summary>
+    private sealed class ScalarLowering : ForwardLowering
+    {
+        private readonly IMethodSymbol _method;
+        private int _counter;
+
+        public ScalarLowering(SemanticModel model, List<DiagnosticInfo> diagnostics, IMethodSymbol method) : base(model, diagnostics)
+        {
+            _method = method;
+            foreach (IParameterSymbol parameter in method.Parameters)
+            {
+                Names[parameter.Name] = Add(OpKind.Input, [], parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() ?? SyntaxFactory.IdentifierName(parameter.Name),
+                    symbol: parameter.Name, name: parameter.Name);
+            }
+        }
+
+        protected override string Context => $"the [Differentiable] method '{_method.Name}'";
+
+        protected override string SupportedHint => "use + - * /, literals, const fields, Math." + string.Join("/", DerivativeRules.ScalarFunctions) + "/Pow and [Differentiable] methods";
+
+        protected override string DefaultName(OpNode node) => "v" + ++_counter;
+
+        public override int? VisitInvocationExpression(InvocationExpressionSyntax node)
+        {
+            var arguments = new List<int>();
+            bool failed = false;
+            foreach (ArgumentSyntax argument in node.ArgumentList.Arguments)
+            {
+                if (argument.RefKindKeyword.IsKind(SyntaxKind.None) && argument.NameColon is null)
+                {
+                    if (Visit(argument.Expression) is int id) arguments.Add(id); else failed = true;
+                }
+                else
+                {
+                    Unsupported(argument, "a named or ref argument", "pass arguments by position");
+                    failed = true;
+                }
+            }
+            SymbolInfo info = Model.GetSymbolInfo(node);
+            var callee = (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) as IMethodSymbol;
+            string shown = node.Expression.ToString();
+            if (callee is null)
+            {
+                Report(DiagnosticDescriptors.NotDifferentiableCall, node, shown, "Math." + string.Join("/", DerivativeRules.ScalarFunctions) + "/Pow");
+                return null;
+            }
+            string containing = callee.ContainingType?.ToDisplayString() ?? "";
+            string qualified = callee.ContainingType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "";
+            if (containing is "System.Math" or "System.MathF")
+            {
+                if (callee.Name == "Pow" && callee.Parameters.Length == 2)
+                {
+                    return failed ? null : Add(OpKind.Power, [.. arguments], node, symbol: "Pow", extra: [qualified]);
+                }
+                if (DerivativeRules.ScalarFunctions.Contains(callee.Name) && callee.Parameters.Length == 1)
+                {
+                    return failed ? null : Add(OpKind.Elementwise, [.. arguments], node, symbol: callee.Name, extra: [qualified]);
+                }
+            }
+            else if (callee.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName) && callee.IsStatic)
+            {
+                return failed ? null : Add(OpKind.Call, [.. arguments], node, symbol: callee.Name,
+                    extra: [qualified, .. callee.Parameters.Select(p => p.Name)]);
+            }
+            Report(DiagnosticDescriptors.NotDifferentiableCall, node, shown, "Math." + string.Join("/", DerivativeRules.ScalarFunctions) + "/Pow");
+            return null;
+        }
+    }
+}
+
+/// <summary>Reads the namespace and the chain of containing types, reporting the ones that are not partial.</summary>
+internal static class TypeLocations
+{
+    public static TypeLocation? Read(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
+    {
+        var chain = new List<ContainingType>();
+        bool ok = true;
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+        {
+            var declaration = current.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+            if (declaration is null) return null;
+            bool isPartial = current.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>()
+                .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!isPartial)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial, LocationInfo.From(declaration.Identifier.GetLocation()), current.Name));
+                ok = false;
+            }
+            string keyword = declaration switch
+            {
+                RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+                _ => declaration.Keyword.ValueText,
+            };
+            string name = current.Name + (current.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", current.TypeParameters.Select(p => p.Name)) + ">");
+            chain.Insert(0, new ContainingType(keyword, name));
+        }
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        return ok ? new TypeLocation(ns, chain.ToEquatableArray()) : null;
+    }
+}

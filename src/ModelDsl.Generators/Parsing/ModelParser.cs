@@ -1,0 +1,333 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ModelDsl.Generators.Analysis;
+using ModelDsl.Generators.Diagnostics;
+using ModelDsl.Generators.Model;
+
+namespace ModelDsl.Generators.Parsing;
+
+/// <summary>Reads a [Model] class: its attributes, layer methods, parameter properties and [Forward] method.</summary>
+internal static class ModelParser
+{
+    public const string AttributeName = "ModelDsl.ModelAttribute";
+    private const string TensorType = "TorchSharp.torch.Tensor";
+
+    public static Result<ModelDeclaration> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
+        {
+            return Result.From<ModelDeclaration>(null, diagnostics);
+        }
+        try
+        {
+            return Result.From(Parse(type, declaration, context.Attributes[0], context.SemanticModel, diagnostics, cancellationToken), diagnostics);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(declaration.Identifier.GetLocation()),
+                type.Name, exception.Message));
+            return Result.From<ModelDeclaration>(null, diagnostics);
+        }
+    }
+
+    private static ModelDeclaration? Parse(INamedTypeSymbol type, TypeDeclarationSyntax declaration, AttributeData model,
+        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        TypeLocation? location = TypeLocations.Read(type, diagnostics);
+        var attribute = new AttributeReader(model, declaration, diagnostics);
+
+        int[] inputShape = attribute.Constructor(0) is { Kind: TypedConstantKind.Array } shape
+            ? shape.Values.Select(v => v.Value is int i ? i : 0).ToArray()
+            : [];
+        if (inputShape.Length == 0)
+        {
+            attribute.Invalid(null, "The input shape of [Model]", "empty", "give the shape of one sample without the batch axis, e.g. [Model(25, 5)]");
+        }
+        for (int i = 0; i < inputShape.Length; i++)
+        {
+            if (inputShape[i] < 1)
+            {
+                attribute.InvalidPositional(i, $"Input dimension {i + 1} of [Model]", inputShape[i].ToString(), "every dimension must be at least 1");
+            }
+        }
+        string loss = attribute.EnumName("Loss") ?? "MeanSquaredError";
+        string[] metrics = attribute.Named("Metrics") is { Kind: TypedConstantKind.Array } m
+            ? m.Values.Select(v => EnumMemberName(v) ?? "?").ToArray()
+            : [];
+        double huberDelta = attribute.Named("HuberDelta")?.Value is double h ? h : 1.0;
+
+        OptimizerDeclaration optimizer = ReadOptimizer(type, declaration, diagnostics);
+
+        var layers = new List<LayerDeclaration>();
+        var parameters = new List<ParameterDeclaration>();
+        var forwards = new List<(IMethodSymbol Symbol, MethodDeclarationSyntax? Syntax)>();
+        foreach (ISymbol member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (AttributeData data in member.GetAttributes())
+            {
+                string? name = data.AttributeClass?.ToDisplayString();
+                switch (name)
+                {
+                    case "ModelDsl.DenseAttribute" or "ModelDsl.NormalizationAttribute" or "ModelDsl.LstmAttribute" when member is IMethodSymbol method:
+                        if (ReadLayer(method, data, diagnostics, cancellationToken) is { } layer) layers.Add(layer);
+                        break;
+                    case "ModelDsl.ParameterAttribute" when member is IPropertySymbol property:
+                        if (ReadParameter(property, data, diagnostics, cancellationToken) is { } parameter) parameters.Add(parameter);
+                        break;
+                    case "ModelDsl.ForwardAttribute" when member is IMethodSymbol method:
+                        forwards.Add((method, method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault()));
+                        break;
+                }
+            }
+        }
+        CheckDuplicates(layers, parameters, diagnostics);
+
+        if (forwards.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingForward, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
+            return null;
+        }
+        if (forwards.Count > 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MultipleForward, LocationInfo.From(forwards[1].Syntax?.Identifier.GetLocation()),
+                type.Name, forwards[0].Symbol.Name, forwards[1].Symbol.Name));
+            return null;
+        }
+        (IMethodSymbol forward, MethodDeclarationSyntax? forwardSyntax) = forwards[0];
+        if (forwardSyntax is null) return null;
+        string? problem = forward.IsStatic ? "it is static"
+            : forward.ReturnType.ToDisplayString() != TensorType ? $"it returns '{forward.ReturnType.ToDisplayString()}'"
+            : forward.Parameters.Length != 1 ? $"it has {forward.Parameters.Length} parameters"
+            : forward.Parameters[0].Type.ToDisplayString() != TensorType ? $"its parameter has type '{forward.Parameters[0].Type.ToDisplayString()}'"
+            : forwardSyntax.Body is null && forwardSyntax.ExpressionBody is null ? "it has no body"
+            : forward.IsGenericMethod ? "it is generic"
+            : null;
+        if (problem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForwardSignature, LocationInfo.From(forwardSyntax.Identifier.GetLocation()), forward.Name, problem));
+            return null;
+        }
+
+        SemanticModel forwardModel = forwardSyntax.SyntaxTree == semanticModel.SyntaxTree
+            ? semanticModel : semanticModel.Compilation.GetSemanticModel(forwardSyntax.SyntaxTree);
+        var lowering = new TensorLowering(forwardModel, diagnostics, type, forward, layers, parameters);
+        OpGraph? graph = lowering.LowerBody(forwardSyntax);
+        foreach (LayerDeclaration layer in layers.Where(l => graph is not null && !graph.Nodes.Any(n => n.Kind == OpKind.Layer && n.Symbol == l.Name)))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusedLayer, layer.Location, layer.Name));
+        }
+        if (location is null || graph is null || diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
+        {
+            return null;
+        }
+        return new ModelDeclaration(location, type.Name, inputShape.ToEquatableArray(), loss, metrics.ToEquatableArray(), huberDelta, optimizer,
+            layers.ToEquatableArray(), parameters.ToEquatableArray(), forward.Name, graph);
+    }
+
+    private static OptimizerDeclaration ReadOptimizer(INamedTypeSymbol type, TypeDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (AttributeData data in type.GetAttributes())
+        {
+            string? name = data.AttributeClass?.ToDisplayString();
+            if (name is not ("ModelDsl.AdamAttribute" or "ModelDsl.SgdAttribute")) continue;
+            var reader = new AttributeReader(data, declaration, diagnostics);
+            bool adam = name == "ModelDsl.AdamAttribute";
+            double rate = reader.Constructor(0)?.Value is double r ? r : adam ? 0.001 : 0.01;
+            if (!(rate > 0))
+            {
+                reader.InvalidPositional(0, "The learning rate", rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "it must be greater than 0");
+            }
+            return adam
+                ? new OptimizerDeclaration("Adam", rate, reader.Double("Beta1", 0.9), reader.Double("Beta2", 0.999), reader.Double("Epsilon", 1e-7), 0, false)
+                : new OptimizerDeclaration("Sgd", rate, 0, 0, 0, reader.Double("Momentum", 0), reader.Named("Nesterov")?.Value is true);
+        }
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingOptimizer, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
+        return new OptimizerDeclaration("Adam", 0.001, 0.9, 0.999, 1e-7, 0, false);
+    }
+
+    private static LayerDeclaration? ReadLayer(IMethodSymbol method, AttributeData data, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        if (syntax is null) return null;
+        LayerKind kind = data.AttributeClass!.Name switch
+        {
+            "DenseAttribute" => LayerKind.Dense,
+            "LstmAttribute" => LayerKind.Lstm,
+            _ => LayerKind.Normalization,
+        };
+        string accessibility = FunctionParser.Accessibility(method.DeclaredAccessibility);
+        string expected = $"{accessibility} partial global::TorchSharp.torch.Tensor {method.Name}(global::TorchSharp.torch.Tensor x);"
+            .Replace("global::TorchSharp.torch.", "");
+        bool ok = true;
+        if (!method.IsPartialDefinition || method.PartialImplementationPart is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNotPartial, LocationInfo.From(syntax.Identifier.GetLocation()), method.Name, expected));
+            ok = false;
+        }
+        else if (method.IsStatic || method.ReturnType.ToDisplayString() != TensorType || method.Parameters.Length != 1
+                 || method.Parameters[0].Type.ToDisplayString() != TensorType || method.IsGenericMethod)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSignature, LocationInfo.From(syntax.Identifier.GetLocation()),
+                method.Name, $"a [{kind}] layer", expected));
+            ok = false;
+        }
+        var reader = new AttributeReader(data, syntax, diagnostics);
+        int units = 0;
+        string activation = "Linear";
+        if (kind is LayerKind.Dense or LayerKind.Lstm)
+        {
+            units = reader.Constructor(0)?.Value is int u ? u : 0;
+            if (units < 1)
+            {
+                reader.InvalidPositional(0, $"The number of units of layer '{method.Name}'", units.ToString(), "give a positive number of units");
+                ok = false;
+            }
+        }
+        if (kind == LayerKind.Dense && reader.Constructor(1) is { } act)
+        {
+            string? name = EnumMemberName(act);
+            if (name is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, reader.PositionalLocation(1),
+                    act.Value?.ToString() ?? "?", "Linear/Relu/Selu/Elu/Tanh/Sigmoid/Softplus"));
+                ok = false;
+            }
+            else activation = name;
+        }
+        string kernelInit = reader.EnumName("KernelInitializer") ?? "GlorotUniform";
+        string biasInit = reader.EnumName("BiasInitializer") ?? "Zeros";
+        bool useBias = reader.Named("UseBias")?.Value is not false;
+        return ok
+            ? new LayerDeclaration(method.Name, kind, units, activation, useBias, kernelInit, biasInit, accessibility,
+                method.Parameters[0].Name, LocationInfo.From(syntax.Identifier.GetLocation()))
+            : null;
+    }
+
+    private static ParameterDeclaration? ReadParameter(IPropertySymbol property, AttributeData data, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
+        if (syntax is null) return null;
+        string accessibility = FunctionParser.Accessibility(property.DeclaredAccessibility);
+        string expected = $"[Parameter(...)] {accessibility} partial Tensor {property.Name} {{ get; }}";
+        bool ok = true;
+        if (!property.IsPartialDefinition || property.PartialImplementationPart is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNotPartial, LocationInfo.From(syntax.Identifier.GetLocation()), property.Name, expected));
+            ok = false;
+        }
+        else if (property.IsStatic || property.Type.ToDisplayString() != TensorType || property.SetMethod is not null || property.GetMethod is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSignature, LocationInfo.From(syntax.Identifier.GetLocation()),
+                property.Name, "a [Parameter]", expected));
+            ok = false;
+        }
+        var reader = new AttributeReader(data, syntax, diagnostics);
+        int[] shape = reader.Constructor(0) is { Kind: TypedConstantKind.Array } s ? s.Values.Select(v => v.Value is int i ? i : 0).ToArray() : [];
+        if (shape.Length == 0)
+        {
+            reader.Invalid(null, $"The shape of parameter '{property.Name}'", "empty", "give its dimensions, e.g. [Parameter(3, 1)]");
+            ok = false;
+        }
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (shape[i] < 1)
+            {
+                reader.InvalidPositional(i, $"Dimension {i + 1} of parameter '{property.Name}'", shape[i].ToString(), "every dimension must be at least 1");
+                ok = false;
+            }
+        }
+        return ok
+            ? new ParameterDeclaration(property.Name, shape.ToEquatableArray(), reader.EnumName("Initializer") ?? "GlorotUniform",
+                reader.Double("Mean", 0), reader.Double("Stddev", 0.05), reader.Double("Min", -0.05), reader.Double("Max", 0.05), reader.Double("Gain", 1.0),
+                accessibility, LocationInfo.From(syntax.Identifier.GetLocation()))
+            : null;
+    }
+
+    /// <summary>The tensors each declaration adds must have distinct names (HiddenKernel of layer Hidden vs a parameter HiddenKernel).</summary>
+    private static void CheckDuplicates(List<LayerDeclaration> layers, List<ParameterDeclaration> parameters, List<DiagnosticInfo> diagnostics)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Claim(string name, string owner, LocationInfo? location)
+        {
+            if (seen.TryGetValue(name, out string? first))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, location, name, $"by {first} and by {owner}"));
+            }
+            else seen[name] = owner;
+        }
+        foreach (LayerDeclaration layer in layers)
+        {
+            string owner = $"layer '{layer.Name}'";
+            Claim(layer.Name, owner, layer.Location);
+            foreach (string tensor in TensorNames(layer)) Claim(layer.Name + tensor, owner, layer.Location);
+        }
+        foreach (ParameterDeclaration parameter in parameters) Claim(parameter.Name, $"parameter '{parameter.Name}'", parameter.Location);
+        string[] reserved = ["Weights", "Optimizer", "Forward", "ForwardWithTrace", "Backward", "TrainStep", "TestStep", "Fit", "Evaluate",
+            "Predict", "Summary", "ParameterCount", "Parameters", "Gradients", "Trace", "Adapt", "MetricNames", "TrainableTensors", "InputShape"];
+        foreach (string name in reserved.Where(seen.ContainsKey))
+        {
+            LocationInfo? location = layers.FirstOrDefault(l => l.Name == name)?.Location ?? parameters.FirstOrDefault(p => p.Name == name)?.Location;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, location, name, $"by {seen[name]} and by the generated model member '{name}'"));
+        }
+    }
+
+    internal static string[] TensorNames(LayerDeclaration layer) => layer.Kind switch
+    {
+        LayerKind.Dense => layer.UseBias ? ["Kernel", "Bias"] : ["Kernel"],
+        LayerKind.Lstm => ["Kernel", "RecurrentKernel", "Bias"],
+        _ => ["Mean", "Variance", "Count"],
+    };
+
+    private static string? EnumMemberName(TypedConstant constant)
+        => constant.Type is INamedTypeSymbol { TypeKind: TypeKind.Enum } e
+            ? e.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, constant.Value))?.Name
+            : null;
+
+    /// <summary>Attribute arguments with their syntax locations, for diagnostics that point at the argument.</summary>
+    private sealed class AttributeReader(AttributeData data, SyntaxNode fallback, List<DiagnosticInfo> diagnostics)
+    {
+        private readonly AttributeSyntax? _syntax = data.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax;
+
+        public TypedConstant? Constructor(int index)
+            => index < data.ConstructorArguments.Length && data.ConstructorArguments[index].Kind != TypedConstantKind.Error
+                ? data.ConstructorArguments[index] : null;
+
+        public TypedConstant? Named(string name)
+        {
+            foreach (KeyValuePair<string, TypedConstant> pair in data.NamedArguments)
+            {
+                if (pair.Key == name && pair.Value.Kind != TypedConstantKind.Error) return pair.Value;
+            }
+            return null;
+        }
+
+        public double Double(string name, double fallback) => Named(name)?.Value switch
+        {
+            double d => d,
+            int i => i,
+            _ => fallback,
+        };
+
+        public string? EnumName(string name) => Named(name) is { } value ? EnumMemberName(value) : null;
+
+        public LocationInfo? PositionalLocation(int index)
+        {
+            ImmutableArray<AttributeArgumentSyntax> positional = (_syntax?.ArgumentList?.Arguments ?? default)
+                .Where(a => a.NameEquals is null && a.NameColon is null).ToImmutableArray();
+            return index < positional.Length ? LocationInfo.From(positional[index]) : LocationInfo.From((SyntaxNode?)_syntax ?? fallback);
+        }
+
+        public void InvalidPositional(int index, string what, string value, string instead)
+            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidAttributeArgument, PositionalLocation(index), what, value, instead));
+
+        public void Invalid(LocationInfo? location, string what, string value, string instead)
+            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidAttributeArgument, location ?? LocationInfo.From((SyntaxNode?)_syntax ?? fallback), what, value, instead));
+    }
+}

@@ -1,0 +1,62 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelDsl;
+
+/// <summary>
+/// Tensor functions a [Forward] body may call (with <c>using static ModelDsl.Ops;</c>), so the declared forward
+/// method is real, runnable C#; the generator knows the derivative of each. Forward only: no autograd.
+/// Also the helpers generated backward code calls (<see cref="SumToShape"/>).
+/// </summary>
+public static class Ops
+{
+    /// <summary>Keeps the batch axis and flattens the rest: (batch, d1, d2, ...) to (batch, d1·d2·...).</summary>
+    public static Tensor Flatten(Tensor x) => x.reshape(x.shape[0], -1);
+
+    /// <summary>Reshapes; -1 (first) stands for the batch axis.</summary>
+    public static Tensor Reshape(Tensor x, params long[] shape) => x.reshape(shape);
+
+    /// <summary>Matrix product of (n, k) and (k, m).</summary>
+    public static Tensor MatMul(Tensor a, Tensor b) => a.matmul(b);
+
+    /// <summary>The sum of every element (a scalar tensor).</summary>
+    public static Tensor Sum(Tensor x) => x.sum();
+
+    /// <summary>The sum over one axis, which is removed.</summary>
+    public static Tensor Sum(Tensor x, long axis) => x.sum(axis);
+
+    /// <summary>The mean of every element (a scalar tensor).</summary>
+    public static Tensor Mean(Tensor x) => x.mean();
+
+    /// <summary>The mean over one axis, which is removed.</summary>
+    public static Tensor Mean(Tensor x, long axis) => x.mean([axis]);
+
+    public static Tensor Square(Tensor x) => x * x;
+    public static Tensor Exp(Tensor x) => x.exp();
+    public static Tensor Log(Tensor x) => x.log();
+    public static Tensor Relu(Tensor x) => nn.functional.relu(x);
+    /// <summary>Keras' SELU: scale · elu(x, alpha), alpha = 1.6732632423543772, scale = 1.0507009873554805.</summary>
+    public static Tensor Selu(Tensor x) => nn.functional.selu(x);
+    public static Tensor Elu(Tensor x) => nn.functional.elu(x, 1.0);
+    public static Tensor Tanh(Tensor x) => x.tanh();
+    public static Tensor Sigmoid(Tensor x) => x.sigmoid();
+    public static Tensor Softplus(Tensor x) => nn.functional.softplus(x);
+
+    // ---- backward helpers (called by generated code) -----------------------------------------------------------
+
+    /// <summary>
+    /// The gradient of a broadcast input: sums <paramref name="gradient"/> over the axes that broadcasting added or
+    /// stretched from 1, giving a tensor of <paramref name="shape"/>.
+    /// </summary>
+    public static Tensor SumToShape(Tensor gradient, long[] shape)
+    {
+        if (gradient.shape.SequenceEqual(shape)) return gradient;
+        Tensor result = gradient;
+        int lead = result.shape.Length - shape.Length;
+        if (lead < 0) throw new ArgumentException($"A gradient of shape ({string.Join(", ", gradient.shape)}) cannot be summed to the larger shape ({string.Join(", ", shape)}).");
+        if (lead > 0) result = result.sum(Enumerable.Range(0, lead).Select(i => (long)i).ToArray());
+        long[] stretched = Enumerable.Range(0, shape.Length).Where(i => shape[i] == 1 && result.shape[i] != 1).Select(i => (long)i).ToArray();
+        if (stretched.Length > 0) result = result.sum(stretched, keepdim: true);
+        return result;
+    }
+}
