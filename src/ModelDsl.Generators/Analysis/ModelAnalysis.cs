@@ -79,12 +79,12 @@ internal static class ModelAnalysis
                 new(n + "Kernel", Shape(width, 4 * u), true, n, "kernel, gate blocks i, f, c, o", Create("GlorotUniform", [width, 4 * u])),
                 new(n + "RecurrentKernel", Shape(u, 4 * u), true, n, "recurrent kernel", Create("Orthogonal", [u, 4 * u])),
                 new(n + "Bias", Shape(4 * u), true, n, "bias, forget block set to 1 (unit_forget_bias)",
-                    $"{Torch}.cat(new[] {{ {Torch}.zeros({u}, dtype: dtype), {Torch}.ones({u}, dtype: dtype), {Torch}.zeros({2 * u}, dtype: dtype) }}, 0)"),
+                    $"{Initializers}.LstmBias.UnitForget({u}, type)"),
             ],
             _ =>
             [
-                new(n + "Mean", Shape(width), false, n, "mean, adapted", $"{Torch}.zeros({width}, dtype: dtype)"),
-                new(n + "Variance", Shape(width), false, n, "variance (population), adapted", $"{Torch}.ones({width}, dtype: dtype)"),
+                new(n + "Mean", Shape(width), false, n, "mean, adapted", $"{Torch}.zeros({width}, dtype: type)"),
+                new(n + "Variance", Shape(width), false, n, "variance (population), adapted", $"{Torch}.ones({width}, dtype: type)"),
                 new(n + "Count", Shape(), false, n, "number of samples adapted on", $"{Torch}.tensor(0L)"),
             ],
         };
@@ -103,7 +103,7 @@ internal static class ModelAnalysis
     }
 
     private static string Create(string initializer, int[] shape, string arguments = "")
-        => $"new {Initializers}.{initializer}({arguments}).Create(new long[] {{ {string.Join(", ", shape)} }}, dtype, generator)";
+        => $"new {Initializers}.{initializer}({arguments}).Create(new long[] {{ {string.Join(", ", shape)} }}, type, generator)";
 
     private static EquatableArray<int> Shape(params int[] dims) => dims.ToEquatableArray();
 

@@ -182,7 +182,7 @@ internal sealed class ModelEmitter
             {
                 foreach (TensorInfo t in Trainable.Concat(NonTrainable))
                 {
-                    _w.WriteLine($"{t.Name} = {t.Initializer.Replace("dtype, generator", "type, generator").Replace("dtype: dtype", "dtype: type")},");
+                    _w.WriteLine($"{t.Name} = {t.Initializer},");
                 }
             }
             OptimizerDeclaration o = _model.Optimizer;
@@ -477,7 +477,7 @@ internal sealed class ModelEmitter
             using (_w.WriteBlock($"using (var scope = {Torch}.NewDisposeScope())"))
             {
                 _w.WriteLine("Trace trace = ForwardWithTrace(x);");
-                _w.WriteLine($"double loss = {Kernels}.LossKernel.Forward({loss}, trace.Output, y, {delta}).ToDouble();");
+                _w.WriteLine($"double loss = global::TorchSharp.TensorExtensionMethods.ToDouble({Kernels}.LossKernel.Forward({loss}, trace.Output, y, {delta}));");
                 _w.WriteLine($"{Tensor} dOutput = {Kernels}.LossKernel.Backward({loss}, trace.Output, y, {delta});");
                 _w.WriteLine("gradients = Backward(trace, dOutput);");
                 _w.WriteLine("result = new(loss, ComputeMetrics(trace.Output, y));");
@@ -494,7 +494,8 @@ internal sealed class ModelEmitter
         {
             _w.WriteLine($"using var scope = {Torch}.NewDisposeScope();");
             _w.WriteLine($"{Tensor} prediction = Forward(x);");
-            _w.WriteLine($"return new({Kernels}.LossKernel.Forward({loss}, prediction, y, {delta}).ToDouble(), ComputeMetrics(prediction, y));");
+            _w.WriteLine($"double loss = global::TorchSharp.TensorExtensionMethods.ToDouble({Kernels}.LossKernel.Forward({loss}, prediction, y, {delta}));");
+            _w.WriteLine("return new(loss, ComputeMetrics(prediction, y));");
         }
         _w.WriteLine();
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);

@@ -3,9 +3,6 @@ using static TorchSharp.torch;
 
 namespace ModelDsl.Kernels;
 
-/// <summary>Element-wise activations, named as in Keras.</summary>
-public enum Activation { Linear, Relu, Selu, Elu, Tanh, Sigmoid, Softplus }
-
 /// <summary>Forward and hand-written backward of the Keras activations.</summary>
 public static class ActivationKernel
 {

@@ -2,9 +2,6 @@ using static TorchSharp.torch;
 
 namespace ModelDsl.Kernels;
 
-/// <summary>Regression losses, as Keras computes them.</summary>
-public enum Loss { MeanSquaredError, MeanAbsoluteError, Huber }
-
 /// <summary>Keras losses with the "sum_over_batch_size" reduction: the mean over every element.</summary>
 public static class LossKernel
 {

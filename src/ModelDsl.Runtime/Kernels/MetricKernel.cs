@@ -3,9 +3,6 @@ using static TorchSharp.torch;
 
 namespace ModelDsl.Kernels;
 
-/// <summary>Regression metrics reported during fit.</summary>
-public enum Metric { MeanAbsoluteError, MeanSquaredError, RootMeanSquaredError }
-
 /// <summary>Metric values for one batch, and the names Keras' history uses for them.</summary>
 public static class MetricKernel
 {
