@@ -29,6 +29,9 @@ public sealed class Figure
 {
     private enum XKind { None, Numbers, Dates, Categories }
 
+    // Before any ScottPlot type initializes: SkiaSharp's natives must be loadable (see PlotNatives).
+    static Figure() => PlotNatives.Ensure();
+
     private readonly Plot _plot = new();
     private readonly List<double> _boxPositions = [];
     private readonly List<string> _boxLabels = [];
