@@ -93,19 +93,19 @@ public static class OptimizationLab
         Determinism.Seed(options.Seed);
         using var data = GradesData.Generate(RegressionLab.Samples, options.Seed);
         var variants = new List<MethodTrace>();
-        foreach (var (method, batch, lr, epochs, every) in new[]
+        foreach (var (method, batch, lr, epochs, every, maxSteps) in new[]
                  {
-                     ("GD (lote completo)", RegressionLab.Samples, 0.02, 200, 5L),
-                     ("SGD (lote 1)", 1, 0.002, 1, 250L),
-                     ("SGD minilotes (8)", 8, 0.002, 1, 25L),
+                     ("GD (lote completo)", RegressionLab.Samples, 0.02, 200, 2L, (long?)null),
+                     ("SGD (lote 1)", 1, 0.002, 1, 20L, 4000L),
+                     ("SGD minilotes (8)", 8, 0.002, 1, 5L, null),
                  })
         {
             var model = LabModels.Grades(options.Seed, new Sgd(lr));
-            var t = Trainer.Run(model, data, batch, epochs, options.Seed, evaluateEvery: every);
+            var t = Trainer.Run(model, data, batch, epochs, options.Seed, evaluateEvery: every, maxSteps: maxSteps);
             variants.Add(new MethodTrace(method, batch, lr, epochs, t.Steps, t.Seconds, t.Loss));
         }
         log.Write(Format(["método", "lote", "α", "épocas", "pasos", "tiempo (s)", "pérdida final"],
-            variants.Select(v => (IReadOnlyList<string>)[v.Method, v.BatchSize.ToString(), v.LearningRate.ToString(), v.Epochs.ToString(),
+            variants.Select(v => (IReadOnlyList<string>)[v.Method, v.BatchSize.ToString(), v.LearningRate.ToString(), F(v.Steps[^1] * (double)v.BatchSize / RegressionLab.Samples, 1),
                 v.Steps[^1].ToString(), F(v.Seconds[^1], 3), F(v.Loss[^1], 6)])));
         var bySteps = new Figure("Pérdida frente a pasos del optimizador", "Pasos", "Pérdida (MSE)");
         var byTime = new Figure("Pérdida frente a tiempo de entrenamiento", "Tiempo (s)", "Pérdida (MSE)");
@@ -144,14 +144,25 @@ public static class OptimizationLab
         }
         log.Write(Format(["programa", "α inicial", "α final", "pérdida por época", "w1", "w2", "w3", "b"],
             scheduleRuns.Select(r => (IReadOnlyList<string>)[r.Schedule, F(curves[r.Schedule][0]), F(r.FinalLearningRate),
-                r.DivergedAtStep is { } d ? $"diverge en el paso {d}" : string.Join(" ", r.EpochLoss.Select(l => F(l, 6))),
-                F(r.Weights[0]), F(r.Weights[1]), F(r.Weights[2]), F(r.Bias)])));
+                .. r.DivergedAtStep is { } d
+                    ? [$"diverge en el paso {d}", "—", "—", "—", "—"]
+                    : new[] { string.Join(" ", r.EpochLoss.Select(l => F(l, 6))), F(r.Weights[0]), F(r.Weights[1]), F(r.Weights[2]), F(r.Bias) }])));
         if (scheduleLoss.SeriesCount > 0) Save(scheduleLoss, "schedules_training_loss.png");
-        log.WriteLine("   Con MSE sobre notas en [0, 5], el descenso es estable solo con α < 2/λmax ≈ 0.047 (λmax de la hessiana 2E[x̃x̃ᵀ] ≈ 42):");
-        log.WriteLine("   los programas que empiezan en 0.05 o 0.1 están en el límite o por encima.");
+        double lambdaMax = HessianLargestEigenvalue(data);
+        log.WriteLine($"   La hessiana de la MSE, 2·E[x̃x̃ᵀ] con x̃ = (x1, x2, x3, 1), tiene λmax = {lambdaMax:F2} en estos datos: el descenso de gradiente");
+        log.WriteLine($"   es estable solo con α < 2/λmax = {2 / lambdaMax:F4}; los programas que empiezan en 0.05 o 0.1 están en el límite o por encima.");
         foreach (var f in figures) log.WriteLine($"   figura: {f}");
         log.WriteLine();
         return new OptimizationResult("optimization", table, coshRuns, sincRuns, check, variants, steps, curves, scheduleRuns, figures);
+    }
+
+    /// <summary>The largest eigenvalue of the MSE loss's Hessian for a linear model with bias: 2·E[x̃x̃ᵀ], x̃ = (x, 1).</summary>
+    public static double HessianLargestEigenvalue(GradesData data)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var x = TorchSharp.torch.cat([data.X, TorchSharp.torch.ones(data.Count, 1)], 1).to_type(TorchSharp.torch.ScalarType.Float64);
+        var hessian = x.t().matmul(x).mul(2.0 / data.Count);
+        return TorchSharp.torch.linalg.eigvalsh(hessian).max().item<double>();
     }
 
     private static GdRun Descend(string name, Func<double, double> f, Func<double, double> df, double alpha, double start, double gridStart,

@@ -90,7 +90,7 @@ public static class StockLab
         log.WriteLine();
         log.WriteLine("   -- improved: target = Adj Close 12 days later minus the window's last Close, standardized with the training windows' mean/std;");
         log.WriteLine("      Normalization adapted on the TRAINING rows only (no look-ahead)");
-        log.WriteLine($"      (SELU model: features standardized with training-row statistics, LecunNormal kernels), Adam 0.01/0.001, early stopping on val_loss (patience {ImprovedPatience}, best weights), ≤ {ImprovedMaxEpochs} epochs");
+        log.WriteLine($"      (SELU model: features standardized with training-row statistics, LecunNormal kernels), Adam 0.001, early stopping on val_loss (patience {ImprovedPatience}, best weights), ≤ {ImprovedMaxEpochs} epochs");
         // Targets: Adj Close 12 days later minus the window's last Close, standardized with the training windows' statistics.
         using (var changes = new StockWindows(s, options.Seed, relativeToLastClose: true))
         {
@@ -102,9 +102,9 @@ public static class StockLab
             using var trainRows = scaled.Features.narrow(0, 0, scaled.NumTrain);
             foreach (var (make, windows) in new (Func<StockModel>, StockWindows)[]
                      {
-                         (() => LabModels.StockMlp(options.Seed, trainRows, new Adam(0.01)), scaled),
+                         (() => LabModels.StockMlp(options.Seed, trainRows, new Adam(0.001)), scaled),
                          (() => LabModels.StockSeluMlpLecun(options.Seed, new Adam(0.001)), standardized),
-                         (() => LabModels.StockLstm(options.Seed, trainRows, new Adam(0.01)), scaled),
+                         (() => LabModels.StockLstm(options.Seed, trainRows, new Adam(0.001)), scaled),
                      })
             {
                 Determinism.Seed(options.Seed);
@@ -144,7 +144,6 @@ public static class StockLab
                 : $"No improved model beats persistence on the test windows: best by validation {best.Name} has test MAE {best.TestMae:F2} against {b.PersistenceMae:F2} (last Close) and {b.PersistenceAdjMae:F2} (last Adj Close).";
             if (w.Test.Count < 30) verdict += $" With {w.Test.Count} test windows (consecutive days, strongly correlated) any such ranking is noise-level evidence.";
             notes.Add(verdict);
-            log.WriteLine("   " + verdict);
         }
         foreach (var n in notes.Skip(quotes.Kind == "synthetic" ? 1 : 0)) log.WriteLine("   note: " + n);
 
