@@ -25,7 +25,7 @@ internal static class ShapeInference
         {
             int[] In(int i) => shapes[node.Inputs[i]];
             string S(int i) => Format(In(i));
-            string Name(int i) => graph[node.Inputs[i]].Name;
+            string Name(int i) => graph[node.Inputs[i]].Source;
             int[]? shape = null;
             string? problem = null;
             switch (node.Kind)
@@ -64,19 +64,19 @@ internal static class ShapeInference
                     break;
                 case OpKind.MatMul:
                     int[] a = In(0), b = In(1);
-                    if (a.Length != 2 || b.Length != 2) problem = $"MatMul({Name(0)}, {Name(1)}) multiplies matrices but the shapes are {S(0)} and {S(1)}";
-                    else if (a[1] != b[0] || a[1] == Batch) problem = $"MatMul({Name(0)}, {Name(1)}): the inner dimensions differ, {S(0)} × {S(1)}; {Name(1)} needs {a[1]} rows to follow {Name(0)}";
+                    if (a.Length != 2 || b.Length != 2) problem = $"MatMul multiplies matrices but the shapes are {S(0)} and {S(1)}";
+                    else if (a[1] != b[0] || a[1] == Batch) problem = $"the inner dimensions differ, {S(0)} × {S(1)}; {Name(1)} needs {a[1]} rows to follow {Name(0)}";
                     else shape = [a[0], b[1]];
                     break;
                 case OpKind.Add or OpKind.Subtract or OpKind.Multiply or OpKind.Divide:
                     shape = Broadcast(In(0), In(1));
-                    if (shape is null) problem = $"'{node.Source}' cannot broadcast {S(0)} with {S(1)}";
+                    if (shape is null) problem = $"cannot broadcast {S(0)} with {S(1)}; give {Name(1)} a shape that is 1 or equal on each axis, aligned from the right";
                     break;
                 case OpKind.Negate or OpKind.Elementwise:
                     shape = In(0);
                     break;
                 case OpKind.Flatten:
-                    if (In(0).Length < 1) problem = $"Flatten({Name(0)}) needs a batch axis but {Name(0)} has shape {S(0)}";
+                    if (In(0).Length < 1) problem = $"Flatten needs a batch axis but {Name(0)} has shape {S(0)}";
                     else shape = [In(0)[0], (int)In(0).Skip(1).Aggregate(1L, (p, d) => p * d)];
                     break;
                 case OpKind.Reshape:
@@ -84,15 +84,15 @@ internal static class ShapeInference
                     long have = In(0).Skip(1).Aggregate(1L, (p, d) => p * d);
                     long want = target.Skip(1).Aggregate(1L, (p, d) => p * d);
                     if (target.Length == 0 || target[0] != -1 || target.Skip(1).Any(d => d < 1) || In(0).Length == 0 || In(0)[0] != Batch || have != want)
-                        problem = $"Reshape({Name(0)}, {string.Join(", ", target)}) cannot turn {S(0)} into {Format(target)}; keep -1 first for the batch axis and as many elements";
+                        problem = $"cannot turn {S(0)} into {Format(target)}; keep -1 first for the batch axis and as many elements";
                     else shape = target;
                     break;
                 case OpKind.Sum or OpKind.Mean:
                     if (node.Axis is int axis)
                     {
                         int rank = In(0).Length, k = axis < 0 ? axis + rank : axis;
-                        if (k < 0 || k >= rank) problem = $"{node.Kind}({Name(0)}, {axis}): axis {axis} is outside shape {S(0)}";
-                        else if (In(0)[k] == Batch) problem = $"{node.Kind}({Name(0)}, {axis}) reduces the batch axis; reduce a feature axis, or the whole tensor";
+                        if (k < 0 || k >= rank) problem = $"axis {axis} is outside shape {S(0)}";
+                        else if (In(0)[k] == Batch) problem = $"axis {axis} is the batch axis; reduce a feature axis, or the whole tensor";
                         else shape = In(0).Where((_, i) => i != k).ToArray();
                     }
                     else shape = [];

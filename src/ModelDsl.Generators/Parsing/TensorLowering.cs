@@ -72,12 +72,12 @@ internal sealed class TensorLowering : ForwardLowering
         {
             if (_layers.TryGetValue(callee.Name, out LayerDeclaration? layer))
             {
+                int? input = arguments.Count == 1 ? Visit(arguments[0].Expression) : null;
                 if (Nodes.Any(n => n.Kind == OpKind.Layer && n.Symbol == layer.Name))
                 {
                     Report(DiagnosticDescriptors.LayerCalledTwice, node, layer.Name);
                     return null;
                 }
-                int? input = arguments.Count == 1 ? Visit(arguments[0].Expression) : null;
                 return input is null ? null : Add(OpKind.Layer, [input.Value], node, symbol: layer.Name, name: layer.Name);
             }
             if (callee.GetAttributes().Any(a => a.AttributeClass?.ContainingNamespace?.ToDisplayString() == "ModelDsl"
