@@ -1,0 +1,3 @@
+using ModelDsl.Labs;
+
+return LabRunner.Execute(args, Console.Out, Console.Error);

@@ -1,0 +1,56 @@
+using ModelDsl.Optimizers;
+using ModelDsl.Plotting;
+using ModelDsl.Training;
+using static ModelDsl.Labs.TextTable;
+
+namespace ModelDsl.Labs.Regression;
+
+public sealed record RegressionResult(
+    string Lab, int Seed, int Samples, int BatchSize, double LearningRate, int Epochs,
+    IReadOnlyList<double> EpochLoss, IReadOnlyList<double> Weights, double Bias,
+    IReadOnlyList<double> TextbookEpochLoss, IReadOnlyList<string> Figures);
+
+/// <summary>
+/// The textbook's linear regression: 10,000 synthetic grades, the generated <c>GradesRegression</c> model
+/// (Dense(1) with RandomNormal(0.01) weights), shuffled minibatches of 8, SGD 0.002, 4 epochs, MSE on the whole set after each epoch.
+/// </summary>
+public static class RegressionLab
+{
+    public const int Samples = 10_000, BatchSize = 8, DefaultEpochs = 4;
+    public const double LearningRate = 0.002;
+    public static readonly double[] TextbookEpochLoss = [0.041337, 0.040648, 0.040433, 0.040402];
+
+    public static RegressionResult Run(LabOptions options, TextWriter log)
+    {
+        int epochs = options.Epochs ?? DefaultEpochs;
+        log.WriteLine("== Regresión lineal (libro, cap. 2): calificaciones sintéticas");
+        log.WriteLine($"   {Samples} muestras, y = 0.3·x1 + 0.3·x2 + 0.4·x3 + N(0, 0.2²); lotes de {BatchSize} barajados; SGD {LearningRate}; {epochs} épocas; semilla {options.Seed}");
+        Determinism.Seed(options.Seed);
+        using var data = GradesData.Generate(Samples, options.Seed);
+        var model = LabModels.Grades(options.Seed, new Sgd(LearningRate));
+        var trace = Trainer.Run(model, data, BatchSize, epochs, options.Seed,
+            onEpoch: (epoch, loss) => log.WriteLine($"época {epoch}, pérdida {loss:F6}"));
+        var (weights, bias) = LabModels.LinearWeights(model);
+
+        log.WriteLine();
+        log.Write(Format(["", "w1", "w2", "w3", "b"],
+        [
+            ["aprendido", F(weights[0]), F(weights[1]), F(weights[2]), F(bias)],
+            ["real", "0.3000", "0.3000", "0.4000", "0.0000"],
+        ]));
+        log.WriteLine($"   libro: {string.Join(", ", TextbookEpochLoss.Select(l => l.ToString("F6")))} (pérdida = MSE de Keras; el ruido N(0, 0.2²) fija el mínimo cerca de 0.04)");
+
+        var figures = new List<string>();
+        if (options.Plots)
+        {
+            figures.Add(new Figure("Pérdida por época (regresión lineal)", "Época", "Pérdida (MSE, todo el conjunto)")
+                .Line(Enumerable.Range(1, trace.EpochLoss.Count).Select(i => (double)i).ToArray(), trace.EpochLoss, "ModelDsl", SeriesStyle.LineAndMarkers)
+                .Line(Enumerable.Range(1, TextbookEpochLoss.Length).Select(i => (double)i).ToArray(), TextbookEpochLoss, "libro (TensorFlow)", SeriesStyle.Markers)
+                .Save(Path.Combine(options.OutDir, "regression_loss.png")).Path);
+            log.WriteLine($"   figura: {figures[^1]}");
+        }
+        log.WriteLine();
+        return new RegressionResult("regression", options.Seed, Samples, BatchSize, LearningRate, epochs,
+            trace.EpochLoss, weights, bias, TextbookEpochLoss, figures);
+    }
+}

@@ -1,0 +1,17 @@
+using ModelDsl.Training;
+using static TorchSharp.torch;
+
+namespace ModelDsl.Labs.Stock;
+
+/// <summary>A generated stock model with what the lab reports about it.</summary>
+public sealed record StockModel(string Name, string Label, ITrainableModel Model, Func<Tensor, Tensor> Predict,
+    long Params, long TrainableParams, string Optimizer, double LearningRate);
+
+/// <summary>One trained model's figures; MAEs in dollars of the data's Adj Close.</summary>
+public sealed record StockModelResult(
+    string Name, string Variant, string Description, long Params, long TrainableParams, string Optimizer, double LearningRate,
+    int EpochsRun, int? BestEpoch, double TestMae, IReadOnlyList<double> TrainMae, IReadOnlyList<double> ValMae,
+    double? ReportTestMae, string? Diverged)
+{
+    internal IReadOnlyList<double> Predictions { get; init; } = [];
+}

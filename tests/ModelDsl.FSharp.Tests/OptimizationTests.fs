@@ -1,0 +1,34 @@
+module ModelDsl.FSharp.Tests.OptimizationTests
+
+open System
+open Xunit
+open ModelDsl.Labs
+open ModelDsl.Labs.Optimization
+
+let private round4 (v: float) = Math.Round(v, 4, MidpointRounding.AwayFromZero)
+
+[<Fact>]
+let ``Cosh table from F# agrees with the formula and the printed first and last rows`` () =
+    let table = OptimizationLab.CoshTable()
+    Assert.Equal(20, table.Count)
+    // independent recomputation: f′ = π/4 · sinh(πx/4), α = 0.05 then 0.5
+    let mutable x = -1.0
+    for i in 0 .. 19 do
+        let alpha = if i = 0 then 0.05 else 0.5
+        let g = Math.PI / 4.0 * Math.Sinh(Math.PI * x / 4.0)
+        Assert.Equal(g, table[i].Grad, 12)
+        Assert.Equal(Math.Cosh(Math.PI * x / 4.0), table[i].F, 12)
+        x <- x - alpha * g
+        Assert.Equal(x, table[i].Next, 12)
+    Assert.Equal((-1.0, 1.3246, -0.6823, -0.9659), (table[0].X, round4 table[0].F, round4 table[0].Grad, round4 table[0].Next))
+    Assert.Equal((-0.0012, 1.0, -0.0007, -0.0008), (round4 table[19].X, round4 table[19].F, round4 table[19].Grad, round4 table[19].Next))
+
+[<Fact>]
+let ``Generated sinc derivative is right where the textbook's formula is not`` () =
+    for x in [ -1.0; -0.3; 0.1; 0.25 ] do
+        let fd = GradientDescent.CentralDifference(Func<_, _> LabModels.Sinc, x)
+        Assert.Equal(fd, LabModels.SincDerivative x, 4)
+        Assert.True(abs (TextbookFormulas.SincDerivative x - LabModels.SincDerivative x) > 0.1)
+    let xs = GradientDescent.Iterates(Func<_, _> LabModels.CoshQuarterDerivative, 0.5, -1.0)
+    Assert.Equal(11, xs.Count)
+    Assert.True(abs xs[10] < 0.05)

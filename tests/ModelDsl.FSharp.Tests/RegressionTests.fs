@@ -1,0 +1,34 @@
+module ModelDsl.FSharp.Tests.RegressionTests
+
+open System.IO
+open Xunit
+open ModelDsl
+open ModelDsl.Optimizers
+open ModelDsl.Plotting
+open ModelDsl.Labs
+open ModelDsl.Labs.Regression
+
+[<Fact>]
+let ``Grades regression trained from F# reaches the textbook's loss and weights`` () =
+    TorchRuntime.Initialize() |> ignore
+    Training.Determinism.Seed 42
+    use data = GradesData.Generate(10_000, 42)
+    // The generated model, straight from F#: constructor argument and property initializer.
+    let model = ModelDsl.Examples.GradesRegression(42, Optimizer = Sgd(0.002))
+    Assert.Equal(4L, ModelDsl.Examples.GradesRegression.ParameterCount.Total)
+    let losses = ResizeArray()
+    let trace = Trainer.Run(model, data, 8, 4, 42, onEpoch = (fun epoch loss -> losses.Add loss))
+    Assert.Equal(4, trace.EpochLoss.Count)
+    Assert.True(Seq.last losses < 0.045, sprintf "final loss %f" (Seq.last losses))
+    let weights = model.Weights.W.data<float32>().ToArray() |> Array.map float
+    let bias = float (model.Weights.B.data<float32>().ToArray()[0])
+    let fit = LabModels.LinearWeights model
+    Assert.Equal<float seq>(weights, fit.Weights)
+    Seq.zip weights [ 0.3; 0.3; 0.4 ] |> Seq.iteri (fun i (w, e) -> Assert.True(abs (w - e) < 0.01, sprintf "w%d = %f" (i + 1) w))
+    Assert.True(abs bias < 0.05)
+    let dir = LabData.outDir ()
+    let saved =
+        Figure("Pérdida por época", "Época", "Pérdida", width = 640, height = 480)
+            .Line([| 1.0 .. 4.0 |], trace.EpochLoss, label = "F#", style = SeriesStyle.LineAndMarkers)
+            .Save(Path.Combine(dir, "loss.png"))
+    Assert.Equal((640, 480), LabData.pngSize saved.Path)
