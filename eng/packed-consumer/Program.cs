@@ -1,8 +1,32 @@
-// A consumer of the packed ModelDsl packages: nothing here knows about native libraries.
+// A consumer of the packed ModelDsl packages: nothing here knows about native libraries or the generator's internals.
+using ModelDsl;
+using ModelDsl.Data;
+using ModelDsl.Kernels;
 using TorchSharp;
+using static ModelDsl.Ops;
+using static TorchSharp.torch;
 
-var status = ModelDsl.TorchRuntime.Initialize();
-using var x = torch.arange(1, 5, dtype: torch.float64);
-Console.WriteLine($"packed consumer: native repair {status}, sum {x.sum().item<double>()}");
-if (x.sum().item<double>() != 10.0) return 1;
-return 0;
+var status = TorchRuntime.Initialize();
+
+// y = 2x - 1 from 64 points; the generated Fit must bring the loss well below its starting value.
+var x = linspace(-1, 1, 64).reshape(64, 1);
+var y = 2 * x - 1;
+var model = new Line(seed: 1);
+var history = model.Fit(new TensorDataset(x, y, batchSize: 16, shuffle: true, seed: 1), epochs: 60);
+double first = history["loss"][0], last = history["loss"][^1];
+Console.WriteLine($"packed consumer: native repair {status}; loss {first:F4} -> {last:F6}; {Line.ParameterCount.Total} parameters");
+Console.WriteLine(OptimizationMath.SquareDerivative(3.0) == 6.0 ? "generated derivative ok" : "generated derivative WRONG");
+return last < first / 100 && OptimizationMath.SquareDerivative(3.0) == 6.0 ? 0 : 1;
+
+[Model(1)]
+[Sgd(0.1)]
+public partial class Line
+{
+    [Dense(1)] private partial Tensor Output(Tensor x);
+    [Forward] private Tensor Call(Tensor x) => Output(x);
+}
+
+public static partial class OptimizationMath
+{
+    [Differentiable] public static double Square(double x) => x * x;
+}
