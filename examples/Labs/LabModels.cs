@@ -52,7 +52,7 @@ public static class LabModels
         return Describe("selu_mlp", "Flatten + 3×Dense(16, selu, LecunNormal) + Dense(1)", m, m.Predict, Examples.StockSeluMlp.ParameterCount, m.Optimizer);
     }
 
-    /// <summary>The generated <see cref="Examples.StockLstm"/>, its Normalization adapted on <paramref name="adaptOn"/>; Adam 0.01 unless given.</summary>
+    /// <summary>The generated <see cref="Examples.StockLstm"/>, its Normalization adapted on <paramref name="adaptOn"/>; Adam 0.1 unless given.</summary>
     public static StockModel StockLstm(int seed, Tensor adaptOn, Optimizer? optimizer = null)
     {
         var m = new Examples.StockLstm(seed);

@@ -189,7 +189,7 @@ public class GradientTruthTests
         Assert.Equal(0.1, adam.CurrentLearningRate);
         var sgd = Assert.IsType<ModelDsl.Optimizers.Sgd>(new GradesRegression().Optimizer);
         Assert.Equal(0.002, sgd.CurrentLearningRate);
-        Assert.Equal(0.01, new StockLstm().Optimizer.CurrentLearningRate);
+        Assert.Equal(0.1, new StockLstm().Optimizer.CurrentLearningRate);
         Assert.Equal(1.0, new StockLstm(dtype: F64).Weights.MemoryBias.narrow(0, 16, 16).mean().ToDouble());
     }
 

@@ -100,7 +100,7 @@ namespace ModelDsl.Examples
                 NormVariance = global::TorchSharp.torch.ones(5, dtype: type),
                 NormCount = global::TorchSharp.torch.tensor(0L),
             };
-            Optimizer = new global::ModelDsl.Optimizers.Adam(new global::ModelDsl.Optimizers.ConstantLearningRate(0.01), beta1: 0.9, beta2: 0.999, epsilon: 1E-07);
+            Optimizer = new global::ModelDsl.Optimizers.Adam(new global::ModelDsl.Optimizers.ConstantLearningRate(0.1), beta1: 0.9, beta2: 0.999, epsilon: 1E-07);
         }
 
         /// <summary>Normalization: (x - mean) / max(sqrt(variance), 1e-7).</summary>
