@@ -97,10 +97,13 @@ internal sealed class ModelEmitter
             }
             _w.WriteLine();
             _w.WriteLine("/// <summary>The trainable tensors; index i of this list is index i of <see cref=\"Gradients.Trainable\"/> and of the optimizer's state.</summary>");
-            _w.WriteLine($"public {List}<{Tensor}> Trainable => [{string.Join(", ", Trainable.Select(t => t.Name))}];");
+            // Built once: the tensors are init-only, and TrainStep reads these lists on every step.
+            _w.WriteLine($"public {List}<{Tensor}> Trainable => _trainable ??= [{string.Join(", ", Trainable.Select(t => t.Name))}];");
+            _w.WriteLine($"private {List}<{Tensor}>? _trainable;");
             _w.WriteLine();
             _w.WriteLine("/// <summary>The non-trainable tensors (Normalization statistics).</summary>");
-            _w.WriteLine($"public {List}<{Tensor}> NonTrainable => [{string.Join(", ", NonTrainable.Select(t => t.Name))}];");
+            _w.WriteLine($"public {List}<{Tensor}> NonTrainable => _nonTrainable ??= [{string.Join(", ", NonTrainable.Select(t => t.Name))}];");
+            _w.WriteLine($"private {List}<{Tensor}>? _nonTrainable;");
         }
     }
 
@@ -123,7 +126,8 @@ internal sealed class ModelEmitter
             }
             _w.WriteLine();
             _w.WriteLine("/// <summary>The gradients in the order of <see cref=\"Parameters.Trainable\"/>.</summary>");
-            _w.WriteLine($"public {List}<{Tensor}> Trainable => [{string.Join(", ", Trainable.Select(t => t.Name))}];");
+            _w.WriteLine($"public {List}<{Tensor}> Trainable => _trainable ??= [{string.Join(", ", Trainable.Select(t => t.Name))}];");
+            _w.WriteLine($"private {List}<{Tensor}>? _trainable;");
         }
     }
 

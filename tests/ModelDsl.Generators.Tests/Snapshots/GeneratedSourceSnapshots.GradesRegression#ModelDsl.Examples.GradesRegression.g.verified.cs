@@ -17,10 +17,12 @@ namespace ModelDsl.Examples
             public required global::TorchSharp.torch.Tensor B { get; init; }
 
             /// <summary>The trainable tensors; index i of this list is index i of <see cref="Gradients.Trainable"/> and of the optimizer's state.</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => [W, B];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => _trainable ??= [W, B];
+            private global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor>? _trainable;
 
             /// <summary>The non-trainable tensors (Normalization statistics).</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> NonTrainable => [];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> NonTrainable => _nonTrainable ??= [];
+            private global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor>? _nonTrainable;
         }
 
         /// <summary>The gradient of the loss with respect to each trainable tensor of <see cref="GradesRegression"/>.</summary>
@@ -33,7 +35,8 @@ namespace ModelDsl.Examples
             public required global::TorchSharp.torch.Tensor B { get; init; }
 
             /// <summary>The gradients in the order of <see cref="Parameters.Trainable"/>.</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => [W, B];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => _trainable ??= [W, B];
+            private global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor>? _trainable;
         }
 
         /// <summary>The intermediate values of one forward pass, kept for <see cref="Backward"/>.</summary>

@@ -31,10 +31,12 @@ namespace ModelDsl.Examples
             public required global::TorchSharp.torch.Tensor NormCount { get; init; }
 
             /// <summary>The trainable tensors; index i of this list is index i of <see cref="Gradients.Trainable"/> and of the optimizer's state.</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => [MemoryKernel, MemoryRecurrentKernel, MemoryBias, OutputKernel, OutputBias];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => _trainable ??= [MemoryKernel, MemoryRecurrentKernel, MemoryBias, OutputKernel, OutputBias];
+            private global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor>? _trainable;
 
             /// <summary>The non-trainable tensors (Normalization statistics).</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> NonTrainable => [NormMean, NormVariance, NormCount];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> NonTrainable => _nonTrainable ??= [NormMean, NormVariance, NormCount];
+            private global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor>? _nonTrainable;
         }
 
         /// <summary>The gradient of the loss with respect to each trainable tensor of <see cref="StockLstm"/>.</summary>
@@ -53,7 +55,8 @@ namespace ModelDsl.Examples
             public required global::TorchSharp.torch.Tensor OutputBias { get; init; }
 
             /// <summary>The gradients in the order of <see cref="Parameters.Trainable"/>.</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => [MemoryKernel, MemoryRecurrentKernel, MemoryBias, OutputKernel, OutputBias];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => _trainable ??= [MemoryKernel, MemoryRecurrentKernel, MemoryBias, OutputKernel, OutputBias];
+            private global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor>? _trainable;
         }
 
         /// <summary>The intermediate values of one forward pass, kept for <see cref="Backward"/>.</summary>

@@ -29,10 +29,12 @@ namespace ModelDsl.Examples
             public required global::TorchSharp.torch.Tensor NormCount { get; init; }
 
             /// <summary>The trainable tensors; index i of this list is index i of <see cref="Gradients.Trainable"/> and of the optimizer's state.</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => [HiddenKernel, HiddenBias, OutputKernel, OutputBias];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => _trainable ??= [HiddenKernel, HiddenBias, OutputKernel, OutputBias];
+            private global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor>? _trainable;
 
             /// <summary>The non-trainable tensors (Normalization statistics).</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> NonTrainable => [NormMean, NormVariance, NormCount];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> NonTrainable => _nonTrainable ??= [NormMean, NormVariance, NormCount];
+            private global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor>? _nonTrainable;
         }
 
         /// <summary>The gradient of the loss with respect to each trainable tensor of <see cref="StockMlp"/>.</summary>
@@ -49,7 +51,8 @@ namespace ModelDsl.Examples
             public required global::TorchSharp.torch.Tensor OutputBias { get; init; }
 
             /// <summary>The gradients in the order of <see cref="Parameters.Trainable"/>.</summary>
-            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => [HiddenKernel, HiddenBias, OutputKernel, OutputBias];
+            public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> Trainable => _trainable ??= [HiddenKernel, HiddenBias, OutputKernel, OutputBias];
+            private global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor>? _trainable;
         }
 
         /// <summary>The intermediate values of one forward pass, kept for <see cref="Backward"/>.</summary>
