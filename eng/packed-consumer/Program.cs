@@ -15,8 +15,12 @@ var model = new Line(seed: 1);
 var history = model.Fit(new TensorDataset(x, y, batchSize: 16, shuffle: true, seed: 1), epochs: 60);
 double first = history["loss"][0], last = history["loss"][^1];
 Console.WriteLine($"packed consumer: native repair {status}; loss {first:F4} -> {last:F6}; {Line.ParameterCount.Total} parameters");
-Console.WriteLine(OptimizationMath.SquareDerivative(3.0) == 6.0 ? "generated derivative ok" : "generated derivative WRONG");
-return last < first / 100 && OptimizationMath.SquareDerivative(3.0) == 6.0 ? 0 : 1;
+// NameWithDerivative returns the runtime record ValueAndDerivative<double>: named members, and C# deconstruction.
+ValueAndDerivative<double> square = OptimizationMath.SquareWithDerivative(3.0);
+var (value, slope) = square;
+bool derivativeOk = OptimizationMath.SquareDerivative(3.0) == 6.0 && square is { Value: 9.0, Derivative: 6.0 } && (value, slope) == (9.0, 6.0);
+Console.WriteLine(derivativeOk ? "generated derivative ok" : "generated derivative WRONG");
+return last < first / 100 && derivativeOk ? 0 : 1;
 
 [Model(1)]
 [Sgd(0.1)]

@@ -18,9 +18,9 @@ printfn "%8s %5s %8s %8s %12s" "x" "α" "f(x)" "f'(x)" "x - α f'(x)"
 for x, alpha, f, g, next in rows do
     printfn "%8.4f %5.2f %8.4f %8.4f %12.4f" x alpha f g next
 
-// The generated value-and-derivative pair is a C# value tuple: a struct tuple in F#.
-let struct (value, derivative) = OptimizationFunctions.CoshBowlWithDerivative -1.0
-printfn "CoshBowlWithDerivative(-1) = struct (%.4f, %.4f)" value derivative
+// The generated value and derivative come together as a record, ModelDsl.ValueAndDerivative<float>, read by name.
+let both = OptimizationFunctions.CoshBowlWithDerivative -1.0
+printfn "CoshBowlWithDerivative(-1) = { Value = %.4f; Derivative = %.4f }" both.Value both.Derivative
 
 // Figure 8: gd(0.5, -1), ten steps, over tf.range(-1, 1, 0.01).
 let iterates = List.scan (fun x _ -> x - 0.5 * OptimizationFunctions.CoshBowlDerivative x) -1.0 [ 1 .. 10 ]

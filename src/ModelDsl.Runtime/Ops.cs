@@ -50,12 +50,15 @@ public static class Ops
     /// </summary>
     public static Tensor SumToShape(Tensor gradient, long[] shape)
     {
-        if (gradient.shape.SequenceEqual(shape)) return gradient;
+        // One read of the gradient's shape (each .shape is a native call and a new array); this runs on every train step.
+        long[] from = gradient.shape;
+        if (from.AsSpan().SequenceEqual(shape)) return gradient;
         Tensor result = gradient;
-        int lead = result.shape.Length - shape.Length;
-        if (lead < 0) throw new ArgumentException($"A gradient of shape ({string.Join(", ", gradient.shape)}) cannot be summed to the larger shape ({string.Join(", ", shape)}).");
+        int lead = from.Length - shape.Length;
+        if (lead < 0) throw new ArgumentException($"A gradient of shape ({string.Join(", ", from)}) cannot be summed to the larger shape ({string.Join(", ", shape)}).");
         if (lead > 0) result = result.sum(Enumerable.Range(0, lead).Select(i => (long)i).ToArray());
-        long[] stretched = Enumerable.Range(0, shape.Length).Where(i => shape[i] == 1 && result.shape[i] != 1).Select(i => (long)i).ToArray();
+        // After the leading sum, axis i of result is axis lead + i of the gradient.
+        long[] stretched = Enumerable.Range(0, shape.Length).Where(i => shape[i] == 1 && from[lead + i] != 1).Select(i => (long)i).ToArray();
         if (stretched.Length > 0) result = result.sum(stretched, keepdim: true);
         return result;
     }

@@ -32,3 +32,13 @@ let ``Generated sinc derivative is right where the textbook's formula is not`` (
     let xs = GradientDescent.Iterates(Func<_, _> LabModels.CoshQuarterDerivative, 0.5, -1.0)
     Assert.Equal(11, xs.Count)
     Assert.True(abs xs[10] < 0.05)
+
+[<Fact>]
+let ``Generated value and derivative are read by name from F#`` () =
+    let both: ModelDsl.ValueAndDerivative<float> = ModelDsl.Examples.OptimizationFunctions.CoshBowlWithDerivative -1.0
+    Assert.Equal(Math.Cosh(-Math.PI / 4.0), both.Value, 12)
+    Assert.Equal(Math.PI / 4.0 * Math.Sinh(-Math.PI / 4.0), both.Derivative, 12)
+    Assert.Equal(ModelDsl.Examples.OptimizationFunctions.CoshBowlDerivative -1.0, both.Derivative)
+    // A record: structural equality and a readable ToString, unlike a struct tuple's Item1/Item2.
+    Assert.Equal(ModelDsl.ValueAndDerivative<float>(both.Value, both.Derivative), both)
+    Assert.StartsWith("ValueAndDerivative { Value = ", both.ToString())

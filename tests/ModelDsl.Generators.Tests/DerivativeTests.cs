@@ -1,4 +1,5 @@
 using ModelDsl.Examples;
+using ModelDsl.Generators.Tests.Infrastructure;
 using ModelDsl.Generators.Tests.Models;
 
 namespace ModelDsl.Generators.Tests;
@@ -27,6 +28,9 @@ public class DerivativeTests
             var (value, derivative) = OptimizationFunctions.CoshBowlWithDerivative(x);
             Assert.Equal(OptimizationFunctions.CoshBowl(x), value);
             Assert.Equal(OptimizationFunctions.CoshBowlDerivative(x), derivative);
+            ValueAndDerivative<double> named = OptimizationFunctions.CoshBowlWithDerivative(x);
+            Assert.Equal(new ValueAndDerivative<double>(value, derivative), named);
+            Assert.Equal(derivative, named.Derivative);
         }
     }
 
@@ -105,8 +109,54 @@ public class DerivativeTests
                 var (value, gradient) = TestFunctions.RosenbrockWithGradient(x, y);
                 Assert.Equal(TestFunctions.Rosenbrock(x, y), value);
                 Assert.Equal(rosen, gradient);
+                ValueAndGradient<double, TestFunctions.RosenbrockGradientValue> named = TestFunctions.RosenbrockWithGradient(x, y);
+                Assert.Equal(rosen.Y, named.Gradient.Y);
             }
         }
+    }
+
+    [Fact]
+    public void Float_functions_return_float_records()
+    {
+        foreach (float x in new[] { -1.5f, 0.25f, 2f })
+        {
+            ValueAndDerivative<float> single = TestFunctions.SingleWithDerivative(x);
+            Assert.Equal(TestFunctions.Single(x), single.Value);
+            Assert.Equal(TestFunctions.SingleDerivative(x), single.Derivative);
+            foreach (float y in new[] { -0.5f, 0f, 1.2f })
+            {
+                ValueAndGradient<float, TestFunctions.SingleProductGradientValue> both = TestFunctions.SingleProductWithGradient(x, y);
+                Assert.Equal(TestFunctions.SingleProduct(x, y), both.Value);
+                Close(MathF.Exp(y), both.Gradient.X, 1e-6, $"dSingleProduct/dx at ({x}, {y})");
+                Close(x * MathF.Exp(y) - 1, both.Gradient.Y, 1e-6, $"dSingleProduct/dy at ({x}, {y})");
+                var (gx, gy) = TestFunctions.SingleProductGradient(x, y);
+                Assert.Equal(both.Gradient, new TestFunctions.SingleProductGradientValue(gx, gy));
+            }
+        }
+    }
+
+    [Fact]
+    public void Overloads_of_several_parameters_get_distinct_gradient_records()
+    {
+        const string source = """
+            using System;
+            using ModelDsl;
+            public static partial class Overloads
+            {
+                [Differentiable] public static double F(double x, double y) => x * y;
+                [Differentiable] public static float F(float x, float y) => x * y;
+                [Differentiable] public static double F(double x, double y, double z) => x * y * z;
+                [Differentiable] public static double F(double x) => x * x;
+            }
+            """;
+        GeneratorRun run = GeneratorHarness.Run<ModelDslGenerator>(source);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationErrors);
+        string text = run.GeneratedText("Overloads.Derivatives.g.cs");
+        Assert.Contains("public readonly record struct FGradientValue(double X, double Y);", text);
+        Assert.Contains("public readonly record struct FGradientValue2(float X, float Y);", text);
+        Assert.Contains("public readonly record struct FGradientValue3(double X, double Y, double Z);", text);
+        Assert.Contains("public static global::ModelDsl.ValueAndDerivative<double> FWithDerivative(double x)", text);
     }
 
     [Fact]

@@ -48,7 +48,7 @@ internal static class DerivativeRules
         [nameof(OpKind.Sum)] = ["{g}.expand({a}.shape)"],
         ["Sum@axis"] = ["{g}.unsqueeze({axis}).expand({a}.shape)"],
         [nameof(OpKind.Mean)] = ["{g}.expand({a}.shape) / {a}.numel()"],
-        ["Mean@axis"] = ["{g}.unsqueeze({axis}).expand({a}.shape) / {a}.shape[{axis}]"],
+        ["Mean@axis"] = ["{g}.unsqueeze({axis}).expand({a}.shape) / {a}.size({axis})"],
         ["Square"] = ["{g} * 2 * {a}"],
         ["Exp"] = ["{g} * {y}"],
         ["Log"] = ["{g} / {a}"],

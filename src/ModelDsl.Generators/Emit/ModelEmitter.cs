@@ -247,7 +247,7 @@ internal sealed class ModelEmitter
         using (_w.WriteBlock($"private static void CheckInput({Tensor} input)"))
         {
             string condition = $"input.dim() != {_model.InputShape.Count + 1}"
-                + string.Concat(_model.InputShape.Select((d, i) => $" || input.shape[{i + 1}] != {d}"));
+                + string.Concat(_model.InputShape.Select((d, i) => $" || input.size({i + 1}) != {d}"));
             using (_w.WriteBlock($"if ({condition})"))
             {
                 _w.WriteLine($"throw new global::System.ArgumentException($\"{_model.Name} expects an input of shape {expected} but got ({{string.Join(\", \", input.shape)}}).\", nameof(input));");
@@ -518,15 +518,38 @@ internal sealed class ModelEmitter
         _w.WriteLine();
         Member("The loss and metrics over a dataset, weighted by batch size.", $"public {Training}.StepResult Evaluate({Data}.IDataset data) => {Training}.TrainingLoop.Evaluate(this, data);");
         _w.WriteLine();
-        Member("The model's output on a batch.", $"public {Tensor} Predict({Tensor} x) => Forward(x);");
+        // Forward's intermediates are freed at once, not left to the finalizer; a forward that returns its input or a
+        // parameter unchanged is cloned, so that the caller owns (and may dispose) what Predict returns.
+        string forward = _graph[_graph.Output].Kind is OpKind.Input or OpKind.Parameter or OpKind.Constant ? "Forward(x).clone()" : "Forward(x)";
+        _w.WriteLine("/// <summary>The model's output on a batch.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"public {Tensor} Predict({Tensor} x)"))
+        {
+            _w.WriteLine($"using var scope = {Torch}.NewDisposeScope();");
+            _w.WriteLine($"return scope.MoveToOuter({forward});");
+        }
         _w.WriteLine();
         _w.WriteLine("/// <summary>The model's outputs on every batch of a dataset, concatenated along the batch axis.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock($"public {Tensor} Predict({Data}.IDataset data)"))
         {
             _w.WriteLine($"var outputs = new global::System.Collections.Generic.List<{Tensor}>();");
-            _w.WriteLine("foreach (var batch in data) outputs.Add(Forward(batch.X));");
-            _w.WriteLine($"return {Torch}.cat(outputs, 0);");
+            using (_w.WriteBlock("try"))
+            {
+                using (_w.WriteBlock("foreach (var batch in data)"))
+                {
+                    _w.WriteLine("// The dataset's tensors are new per batch and ours to dispose (as in TrainingLoop).");
+                    _w.WriteLine("using var x = batch.X;");
+                    _w.WriteLine("using var y = batch.Y;");
+                    _w.WriteLine($"using var scope = {Torch}.NewDisposeScope();");
+                    _w.WriteLine($"outputs.Add(scope.MoveToOuter({forward}));");
+                }
+                _w.WriteLine($"return {Torch}.cat(outputs, 0);");
+            }
+            using (_w.WriteBlock("finally"))
+            {
+                _w.WriteLine("foreach (var output in outputs) output.Dispose();");
+            }
         }
         var normalizations = _model.Layers.Where(l => l.Kind == LayerKind.Normalization).ToList();
         foreach (LayerDeclaration layer in normalizations)

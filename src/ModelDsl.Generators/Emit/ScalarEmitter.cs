@@ -18,18 +18,33 @@ internal static class ScalarEmitter
         using (Names.OpenType(writer, group.Type))
         {
             bool first = true;
+            var gradientTypes = new Dictionary<string, int>(System.StringComparer.Ordinal);
             foreach (FunctionPlan plan in group.Functions.OrderBy(f => f.Function.Name, System.StringComparer.Ordinal)
-                         .ThenBy(f => f.Function.Parameters.Count))
+                         .ThenBy(f => f.Function.Parameters.Count)
+                         .ThenBy(f => f.Function.NumericType, System.StringComparer.Ordinal))
             {
                 if (!first) writer.WriteLine();
                 first = false;
-                EmitFunction(writer, plan);
+                EmitFunction(writer, plan, GradientTypeName(plan.Function, gradientTypes));
             }
         }
         return writer.ToString();
     }
 
-    private static void EmitFunction(CodeWriter writer, FunctionPlan plan)
+    /// <summary>
+    /// The nested record of a function of several parameters: "NameGradientValue" (a type cannot share the name of the
+    /// method NameGradient); overloads of several parameters sharing a name get "NameGradientValue2", "3", ... in the
+    /// order (parameter count, numeric type).
+    /// </summary>
+    private static string GradientTypeName(FunctionDeclaration f, Dictionary<string, int> used)
+    {
+        if (f.Parameters.Count == 1) return "";
+        string stem = f.Name + "GradientValue";
+        used[stem] = used.TryGetValue(stem, out int count) ? count + 1 : 1;
+        return used[stem] == 1 ? stem : stem + used[stem].ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void EmitFunction(CodeWriter writer, FunctionPlan plan, string gradientRecord)
     {
         FunctionDeclaration f = plan.Function;
         string t = f.NumericType;
@@ -37,16 +52,26 @@ internal static class ScalarEmitter
         string arguments = string.Join(", ", f.Parameters);
         string modifiers = f.Accessibility + " static";
         bool single = f.Parameters.Count == 1;
-        string gradientType = single ? t : "(" + string.Join(", ", f.Parameters.Select(p => $"{t} {Names.Pascal(p)}")) + ")";
+        string gradientType = single ? t : gradientRecord;
         string with = single ? "WithDerivative" : "WithGradient";
         string only = single ? "Derivative" : "Gradient";
-        string resultType = $"({t} Value, {gradientType} {only})";
+        string resultType = single ? $"global::ModelDsl.ValueAndDerivative<{t}>" : $"global::ModelDsl.ValueAndGradient<{t}, {gradientRecord}>";
+        string signature = string.Join(", ", f.Parameters.Select(_ => t));
 
-        writer.WriteLine($"/// <summary>The {(single ? "derivative" : "gradient")} of <see cref=\"{f.Name}({string.Join(", ", f.Parameters.Select(_ => t))})\"/>, by reverse-mode differentiation of its body.</summary>");
+        if (!single)
+        {
+            writer.WriteLine($"/// <summary>The gradient of <see cref=\"{f.Name}({signature})\"/>: one partial derivative per parameter.</summary>");
+            foreach (string p in f.Parameters)
+                writer.WriteLine($"/// <param name=\"{Names.Pascal(p)}\">d({f.Name})/d({p}).</param>");
+            writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
+            writer.WriteLine($"{f.Accessibility} readonly record struct {gradientRecord}({string.Join(", ", f.Parameters.Select(p => $"{t} {Names.Pascal(p)}"))});");
+            writer.WriteLine();
+        }
+        writer.WriteLine($"/// <summary>The {(single ? "derivative" : "gradient")} of <see cref=\"{f.Name}({signature})\"/>, by reverse-mode differentiation of its body.</summary>");
         writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
         writer.WriteLine($"{modifiers} {gradientType} {f.Name}{only}({parameters}) => {f.Name}{with}({arguments}).{only};");
         writer.WriteLine();
-        writer.WriteLine($"/// <summary>The value of <see cref=\"{f.Name}({string.Join(", ", f.Parameters.Select(_ => t))})\"/> and its {(single ? "derivative" : "gradient")}, computed together.</summary>");
+        writer.WriteLine($"/// <summary>The value of <see cref=\"{f.Name}({signature})\"/> and its {(single ? "derivative" : "gradient")}, computed together.</summary>");
         writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (writer.WriteBlock($"{modifiers} {resultType} {f.Name}{with}({parameters})"))
         {
@@ -65,7 +90,7 @@ internal static class ScalarEmitter
             OpNode result = graph.Result;
             if (result.Kind == OpKind.Constant)
             {
-                writer.WriteLine($"return ({result.Symbol}, {Zero(f)});");
+                writer.WriteLine($"return new({result.Symbol}, {Zero(f, gradientRecord)});");
                 return;
             }
             writer.WriteLine($"{t} {adjoint[result.Id]} = 1;");
@@ -102,13 +127,13 @@ internal static class ScalarEmitter
                 }
             }
             string Gradient(int input) => plan.Reverse.NeedsAdjoint[input] ? adjoint[input] : "0";
-            string gradient = single ? Gradient(0) : "(" + string.Join(", ", Enumerable.Range(0, f.Parameters.Count).Select(Gradient)) + ")";
-            writer.WriteLine($"return ({result.Name}, {gradient});");
+            string gradient = single ? Gradient(0) : $"new {gradientRecord}(" + string.Join(", ", Enumerable.Range(0, f.Parameters.Count).Select(Gradient)) + ")";
+            writer.WriteLine($"return new({result.Name}, {gradient});");
         }
     }
 
-    private static string Zero(FunctionDeclaration f)
-        => f.Parameters.Count == 1 ? "0" : "(" + string.Join(", ", f.Parameters.Select(_ => "0")) + ")";
+    private static string Zero(FunctionDeclaration f, string gradientRecord)
+        => f.Parameters.Count == 1 ? "0" : $"new {gradientRecord}(" + string.Join(", ", f.Parameters.Select(_ => "0")) + ")";
 
     internal static string ForwardExpression(OpNode node, System.Func<int, string> reference)
         => Expressions.Arithmetic(node, reference) ?? node.Kind switch

@@ -6,5 +6,5 @@ namespace ModelDsl.Data;
 public sealed record Batch(Tensor X, Tensor Y)
 {
     /// <summary>Samples in this batch (the first axis of <see cref="X"/>).</summary>
-    public long Size => X.shape[0];
+    public long Size => X.size(0);
 }

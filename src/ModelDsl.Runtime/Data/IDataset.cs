@@ -2,7 +2,8 @@ namespace ModelDsl.Data;
 
 /// <summary>A source of minibatches. Each enumeration is one epoch; shuffled sets reshuffle per epoch (seeded).</summary>
 /// <remarks>Every yielded <see cref="Batch"/> holds new tensors owned by the consumer: <see cref="Training.TrainingLoop"/>
-/// disposes them after each step, so an implementation must not yield tensors it keeps.</remarks>
+/// (Fit, Evaluate) and a generated model's <c>Predict(IDataset)</c> dispose them after each batch, so an implementation
+/// must not yield tensors it keeps.</remarks>
 public interface IDataset : IEnumerable<Batch>
 {
     /// <summary>Samples (windows) per epoch.</summary>

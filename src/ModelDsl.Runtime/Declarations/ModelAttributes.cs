@@ -79,7 +79,9 @@ public sealed class ForwardAttribute : Attribute;
 
 /// <summary>
 /// A static method over <c>double</c> or <c>float</c> whose derivative the generator writes beside it
-/// (<c>NameDerivative</c>, or <c>NameGradient</c> for several parameters, and <c>NameWithDerivative</c>).
+/// (<c>NameDerivative</c> and <c>NameWithDerivative</c>, returning <see cref="ValueAndDerivative{T}"/>; with several
+/// parameters <c>NameGradient</c>, returning the generated record <c>NameGradientValue</c>, and <c>NameWithGradient</c>,
+/// returning <see cref="ValueAndGradient{T, TGradient}"/>).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class DifferentiableAttribute : Attribute;

@@ -39,4 +39,8 @@ public static partial class TestFunctions
 
     [Differentiable]
     public static float Single(float x) => MathF.Sin(x) * x + 2f / (x + 3f);
+
+    /// <summary>Several float parameters: the gradient record is over float.</summary>
+    [Differentiable]
+    public static float SingleProduct(float x, float y) => x * MathF.Exp(y) - y;
 }

@@ -166,7 +166,7 @@ namespace ModelDsl.Generators.Tests.Models
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private static void CheckInput(global::TorchSharp.torch.Tensor input)
         {
-            if (input.dim() != 3 || input.shape[1] != 2 || input.shape[2] != 3)
+            if (input.dim() != 3 || input.size(1) != 2 || input.size(2) != 3)
             {
                 throw new global::System.ArgumentException($"BroadcastingModel expects an input of shape (batch, 2, 3) but got ({string.Join(", ", input.shape)}).", nameof(input));
             }
@@ -288,7 +288,7 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(Mean) of: Reshape2 = Reshape(Mean, -1, 1)
             global::TorchSharp.torch.Tensor dMean = dReshape2.reshape(trace.Mean.shape);
             // d/d(r) of: Mean = Mean(r, 1)
-            dR = dR + dMean.unsqueeze(1).expand(trace.R.shape) / trace.R.shape[1];
+            dR = dR + dMean.unsqueeze(1).expand(trace.R.shape) / trace.R.size(1);
             // d/d(Sum) of: Reshape = Reshape(Sum, -1, 1)
             global::TorchSharp.torch.Tensor dSum = dReshape.reshape(trace.Sum.shape);
             // d/d(Multiply4) of: Sum = Sum(Multiply4, 1)
@@ -434,15 +434,33 @@ namespace ModelDsl.Generators.Tests.Models
 
         /// <summary>The model's output on a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::TorchSharp.torch.Tensor Predict(global::TorchSharp.torch.Tensor x) => Forward(x);
+        public global::TorchSharp.torch.Tensor Predict(global::TorchSharp.torch.Tensor x)
+        {
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            return scope.MoveToOuter(Forward(x));
+        }
 
         /// <summary>The model's outputs on every batch of a dataset, concatenated along the batch axis.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::TorchSharp.torch.Tensor Predict(global::ModelDsl.Data.IDataset data)
         {
             var outputs = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
-            foreach (var batch in data) outputs.Add(Forward(batch.X));
-            return global::TorchSharp.torch.cat(outputs, 0);
+            try
+            {
+                foreach (var batch in data)
+                {
+                    // The dataset's tensors are new per batch and ours to dispose (as in TrainingLoop).
+                    using var x = batch.X;
+                    using var y = batch.Y;
+                    using var scope = global::TorchSharp.torch.NewDisposeScope();
+                    outputs.Add(scope.MoveToOuter(Forward(x)));
+                }
+                return global::TorchSharp.torch.cat(outputs, 0);
+            }
+            finally
+            {
+                foreach (var output in outputs) output.Dispose();
+            }
         }
 
         /// <summary>A Keras-like table of the layers, their output shapes and parameter counts.</summary>

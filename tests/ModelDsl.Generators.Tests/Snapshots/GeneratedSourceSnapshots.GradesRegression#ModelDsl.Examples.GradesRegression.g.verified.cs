@@ -99,7 +99,7 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private static void CheckInput(global::TorchSharp.torch.Tensor input)
         {
-            if (input.dim() != 2 || input.shape[1] != 3)
+            if (input.dim() != 2 || input.size(1) != 3)
             {
                 throw new global::System.ArgumentException($"GradesRegression expects an input of shape (batch, 3) but got ({string.Join(", ", input.shape)}).", nameof(input));
             }
@@ -195,15 +195,33 @@ namespace ModelDsl.Examples
 
         /// <summary>The model's output on a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::TorchSharp.torch.Tensor Predict(global::TorchSharp.torch.Tensor x) => Forward(x);
+        public global::TorchSharp.torch.Tensor Predict(global::TorchSharp.torch.Tensor x)
+        {
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            return scope.MoveToOuter(Forward(x));
+        }
 
         /// <summary>The model's outputs on every batch of a dataset, concatenated along the batch axis.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::TorchSharp.torch.Tensor Predict(global::ModelDsl.Data.IDataset data)
         {
             var outputs = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
-            foreach (var batch in data) outputs.Add(Forward(batch.X));
-            return global::TorchSharp.torch.cat(outputs, 0);
+            try
+            {
+                foreach (var batch in data)
+                {
+                    // The dataset's tensors are new per batch and ours to dispose (as in TrainingLoop).
+                    using var x = batch.X;
+                    using var y = batch.Y;
+                    using var scope = global::TorchSharp.torch.NewDisposeScope();
+                    outputs.Add(scope.MoveToOuter(Forward(x)));
+                }
+                return global::TorchSharp.torch.cat(outputs, 0);
+            }
+            finally
+            {
+                foreach (var output in outputs) output.Dispose();
+            }
         }
 
         /// <summary>A Keras-like table of the layers, their output shapes and parameter counts.</summary>

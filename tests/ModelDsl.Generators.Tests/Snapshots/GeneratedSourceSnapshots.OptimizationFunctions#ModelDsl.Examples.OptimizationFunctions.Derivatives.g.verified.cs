@@ -12,7 +12,7 @@ namespace ModelDsl.Examples
 
         /// <summary>The value of <see cref="CoshBowl(double)"/> and its derivative, computed together.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double Value, double Derivative) CoshBowlWithDerivative(double x)
+        public static global::ModelDsl.ValueAndDerivative<double> CoshBowlWithDerivative(double x)
         {
             // Forward
             double v1 = global::System.Math.PI * x; // Math.PI * x
@@ -27,7 +27,7 @@ namespace ModelDsl.Examples
             double dv1 = dv2 / 4;
             // d/d(x) of: v1 = Math.PI * x
             double dx = dv1 * global::System.Math.PI;
-            return (v3, dx);
+            return new(v3, dx);
         }
 
         /// <summary>The derivative of <see cref="SinOverX(double)"/>, by reverse-mode differentiation of its body.</summary>
@@ -36,7 +36,7 @@ namespace ModelDsl.Examples
 
         /// <summary>The value of <see cref="SinOverX(double)"/> and its derivative, computed together.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double Value, double Derivative) SinOverXWithDerivative(double x)
+        public static global::ModelDsl.ValueAndDerivative<double> SinOverXWithDerivative(double x)
         {
             // Forward
             double v1 = 3 * global::System.Math.PI; // 3 * Math.PI
@@ -54,7 +54,7 @@ namespace ModelDsl.Examples
             double dv2 = dv3 * global::System.Math.Cos(v2);
             // d/d(x) of: v2 = v1 * x
             dx += dv2 * v1;
-            return (v4, dx);
+            return new(v4, dx);
         }
     }
 }

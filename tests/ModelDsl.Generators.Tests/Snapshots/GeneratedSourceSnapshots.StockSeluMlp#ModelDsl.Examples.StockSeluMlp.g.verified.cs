@@ -145,7 +145,7 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private static void CheckInput(global::TorchSharp.torch.Tensor input)
         {
-            if (input.dim() != 3 || input.shape[1] != 25 || input.shape[2] != 5)
+            if (input.dim() != 3 || input.size(1) != 25 || input.size(2) != 5)
             {
                 throw new global::System.ArgumentException($"StockSeluMlp expects an input of shape (batch, 25, 5) but got ({string.Join(", ", input.shape)}).", nameof(input));
             }
@@ -266,15 +266,33 @@ namespace ModelDsl.Examples
 
         /// <summary>The model's output on a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::TorchSharp.torch.Tensor Predict(global::TorchSharp.torch.Tensor x) => Forward(x);
+        public global::TorchSharp.torch.Tensor Predict(global::TorchSharp.torch.Tensor x)
+        {
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            return scope.MoveToOuter(Forward(x));
+        }
 
         /// <summary>The model's outputs on every batch of a dataset, concatenated along the batch axis.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::TorchSharp.torch.Tensor Predict(global::ModelDsl.Data.IDataset data)
         {
             var outputs = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
-            foreach (var batch in data) outputs.Add(Forward(batch.X));
-            return global::TorchSharp.torch.cat(outputs, 0);
+            try
+            {
+                foreach (var batch in data)
+                {
+                    // The dataset's tensors are new per batch and ours to dispose (as in TrainingLoop).
+                    using var x = batch.X;
+                    using var y = batch.Y;
+                    using var scope = global::TorchSharp.torch.NewDisposeScope();
+                    outputs.Add(scope.MoveToOuter(Forward(x)));
+                }
+                return global::TorchSharp.torch.cat(outputs, 0);
+            }
+            finally
+            {
+                foreach (var output in outputs) output.Dispose();
+            }
         }
 
         /// <summary>A Keras-like table of the layers, their output shapes and parameter counts.</summary>

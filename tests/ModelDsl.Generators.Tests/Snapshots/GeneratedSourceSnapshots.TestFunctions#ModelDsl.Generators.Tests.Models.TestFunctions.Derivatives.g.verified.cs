@@ -6,13 +6,19 @@ namespace ModelDsl.Generators.Tests.Models
 {
     partial class TestFunctions
     {
+        /// <summary>The gradient of <see cref="Composite(double, double)"/>: one partial derivative per parameter.</summary>
+        /// <param name="X">d(Composite)/d(x).</param>
+        /// <param name="Y">d(Composite)/d(y).</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public readonly record struct CompositeGradientValue(double X, double Y);
+
         /// <summary>The gradient of <see cref="Composite(double, double)"/>, by reverse-mode differentiation of its body.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double X, double Y) CompositeGradient(double x, double y) => CompositeWithGradient(x, y).Gradient;
+        public static CompositeGradientValue CompositeGradient(double x, double y) => CompositeWithGradient(x, y).Gradient;
 
         /// <summary>The value of <see cref="Composite(double, double)"/> and its gradient, computed together.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double Value, (double X, double Y) Gradient) CompositeWithGradient(double x, double y)
+        public static global::ModelDsl.ValueAndGradient<double, CompositeGradientValue> CompositeWithGradient(double x, double y)
         {
             // Forward
             double v1 = global::ModelDsl.Generators.Tests.Models.TestFunctions.Polynomial(x); // Polynomial(x)
@@ -47,7 +53,7 @@ namespace ModelDsl.Generators.Tests.Models
             double dx = dv2 * v2Gradient.Y;
             // d/d(x) of: v1 = Polynomial(x)
             dx += dv1 * global::ModelDsl.Generators.Tests.Models.TestFunctions.PolynomialDerivative(x);
-            return (v6, (dx, dy));
+            return new(v6, new CompositeGradientValue(dx, dy));
         }
 
         /// <summary>The derivative of <see cref="Hyperbolic(double)"/>, by reverse-mode differentiation of its body.</summary>
@@ -56,7 +62,7 @@ namespace ModelDsl.Generators.Tests.Models
 
         /// <summary>The value of <see cref="Hyperbolic(double)"/> and its derivative, computed together.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double Value, double Derivative) HyperbolicWithDerivative(double x)
+        public static global::ModelDsl.ValueAndDerivative<double> HyperbolicWithDerivative(double x)
         {
             // Forward
             double v1 = x / 2; // x / 2
@@ -109,7 +115,7 @@ namespace ModelDsl.Generators.Tests.Models
             double dv1 = dv2 * global::System.Math.Cosh(v1);
             // d/d(x) of: v1 = x / 2
             dx += dv1 / 2;
-            return (v13, dx);
+            return new(v13, dx);
         }
 
         /// <summary>The derivative of <see cref="Locals(double)"/>, by reverse-mode differentiation of its body.</summary>
@@ -118,7 +124,7 @@ namespace ModelDsl.Generators.Tests.Models
 
         /// <summary>The value of <see cref="Locals(double)"/> and its derivative, computed together.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double Value, double Derivative) LocalsWithDerivative(double x)
+        public static global::ModelDsl.ValueAndDerivative<double> LocalsWithDerivative(double x)
         {
             // Forward
             double s = global::System.Math.Sin(x); // Math.Sin(x)
@@ -192,7 +198,7 @@ namespace ModelDsl.Generators.Tests.Models
             dx -= dc * global::System.Math.Sin(x);
             // d/d(x) of: s = Sin(x)
             dx += ds * global::System.Math.Cos(x);
-            return (v15, dx);
+            return new(v15, dx);
         }
 
         /// <summary>The derivative of <see cref="Polynomial(double)"/>, by reverse-mode differentiation of its body.</summary>
@@ -201,7 +207,7 @@ namespace ModelDsl.Generators.Tests.Models
 
         /// <summary>The value of <see cref="Polynomial(double)"/> and its derivative, computed together.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double Value, double Derivative) PolynomialWithDerivative(double x)
+        public static global::ModelDsl.ValueAndDerivative<double> PolynomialWithDerivative(double x)
         {
             // Forward
             double v1 = 3 * x; // 3 * x
@@ -231,16 +237,22 @@ namespace ModelDsl.Generators.Tests.Models
             dx += dv2 * v1;
             // d/d(x) of: v1 = 3 * x
             dx += dv1 * 3;
-            return (v6, dx);
+            return new(v6, dx);
         }
+
+        /// <summary>The gradient of <see cref="Power(double, double)"/>: one partial derivative per parameter.</summary>
+        /// <param name="X">d(Power)/d(x).</param>
+        /// <param name="Y">d(Power)/d(y).</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public readonly record struct PowerGradientValue(double X, double Y);
 
         /// <summary>The gradient of <see cref="Power(double, double)"/>, by reverse-mode differentiation of its body.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double X, double Y) PowerGradient(double x, double y) => PowerWithGradient(x, y).Gradient;
+        public static PowerGradientValue PowerGradient(double x, double y) => PowerWithGradient(x, y).Gradient;
 
         /// <summary>The value of <see cref="Power(double, double)"/> and its gradient, computed together.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double Value, (double X, double Y) Gradient) PowerWithGradient(double x, double y)
+        public static global::ModelDsl.ValueAndGradient<double, PowerGradientValue> PowerWithGradient(double x, double y)
         {
             // Forward
             double v1 = global::System.Math.Pow(x, y); // Math.Pow(x, y)
@@ -264,16 +276,22 @@ namespace ModelDsl.Generators.Tests.Models
             dx += dv1 * y * global::System.Math.Pow(x, y - 1);
             // d/d(y) of: v1 = Pow(x, y)
             dy += dv1 * v1 * global::System.Math.Log(x);
-            return (v4, (dx, dy));
+            return new(v4, new PowerGradientValue(dx, dy));
         }
+
+        /// <summary>The gradient of <see cref="Rosenbrock(double, double)"/>: one partial derivative per parameter.</summary>
+        /// <param name="X">d(Rosenbrock)/d(x).</param>
+        /// <param name="Y">d(Rosenbrock)/d(y).</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public readonly record struct RosenbrockGradientValue(double X, double Y);
 
         /// <summary>The gradient of <see cref="Rosenbrock(double, double)"/>, by reverse-mode differentiation of its body.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double X, double Y) RosenbrockGradient(double x, double y) => RosenbrockWithGradient(x, y).Gradient;
+        public static RosenbrockGradientValue RosenbrockGradient(double x, double y) => RosenbrockWithGradient(x, y).Gradient;
 
         /// <summary>The value of <see cref="Rosenbrock(double, double)"/> and its gradient, computed together.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (double Value, (double X, double Y) Gradient) RosenbrockWithGradient(double x, double y)
+        public static global::ModelDsl.ValueAndGradient<double, RosenbrockGradientValue> RosenbrockWithGradient(double x, double y)
         {
             // Forward
             double v1 = 1 - x; // 1 - x
@@ -323,7 +341,7 @@ namespace ModelDsl.Generators.Tests.Models
             dx -= dv2;
             // d/d(x) of: v1 = 1 - x
             dx -= dv1;
-            return (v10, (dx, dy));
+            return new(v10, new RosenbrockGradientValue(dx, dy));
         }
 
         /// <summary>The derivative of <see cref="Single(float)"/>, by reverse-mode differentiation of its body.</summary>
@@ -332,7 +350,7 @@ namespace ModelDsl.Generators.Tests.Models
 
         /// <summary>The value of <see cref="Single(float)"/> and its derivative, computed together.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public static (float Value, float Derivative) SingleWithDerivative(float x)
+        public static global::ModelDsl.ValueAndDerivative<float> SingleWithDerivative(float x)
         {
             // Forward
             float v1 = global::System.MathF.Sin(x); // MathF.Sin(x)
@@ -357,7 +375,41 @@ namespace ModelDsl.Generators.Tests.Models
             dx += dv2 * v1;
             // d/d(x) of: v1 = Sin(x)
             dx += dv1 * global::System.MathF.Cos(x);
-            return (v5, dx);
+            return new(v5, dx);
+        }
+
+        /// <summary>The gradient of <see cref="SingleProduct(float, float)"/>: one partial derivative per parameter.</summary>
+        /// <param name="X">d(SingleProduct)/d(x).</param>
+        /// <param name="Y">d(SingleProduct)/d(y).</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public readonly record struct SingleProductGradientValue(float X, float Y);
+
+        /// <summary>The gradient of <see cref="SingleProduct(float, float)"/>, by reverse-mode differentiation of its body.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public static SingleProductGradientValue SingleProductGradient(float x, float y) => SingleProductWithGradient(x, y).Gradient;
+
+        /// <summary>The value of <see cref="SingleProduct(float, float)"/> and its gradient, computed together.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public static global::ModelDsl.ValueAndGradient<float, SingleProductGradientValue> SingleProductWithGradient(float x, float y)
+        {
+            // Forward
+            float v1 = global::System.MathF.Exp(y); // MathF.Exp(y)
+            float v2 = x * v1; // x * MathF.Exp(y)
+            float v3 = v2 - y; // x * MathF.Exp(y) - y
+
+            // Reverse: the adjoint dv of each value v is d(result)/dv
+            float dv3 = 1;
+            // d/d(v2) of: v3 = v2 - y
+            float dv2 = dv3;
+            // d/d(y) of: v3 = v2 - y
+            float dy = -dv3;
+            // d/d(x) of: v2 = x * v1
+            float dx = dv2 * v1;
+            // d/d(v1) of: v2 = x * v1
+            float dv1 = dv2 * x;
+            // d/d(y) of: v1 = Exp(y)
+            dy += dv1 * v1;
+            return new(v3, new SingleProductGradientValue(dx, dy));
         }
     }
 }
