@@ -531,26 +531,7 @@ internal sealed class ModelEmitter
         _w.WriteLine();
         _w.WriteLine("/// <summary>The model's outputs on every batch of a dataset, concatenated along the batch axis.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        using (_w.WriteBlock($"public {Tensor} Predict({Data}.IDataset data)"))
-        {
-            _w.WriteLine($"var outputs = new global::System.Collections.Generic.List<{Tensor}>();");
-            using (_w.WriteBlock("try"))
-            {
-                using (_w.WriteBlock("foreach (var batch in data)"))
-                {
-                    _w.WriteLine("// The dataset's tensors are new per batch and ours to dispose (as in TrainingLoop).");
-                    _w.WriteLine("using var x = batch.X;");
-                    _w.WriteLine("using var y = batch.Y;");
-                    _w.WriteLine($"using var scope = {Torch}.NewDisposeScope();");
-                    _w.WriteLine($"outputs.Add(scope.MoveToOuter({forward}));");
-                }
-                _w.WriteLine($"return {Torch}.cat(outputs, 0);");
-            }
-            using (_w.WriteBlock("finally"))
-            {
-                _w.WriteLine("foreach (var output in outputs) output.Dispose();");
-            }
-        }
+        _w.WriteLine($"public {Tensor} Predict({Data}.IDataset data) => {Training}.TrainingLoop.Predict(Predict, data);");
         var normalizations = _model.Layers.Where(l => l.Kind == LayerKind.Normalization).ToList();
         foreach (LayerDeclaration layer in normalizations)
         {

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text;
 using ModelDsl.Data;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ModelDsl.Training;
 
-/// <summary>Keras' <c>fit</c> and <c>evaluate</c> over any <see cref="ITrainableModel"/>.</summary>
+/// <summary>Keras' <c>fit</c>, <c>evaluate</c> and <c>predict</c> over any <see cref="ITrainableModel"/>.</summary>
 public static class TrainingLoop
 {
     private const string LossKey = "loss";
@@ -58,6 +60,32 @@ public static class TrainingLoop
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         return Run(model, data, model.MetricNames, nameof(data), (m, b) => m.TestStep(b.X, b.Y), null).Result;
+    }
+
+    /// <summary>
+    /// <paramref name="predictBatch"/> on every batch of <paramref name="data"/>, concatenated along the batch axis.
+    /// The dataset's tensors are disposed after use, as in <see cref="Fit"/>; the caller owns the result.
+    /// </summary>
+    public static Tensor Predict(Func<Tensor, Tensor> predictBatch, IDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(predictBatch);
+        ArgumentNullException.ThrowIfNull(data);
+        var outputs = new List<Tensor>();
+        try
+        {
+            foreach (var batch in data)
+            {
+                using var x = batch.X;
+                using var y = batch.Y;
+                outputs.Add(predictBatch(x));
+            }
+            if (outputs.Count == 0) throw new ArgumentException("The dataset yielded no batch to predict.", nameof(data));
+            return torch.cat(outputs, 0);
+        }
+        finally
+        {
+            foreach (var output in outputs) output.Dispose();
+        }
     }
 
     private static (StepResult Result, int Batches) Run(ITrainableModel model, IDataset data, IReadOnlyList<string> metricNames,

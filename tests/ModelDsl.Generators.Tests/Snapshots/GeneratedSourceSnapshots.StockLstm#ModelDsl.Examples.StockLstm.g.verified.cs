@@ -240,26 +240,7 @@ namespace ModelDsl.Examples
 
         /// <summary>The model's outputs on every batch of a dataset, concatenated along the batch axis.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::TorchSharp.torch.Tensor Predict(global::ModelDsl.Data.IDataset data)
-        {
-            var outputs = new global::System.Collections.Generic.List<global::TorchSharp.torch.Tensor>();
-            try
-            {
-                foreach (var batch in data)
-                {
-                    // The dataset's tensors are new per batch and ours to dispose (as in TrainingLoop).
-                    using var x = batch.X;
-                    using var y = batch.Y;
-                    using var scope = global::TorchSharp.torch.NewDisposeScope();
-                    outputs.Add(scope.MoveToOuter(Forward(x)));
-                }
-                return global::TorchSharp.torch.cat(outputs, 0);
-            }
-            finally
-            {
-                foreach (var output in outputs) output.Dispose();
-            }
-        }
+        public global::TorchSharp.torch.Tensor Predict(global::ModelDsl.Data.IDataset data) => global::ModelDsl.Training.TrainingLoop.Predict(Predict, data);
 
         /// <summary>Sets the mean and population variance of layer Norm from <paramref name="data"/> (Keras' adapt).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
