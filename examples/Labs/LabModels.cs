@@ -34,7 +34,7 @@ public static class LabModels
         var m = new Examples.StockMlp(seed);
         m.Adapt(adaptOn);
         if (optimizer is not null) m.Optimizer = optimizer;
-        return Describe("mlp", "Normalization + Flatten + Dense(16, relu) + Dense(1)", m, m.Predict, Examples.StockMlp.ParameterCount, m.Optimizer);
+        return Describe("mlp", "Normalization + Flatten + Dense(16, relu) + Dense(1)", m, m.Predict, Examples.StockMlp.ParameterCount, m.Optimizer, m.Summary());
     }
 
     /// <summary>The report's SELU MLP (GlorotUniform kernels, as Keras' default); Adam 0.08 unless given.</summary>
@@ -42,14 +42,14 @@ public static class LabModels
     {
         var m = new ReportSeluMlp(seed);
         if (optimizer is not null) m.Optimizer = optimizer;
-        return Describe("selu_mlp", "Flatten + 3×Dense(16, selu) + Dense(1)", m, m.Predict, ReportSeluMlp.ParameterCount, m.Optimizer);
+        return Describe("selu_mlp", "Flatten + 3×Dense(16, selu) + Dense(1)", m, m.Predict, ReportSeluMlp.ParameterCount, m.Optimizer, m.Summary());
     }
 
     /// <summary>The generated <see cref="Examples.StockSeluMlp"/>: LeCun-normal kernels for SELU.</summary>
     public static StockModel StockSeluMlpLecun(int seed, Optimizer optimizer)
     {
         var m = new Examples.StockSeluMlp(seed) { Optimizer = optimizer };
-        return Describe("selu_mlp", "Flatten + 3×Dense(16, selu, LecunNormal) + Dense(1)", m, m.Predict, Examples.StockSeluMlp.ParameterCount, m.Optimizer);
+        return Describe("selu_mlp", "Flatten + 3×Dense(16, selu, LecunNormal) + Dense(1)", m, m.Predict, Examples.StockSeluMlp.ParameterCount, m.Optimizer, m.Summary());
     }
 
     /// <summary>The generated <see cref="Examples.StockLstm"/>, its Normalization adapted on <paramref name="adaptOn"/>; Adam 0.1 unless given.</summary>
@@ -58,13 +58,14 @@ public static class LabModels
         var m = new Examples.StockLstm(seed);
         m.Adapt(adaptOn);
         if (optimizer is not null) m.Optimizer = optimizer;
-        return Describe("lstm", "Normalization + LSTM(16) + Dense(1)", m, m.Predict, Examples.StockLstm.ParameterCount, m.Optimizer);
+        return Describe("lstm", "Normalization + LSTM(16) + Dense(1)", m, m.Predict, Examples.StockLstm.ParameterCount, m.Optimizer, m.Summary());
     }
 
-    private static StockModel Describe(string name, string label, ITrainableModel model, Func<Tensor, Tensor> predict, ParameterCount count, Optimizer optimizer)
+    private static StockModel Describe(string name, string label, ITrainableModel model, Func<Tensor, Tensor> predict, ParameterCount count,
+        Optimizer optimizer, string summary)
     {
         double lr = optimizer.LearningRate.At(0);
-        return new StockModel(name, label, model, predict, count.Total, count.Trainable, $"{optimizer.GetType().Name}({lr:0.####})", lr);
+        return new StockModel(name, label, model, predict, count.Total, count.Trainable, $"{optimizer.GetType().Name}({lr:0.####})", lr, summary);
     }
 
     private static double[] ToDoubles(Tensor t)

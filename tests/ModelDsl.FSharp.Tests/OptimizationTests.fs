@@ -32,6 +32,13 @@ let ``Generated sinc derivative is right where the textbook's formula is not`` (
     let xs = GradientDescent.Iterates(Func<_, _> LabModels.CoshQuarterDerivative, 0.5, -1.0)
     Assert.Equal(11, xs.Count)
     Assert.True(abs xs[10] < 0.05)
+    // the textbook's gd: x -= alpha * gradf(x), ten times, with gradf = π/4 · sinh(πx/4), recomputed here
+    let expected = Seq.scan (fun x _ -> x - 0.5 * Math.PI / 4.0 * Math.Sinh(Math.PI * x / 4.0)) -1.0 [ 1 .. 10 ] |> Array.ofSeq
+    Array.iteri (fun i e -> Assert.Equal(e, xs[i], 12)) expected
+    // and the true derivative of sin(3πx)/x, (3πx·cos 3πx − sin 3πx)/x², which eq. 37 gets wrong
+    for x in [ -1.0; -0.3; 0.1; 0.25 ] do
+        let truth = (3.0 * Math.PI * x * Math.Cos(3.0 * Math.PI * x) - Math.Sin(3.0 * Math.PI * x)) / (x * x)
+        Assert.Equal(truth, LabModels.SincDerivative x, 9)
 
 [<Fact>]
 let ``Generated value and derivative are read by name from F#`` () =

@@ -26,6 +26,14 @@ let ``Grades regression trained from F# reaches the textbook's loss and weights`
     Assert.Equal<float seq>(weights, fit.Weights)
     Seq.zip weights [ 0.3; 0.3; 0.4 ] |> Seq.iteri (fun i (w, e) -> Assert.True(abs (w - e) < 0.01, sprintf "w%d = %f" (i + 1) w))
     Assert.True(abs bias < 0.05)
+    // Keras' MSE recomputed here in doubles: mean((x·w + b − y)²), not halved, on the whole set after the last epoch
+    let x = data.X.to_type(TorchSharp.torch.ScalarType.Float64).data<float>().ToArray()
+    let y = data.Y.to_type(TorchSharp.torch.ScalarType.Float64).data<float>().ToArray()
+    let mse =
+        Array.init y.Length (fun i -> x[3 * i] * weights[0] + x[3 * i + 1] * weights[1] + x[3 * i + 2] * weights[2] + bias - y[i])
+        |> Array.averageBy (fun e -> e * e)
+    Assert.Equal(mse, trace.EpochLoss[3], 5)
+    Assert.Equal<float seq>(trace.EpochLoss, losses)
     let dir = LabData.outDir ()
     let saved =
         Figure("Pérdida por época", "Época", "Pérdida", width = 640, height = 480)

@@ -66,8 +66,9 @@ public class CommandLineTests
         Assert.Equal(38, stock.GetProperty("windows").GetProperty("val").GetInt32());
         Assert.Equal(4, stock.GetProperty("windows").GetProperty("test").GetInt32());
         var model = stock.GetProperty("models")[0];
-        foreach (var key in new[] { "name", "params", "test_mae", "train_mae", "val_mae" }) Assert.True(model.TryGetProperty(key, out _), key);
+        foreach (var key in new[] { "name", "params", "test_mae", "train_mae", "val_mae", "summary" }) Assert.True(model.TryGetProperty(key, out _), key);
         Assert.Equal(JsonValueKind.Number, stock.GetProperty("baselines").GetProperty("persistence_mae").ValueKind);
         Assert.Equal(JsonValueKind.Number, stock.GetProperty("baselines").GetProperty("train_mean_mae").ValueKind);
+        Assert.Contains("Total params: 2,044", model.GetProperty("summary").GetString());
     }
 }

@@ -22,6 +22,14 @@ public class OptimizationLabTests
 
     private static double R4(double v) => Math.Round(v, 4, MidpointRounding.AwayFromZero);
 
+    /// <summary>PNG width and height from the IHDR chunk.</summary>
+    private static (int Width, int Height) PngSize(string path)
+    {
+        var b = File.ReadAllBytes(path);
+        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(b, 12, 4));
+        return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(20)));
+    }
+
     [Fact]
     public void Cosh_table_matches_the_textbook_to_four_decimals_on_all_twenty_rows()
     {
@@ -78,6 +86,55 @@ public class OptimizationLabTests
         var xs = GradientDescent.Iterates(LabModels.CoshQuarterDerivative, 0.01, -1);
         Assert.Equal(11, xs.Count);
         Assert.True(xs[^1] > -1 && xs[^1] < -0.9, "α = 0.01 converges slowly");
+        // The textbook's gd(alpha, valor_ini): ten steps of x -= alpha * gradf(x), gradf = π/4·sinh(πx/4), recomputed here.
+        foreach (double alpha in new[] { 0.01, 0.5 })
+        {
+            var iterates = GradientDescent.Iterates(LabModels.CoshQuarterDerivative, alpha, -1);
+            double x = -1;
+            Assert.Equal(x, iterates[0]);
+            for (int k = 1; k <= 10; k++)
+            {
+                x -= alpha * Math.PI / 4 * Math.Sinh(Math.PI * x / 4);
+                Assert.Equal(x, iterates[k], 12);
+            }
+        }
+    }
+
+    [Fact]
+    public void Hessian_eigenvalue_matches_a_power_iteration_here_and_the_population_value()
+    {
+        // 2·E[x̃x̃ᵀ] with x̃ = (x1, x2, x3, 1): recomputed in plain doubles and its largest eigenvalue found by power iteration.
+        using var data = Regression.GradesData.Generate(10_000, 42);
+        var x = data.X.to_type(TorchSharp.torch.ScalarType.Float64).data<double>().ToArray();
+        int n = (int)data.Count;
+        var m = new double[4, 4];
+        for (int i = 0; i < n; i++)
+        {
+            double[] row = [x[3 * i], x[3 * i + 1], x[3 * i + 2], 1];
+            for (int a = 0; a < 4; a++)
+                for (int b = 0; b < 4; b++) m[a, b] += 2.0 * row[a] * row[b] / n;
+        }
+        double LargestEigenvalue(double[,] matrix)
+        {
+            double[] v = [1, 1, 1, 1];
+            double norm = 0;
+            for (int it = 0; it < 500; it++)
+            {
+                var w = Enumerable.Range(0, 4).Select(a => Enumerable.Range(0, 4).Sum(b => matrix[a, b] * v[b])).ToArray();
+                norm = Math.Sqrt(w.Sum(c => c * c));
+                v = w.Select(c => c / norm).ToArray();
+            }
+            return norm;
+        }
+        double lambda = OptimizationLab.HessianLargestEigenvalue(data);
+        Assert.Equal(LargestEigenvalue(m), lambda, 6);
+        // Population value for x uniform on [0, 5): E[x²] = 25/3, E[xi xj] = 6.25, E[x] = 2.5.
+        var population = new double[4, 4];
+        for (int a = 0; a < 4; a++)
+            for (int b = 0; b < 4; b++)
+                population[a, b] = 2 * (a == 3 && b == 3 ? 1 : a == 3 || b == 3 ? 2.5 : a == b ? 25.0 / 3 : 6.25);
+        Assert.Equal(43.475, LargestEigenvalue(population), 3);
+        Assert.InRange(lambda, 43.475 * 0.99, 43.475 * 1.01);
     }
 
     [Fact]
@@ -111,8 +168,29 @@ public class OptimizationLabTests
         var inverse = r.ScheduleTraining.Single(t => t.Schedule == "inverse_time");
         Assert.Null(inverse.DivergedAtStep);
         Assert.True(inverse.EpochLoss[^1] < 0.05);
-        Assert.Equal(9, r.Figures.Count);
+        Assert.Equal(8, r.Figures.Count);
         Assert.All(r.Figures, f => Assert.True(new FileInfo(f).Length > 1000));
         Assert.Contains("Figura 8", log.ToString());
+
+        // Every iterate is one step of the textbook's gd with the true derivative (3πx·cos 3πx − sin 3πx)/x², recomputed here.
+        foreach (var run in r.SincRuns)
+            for (int k = 0; k < 10; k++)
+            {
+                double x = run.Iterates[k];
+                double derivative = (3 * Math.PI * x * Math.Cos(3 * Math.PI * x) - Math.Sin(3 * Math.PI * x)) / (x * x);
+                Assert.Equal(x - run.Alpha * derivative, run.Iterates[k + 1], 9);
+                Assert.Equal(Math.Sin(3 * Math.PI * x) / x, run.Values[k], 12);
+            }
+        // Steps: full batch one per epoch (200), SGD capped at 4,000, minibatches of 8 over 10,000 samples: 1,250 per epoch.
+        Assert.Equal([200L, 4000L, 10_000L / 8], r.GradientDescentVariants.Select(v => v.Steps[^1]));
+        // Both figures of the issue in one: loss against steps and against wall time, two 800×600 panels side by side.
+        var variants = Assert.Single(r.Figures, f => Path.GetFileName(f) == "gd_variants.png");
+        Assert.Equal((1600, 600), PngSize(variants));
+        // Plain descent is stable only for α < 2/λmax: the schedules starting at 0.1 and 0.05 diverge, the one at 0.01 does not.
+        double limit;
+        using (var grades = Regression.GradesData.Generate(10_000, 42)) limit = 2 / OptimizationLab.HessianLargestEigenvalue(grades);
+        Assert.InRange(limit, 0.01, 0.05);
+        Assert.NotNull(r.ScheduleTraining.Single(t => t.Schedule == "piecewise").DivergedAtStep);
+        Assert.NotNull(r.ScheduleTraining.Single(t => t.Schedule == "exponential").DivergedAtStep);
     }
 }

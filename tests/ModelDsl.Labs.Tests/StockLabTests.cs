@@ -28,6 +28,8 @@ public class StockLabTests
         double mean = Enumerable.Range(0, 101).Average(p => s.AdjClose[p + 36]);
         Assert.Equal(persistence, b.PersistenceMae, 9);
         Assert.Equal(Enumerable.Range(187, 4).Average(p => Math.Abs(mean - s.AdjClose[p + 36])), b.TrainMeanMae, 9);
+        Assert.Equal(Enumerable.Range(187, 4).Average(p => Math.Abs(s.AdjClose[p + 24] - s.AdjClose[p + 36])), b.PersistenceAdjMae, 9);
+        Assert.Equal(mean, b.TrainMean, 9);
     }
 
     [Fact]
@@ -40,6 +42,45 @@ public class StockLabTests
         Assert.Equal(2577, LabModels.StockSeluMlp(1).Params);
         Assert.Equal(1436, LabModels.StockLstm(1, w.Features).Params);
         Assert.Equal(1425, LabModels.StockLstm(1, w.Features).TrainableParams);
+        Assert.Equal(2577, LabModels.StockSeluMlp(1).TrainableParams);
+        Assert.Equal(2577, LabModels.StockSeluMlpLecun(1, new Optimizers.Adam(0.001)).TrainableParams);
+
+        // Keras' rules, recomputed: Dense(in → out) has in·out + out; LSTM(u) on f features 4·u·(f + u + 1);
+        // Normalization on f features keeps mean, variance (f each) and a count, none trainable.
+        static long Dense(long inputs, long units) => inputs * units + units;
+        const long features = 5, window = 25, normalization = 2 * features + 1;
+        Assert.Equal(normalization + Dense(window * features, 16) + Dense(16, 1), LabModels.StockMlp(1, w.Features).Params);
+        Assert.Equal(Dense(window * features, 16) + 2 * Dense(16, 16) + Dense(16, 1), LabModels.StockSeluMlp(1).Params);
+        Assert.Equal(normalization + 4 * 16 * (features + 16 + 1) + Dense(16, 1), LabModels.StockLstm(1, w.Features).Params);
+        Assert.Equal(normalization, LabModels.StockLstm(1, w.Features).Params - LabModels.StockLstm(1, w.Features).TrainableParams);
+    }
+
+    /// <summary>The totals the report's model.summary() printed (notebook cells In [..], "Total params: 2,044" ...).</summary>
+    public static TheoryData<string, string[]> ReportSummaries => new()
+    {
+        { "mlp", ["Total params: 2,044", "Trainable params: 2,033", "Non-trainable params: 11", "(None, 125)", "2,016"] },
+        { "selu_mlp", ["Total params: 2,577", "Trainable params: 2,577", "Non-trainable params: 0", "(None, 125)", "272"] },
+        { "lstm", ["Total params: 1,436", "Trainable params: 1,425", "Non-trainable params: 11", "1,408"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ReportSummaries))]
+    public void Generated_summaries_read_the_reports_totals(string name, string[] lines)
+    {
+        var s = YahooCsv.Read(LabData.Ko2018);
+        using var w = new StockWindows(s, seed: 1);
+        var model = name switch
+        {
+            "mlp" => LabModels.StockMlp(1, w.Features),
+            "selu_mlp" => LabModels.StockSeluMlp(1),
+            _ => LabModels.StockLstm(1, w.Features),
+        };
+        var summaryLines = model.Summary.Split('\n').Select(l => l.Trim()).ToArray();
+        foreach (var line in lines)
+        {
+            if (line.Contains("params:")) Assert.Contains(line, summaryLines);   // the whole line, as printed
+            else Assert.Contains(line, model.Summary);
+        }
     }
 
     [Fact]
@@ -63,6 +104,39 @@ public class StockLabTests
         string[] expected = ["adj_close", "daily_loss_box", "learning_curves_mlp", "learning_curves_selu_mlp", "learning_curves_lstm", "relative_learning_curves", "predictions"];
         foreach (var name in expected) Assert.Contains(r.Figures, f => Path.GetFileName(f) == $"stock_{name}.png");
         Assert.Contains("16.22", log.ToString());
+
+        // Each faithful model's generated summary is printed before its training line, as the notebook's model.summary().
+        string text = log.ToString();
+        int previous = 0;
+        foreach (var (name, total) in new[] { ("mlp", "Total params: 2,044"), ("selu_mlp", "Total params: 2,577"), ("lstm", "Total params: 1,436") })
+        {
+            var m = r.Models.Single(x => x.Name == name);
+            Assert.Contains(total, m.Summary);
+            int summaryAt = text.IndexOf(m.Summary.Split('\n')[0], StringComparison.Ordinal);
+            int trainedAt = text.IndexOf($"      {name,-10} ", StringComparison.Ordinal);
+            Assert.InRange(summaryAt, previous, trainedAt);
+            Assert.Contains(total, text[summaryAt..trainedAt]);
+            previous = trainedAt;
+        }
+        Assert.All(r.Models, m => Assert.StartsWith("Model: ", m.Summary));
+
+        // Test MAE recomputed here: mean |prediction − Adj Close at the target row| over the test windows, in dollars.
+        var series = YahooCsv.Read(LabData.Ko2018);
+        long[] testStarts = [187, 188, 189, 190];
+        foreach (var m in r.Models.Where(m => m.Diverged is null))
+        {
+            Assert.Equal(191, m.Predictions.Count);
+            double mae = testStarts.Average(p => Math.Abs(m.Predictions[(int)p] - series.AdjClose[(int)p + 36]));
+            Assert.True(Math.Abs(mae - m.TestMae) <= 1e-4 * Math.Max(1, mae), $"{m.Name}: recomputed {mae}, reported {m.TestMae}");
+        }
+
+        // Keras' EarlyStopping(patience=25): training stops 25 epochs after the best one, unless the epoch limit comes first.
+        foreach (var m in r.Models.Where(m => m.Variant == "improved" && m.Diverged is null))
+        {
+            Assert.NotNull(m.BestEpoch);
+            Assert.True(m.EpochsRun == m.BestEpoch + StockLab.ImprovedPatience || m.EpochsRun == StockLab.ImprovedMaxEpochs,
+                $"{m.Name}: best epoch {m.BestEpoch}, ran {m.EpochsRun}");
+        }
     }
 
     [Fact]

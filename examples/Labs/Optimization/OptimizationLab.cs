@@ -114,8 +114,8 @@ public static class OptimizationLab
             bySteps.Line(v.Steps.Select(s => (double)s).ToArray(), v.Loss, v.Method);
             byTime.Line(v.Seconds, v.Loss, v.Method);
         }
-        Save(bySteps.YLimits(0, 0.5), "gd_variants_steps.png");
-        Save(byTime.YLimits(0, 0.5), "gd_variants_time.png");
+        if (options.Plots)
+            figures.Add(Figure.SaveSideBySide(Path.Combine(options.OutDir, "gd_variants.png"), bySteps.YLimits(0.035, 0.1), byTime.YLimits(0.035, 0.1)).Path);
 
         log.WriteLine();
         log.WriteLine("== Tasas de aprendizaje programadas (parámetros del libro) y entrenamiento con cada una (SGD, lotes de 8)");

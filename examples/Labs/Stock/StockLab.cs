@@ -84,7 +84,10 @@ public static class StockLab
                  })
         {
             Determinism.Seed(options.Seed);
-            models.Add(Train(make(), w, epochs, "faithful", null, log, withReport: lab == "stock"));
+            var model = make();
+            // As the notebook's model.summary(), before training.
+            foreach (var line in model.Summary.TrimEnd('\n').Split('\n')) log.WriteLine("      " + line);
+            models.Add(Train(model, w, epochs, "faithful", null, log, withReport: lab == "stock"));
         }
 
         log.WriteLine();
@@ -220,7 +223,7 @@ public static class StockLab
         log.WriteLine($"      {m.Name,-10} {m.Label}: {m.Params:N0} params ({m.TrainableParams:N0} trainable), {m.Optimizer}; "
                       + (diverged ?? $"{trainMae.Count} epochs, val MAE {valMae[^1]:F2} (min {valMae.Min():F2}), test MAE {testMae:F2}"));
         return new StockModelResult(m.Name, variant, m.Label, m.Params, m.TrainableParams, m.Optimizer, m.LearningRate, trainMae.Count, null,
-            testMae, trainMae, valMae, withReport && ReportTestMae.TryGetValue(m.Name, out var r) ? r : null, diverged)
+            testMae, trainMae, valMae, withReport && ReportTestMae.TryGetValue(m.Name, out var r) ? r : null, diverged, m.Summary)
         { Predictions = predictions };
     }
 }

@@ -3,15 +3,15 @@ using static TorchSharp.torch;
 
 namespace ModelDsl.Labs.Stock;
 
-/// <summary>A generated stock model with what the lab reports about it.</summary>
+/// <summary>A generated stock model with what the lab reports about it; <paramref name="Summary"/> is the generated <c>Summary()</c>.</summary>
 public sealed record StockModel(string Name, string Label, ITrainableModel Model, Func<Tensor, Tensor> Predict,
-    long Params, long TrainableParams, string Optimizer, double LearningRate);
+    long Params, long TrainableParams, string Optimizer, double LearningRate, string Summary);
 
-/// <summary>One trained model's figures; MAEs in dollars of the data's Adj Close.</summary>
+/// <summary>One trained model's figures; MAEs in dollars of the data's Adj Close; <paramref name="Summary"/> is the generated <c>Summary()</c>.</summary>
 public sealed record StockModelResult(
     string Name, string Variant, string Description, long Params, long TrainableParams, string Optimizer, double LearningRate,
     int EpochsRun, int? BestEpoch, double TestMae, IReadOnlyList<double> TrainMae, IReadOnlyList<double> ValMae,
-    double? ReportTestMae, string? Diverged)
+    double? ReportTestMae, string? Diverged, string Summary)
 {
     internal IReadOnlyList<double> Predictions { get; init; } = [];
 }

@@ -123,12 +123,48 @@ public sealed class Figure
     /// <summary>Writes the PNG, creating its directory; returns where and how large.</summary>
     public SavedFigure Save(string path)
     {
+        var full = PrepareFile(path);
+        Prepared().SavePng(full, Width, Height);
+        return new SavedFigure(full, Width, Height);
+    }
+
+    /// <summary>
+    /// Writes the figures as panels of one PNG, left to right (ScottPlot's <see cref="Multiplot"/> in columns). The panels
+    /// must be of one size; the image is that tall and as wide as the panels together. Each keeps its title, labels and legend.
+    /// </summary>
+    public static SavedFigure SaveSideBySide(string path, params IReadOnlyList<Figure> panels)
+    {
+        ArgumentNullException.ThrowIfNull(panels);
+        if (panels.Count == 0) throw new ArgumentException("Side-by-side figures need at least one panel.", nameof(panels));
+        if (panels.Any(p => p.Width != panels[0].Width || p.Height != panels[0].Height))
+            throw new ArgumentException($"Side-by-side panels must be of one size; got {string.Join(", ", panels.Select(p => $"{p.Width}×{p.Height}"))}.", nameof(panels));
+        var full = PrepareFile(path, panels);
+        int width = panels[0].Width * panels.Count, height = panels[0].Height;
+        // Multiplot() starts with an empty plot of its own; the Plot constructor makes the first panel the first subplot.
+        var multiplot = new Multiplot(panels[0].Prepared());
+        foreach (var p in panels.Skip(1)) multiplot.AddPlot(p.Prepared());
+        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        multiplot.SavePng(full, width, height);
+        return new SavedFigure(full, width, height);
+    }
+
+    /// <summary>Checks the figures have something to draw and creates the file's directory; returns the full path.</summary>
+    private string PrepareFile(string path) => PrepareFile(path, [this]);
+
+    private static string PrepareFile(string path, IReadOnlyList<Figure> figures)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (_seriesCount == 0) throw new InvalidOperationException($"Figure '{Title}' has nothing to draw.");
+        foreach (var f in figures)
+            if (f._seriesCount == 0) throw new InvalidOperationException($"Figure '{f.Title}' has nothing to draw.");
         var full = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        return full;
+    }
 
+    /// <summary>The plot with font, axes, labels and legend applied, ready to render.</summary>
+    private Plot Prepared()
+    {
         _plot.Font.Set(PlotFonts.Family);
         if (_xKind == XKind.Dates)
         {
@@ -146,8 +182,7 @@ public sealed class Figure
             _plot.Axes.SetLimitsX(-0.75, _boxPositions.Count - 0.25);
         }
         if (_hasLegend) _plot.ShowLegend(Alignment.UpperRight);
-        _plot.SavePng(full, Width, Height);
-        return new SavedFigure(full, Width, Height);
+        return _plot;
     }
 
     private void AddScatter(double[] x, IReadOnlyList<double> y, string? label, SeriesStyle style, string? color,

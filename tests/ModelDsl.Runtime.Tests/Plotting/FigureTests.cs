@@ -56,6 +56,19 @@ public sealed class FigureTests : IDisposable
     }
 
     [Fact]
+    public void Side_by_side_panels_write_one_png_as_wide_as_the_panels_together()
+    {
+        var left = new Figure("Pérdida frente a pasos", "Pasos", "Pérdida", 400, 300).Line([0.0, 1, 2], [3.0, 1, 0.5], "GD");
+        var right = new Figure("Pérdida frente a tiempo", "Tiempo (s)", "Pérdida", 400, 300).Line([0.0, 0.1, 0.2], [3.0, 1, 0.5], "GD");
+        var saved = Figure.SaveSideBySide(Path.Combine(_dir, "panels", "two.png"), left, right);
+        Assert.Equal((800, 300), PngSize(saved.Path));
+        Assert.Equal((800, 300), (saved.Width, saved.Height));
+        Assert.Throws<ArgumentException>(() => Figure.SaveSideBySide(Path.Combine(_dir, "bad.png"), left, new Figure("x", width: 500, height: 300).Line([1.0], [1.0])));
+        Assert.Throws<InvalidOperationException>(() => Figure.SaveSideBySide(Path.Combine(_dir, "empty.png"), left, new Figure("empty", width: 400, height: 300)));
+        Assert.Throws<ArgumentException>(() => Figure.SaveSideBySide(Path.Combine(_dir, "none.png")));
+    }
+
+    [Fact]
     public void Box_statistics_match_numpy_percentiles_and_tukey_whiskers()
     {
         // numpy.percentile([1..9, 100], [25, 50, 75]) = 3.25, 5.5, 7.75; IQR 4.5, fences -3.5 and 14.5.
