@@ -11,10 +11,10 @@ namespace ModelDsl;
 public static class Ops
 {
     /// <summary>Keeps the batch axis and flattens the rest: (batch, d1, d2, ...) to (batch, d1·d2·...).</summary>
-    public static Tensor Flatten(Tensor x) => x.reshape(x.shape[0], -1);
+    public static Tensor Flatten(Tensor x) => Kernels.ReshapeKernel.Flatten(x);
 
     /// <summary>Reshapes; -1 (first) stands for the batch axis.</summary>
-    public static Tensor Reshape(Tensor x, params long[] shape) => x.reshape(shape);
+    public static Tensor Reshape(Tensor x, params long[] shape) => Kernels.ReshapeKernel.Forward(x, shape);
 
     /// <summary>Matrix product of (n, k) and (k, m).</summary>
     public static Tensor MatMul(Tensor a, Tensor b) => a.matmul(b);

@@ -286,11 +286,11 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(Reshape2) of: s = Reshape + Reshape2
             global::TorchSharp.torch.Tensor dReshape2 = dS;
             // d/d(Mean) of: Reshape2 = Reshape(Mean, -1, 1)
-            global::TorchSharp.torch.Tensor dMean = dReshape2.reshape(trace.Mean.shape);
+            global::TorchSharp.torch.Tensor dMean = global::ModelDsl.Kernels.ReshapeKernel.Backward(dReshape2, trace.Mean.shape);
             // d/d(r) of: Mean = Mean(r, 1)
             dR = dR + dMean.unsqueeze(1).expand(trace.R.shape) / trace.R.size(1);
             // d/d(Sum) of: Reshape = Reshape(Sum, -1, 1)
-            global::TorchSharp.torch.Tensor dSum = dReshape.reshape(trace.Sum.shape);
+            global::TorchSharp.torch.Tensor dSum = global::ModelDsl.Kernels.ReshapeKernel.Backward(dReshape, trace.Sum.shape);
             // d/d(Multiply4) of: Sum = Sum(Multiply4, 1)
             global::TorchSharp.torch.Tensor dMultiply4 = dSum.unsqueeze(1).expand(trace.Multiply4.shape);
             // d/d(r) of: Multiply4 = r * B
