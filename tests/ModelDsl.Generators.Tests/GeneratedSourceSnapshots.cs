@@ -24,6 +24,7 @@ public class GeneratedSourceSnapshots
     [Fact] public void StockMlp() => Verify([Example(nameof(StockMlp))]);
     [Fact] public void StockSeluMlp() => Verify([Example(nameof(StockSeluMlp))]);
     [Fact] public void StockLstm() => Verify([Example(nameof(StockLstm))]);
+    [Fact] public void ReportSeluMlp() => Verify([File.ReadAllText(Path.Combine(Root(), "examples/Labs/Stock/ReportSeluMlp.cs"))]);
     [Fact] public void OptimizationFunctions() => Verify([Example(nameof(OptimizationFunctions))]);
     [Fact] public void BroadcastingModel() => Verify([TestModel(nameof(BroadcastingModel))]);
     [Fact] public void TestFunctions() => Verify([TestModel(nameof(TestFunctions)), Example(nameof(OptimizationFunctions))]);
