@@ -20,14 +20,20 @@ public static class MetricKernel
         };
     }
 
-    /// <summary>The history key: "mae", "mse", "rmse".</summary>
+    /// <summary>The history key Keras uses: "mae" and "mse" (as compiled from those strings), "root_mean_squared_error".</summary>
     public static string KerasName(Metric metric) => metric switch
     {
         Metric.MeanAbsoluteError => "mae",
         Metric.MeanSquaredError => "mse",
-        Metric.RootMeanSquaredError => "rmse",
+        Metric.RootMeanSquaredError => "root_mean_squared_error",
         _ => throw UnknownMetric(metric),
     };
+
+    /// <summary>
+    /// True for a metric that is the square root of a mean: over an epoch Keras pools the squares
+    /// (sqrt of the mean over every sample), which is not the mean of the batches' roots.
+    /// </summary>
+    public static bool IsRootOfMean(string kerasName) => kerasName == KerasName(Metric.RootMeanSquaredError);
 
     private static ArgumentOutOfRangeException UnknownMetric(Metric metric) => new(nameof(metric), metric, $"Unknown metric '{metric}'.");
 }

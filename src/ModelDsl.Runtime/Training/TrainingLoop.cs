@@ -93,6 +93,8 @@ public static class TrainingLoop
     {
         double samples = 0, loss = 0;
         var metrics = new double[metricNames.Count];
+        // Root-of-mean metrics are pooled as squares and rooted at the end, as Keras' stateful metric does.
+        bool[] rootOfMean = metricNames.Select(Kernels.MetricKernel.IsRootOfMean).ToArray();
         int batches = 0;
         foreach (var batch in data)
         {
@@ -108,14 +110,15 @@ public static class TrainingLoop
                 if (!result.Metrics.TryGetValue(metricNames[m], out double value))
                     throw new InvalidOperationException(
                         $"The model names the metric '{metricNames[m]}' in MetricNames but its step reported only [{string.Join(", ", result.Metrics.Keys)}].");
-                metrics[m] += size * value;
+                metrics[m] += size * (rootOfMean[m] ? value * value : value);
             }
             samples += size;
         }
         if (batches == 0 || samples == 0)
             throw new ArgumentException("The dataset yielded no samples: it is too short for one window or batch.", dataName);
         var means = new Dictionary<string, double>();
-        for (int m = 0; m < metrics.Length; m++) means[metricNames[m]] = metrics[m] / samples;
+        for (int m = 0; m < metrics.Length; m++)
+            means[metricNames[m]] = rootOfMean[m] ? Math.Sqrt(metrics[m] / samples) : metrics[m] / samples;
         return (new StepResult(loss / samples, means), batches);
     }
 

@@ -22,7 +22,7 @@ public class MetricKernelTests
     {
         Assert.Equal("mae", MetricKernel.KerasName(Metric.MeanAbsoluteError));
         Assert.Equal("mse", MetricKernel.KerasName(Metric.MeanSquaredError));
-        Assert.Equal("rmse", MetricKernel.KerasName(Metric.RootMeanSquaredError));
+        Assert.Equal("root_mean_squared_error", MetricKernel.KerasName(Metric.RootMeanSquaredError));
     }
 
     [Fact]

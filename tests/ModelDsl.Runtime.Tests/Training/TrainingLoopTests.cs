@@ -1,3 +1,4 @@
+using ModelDsl.Kernels;
 using ModelDsl.Data;
 using ModelDsl.Optimizers;
 using ModelDsl.Training;
@@ -63,6 +64,28 @@ public class TrainingLoopTests
             W.add_(1);
             return new StepResult(loss, new Dictionary<string, double> { ["mae"] = 2 * loss });
         }
+    }
+
+    /// <summary>Predicts 0; reports the batch RMSE (computed by the metric kernel) under Keras' name.</summary>
+    private sealed class ZeroPredictor : ITrainableModel
+    {
+        private static readonly string Rmse = MetricKernel.KerasName(Metric.RootMeanSquaredError);
+        public IReadOnlyList<string> MetricNames => [Rmse];
+        public IReadOnlyList<Tensor> TrainableTensors => [];
+        public StepResult TrainStep(Tensor x, Tensor y) => TestStep(x, y);
+        public StepResult TestStep(Tensor x, Tensor y) =>
+            new(0, new Dictionary<string, double> { [Rmse] = MetricKernel.Compute(Metric.RootMeanSquaredError, zeros_like(y), y) });
+    }
+
+    [Fact]
+    public void Epoch_rmse_is_the_root_of_the_pooled_mean_square_as_in_keras()
+    {
+        // Errors 1, 1, 1 | 5 (batches of 3 and 1): Keras' stateful RMSE is sqrt((1 + 1 + 1 + 25) / 4) = sqrt(7);
+        // the batch-weighted mean of the batch roots would be (3 * 1 + 1 * 5) / 4 = 2.
+        var y = Column(1, 1, 1, 5);
+        var data = new TensorDataset(Column(0, 0, 0, 0), y, batchSize: 3);
+        var result = TrainingLoop.Evaluate(new ZeroPredictor(), data);
+        Assert.Equal(Math.Sqrt(7), result.Metrics["root_mean_squared_error"], 12);
     }
 
     [Fact]
