@@ -53,7 +53,7 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
             => AddSource(spc, group.Type.HintName + ".Derivatives.g.cs", group.Type.FullName, () => ScalarEmitter.Emit(group)));
 
         // [Model] classes → parse, infer shapes and plan the reverse sweep, emit one file per model.
-        IncrementalValuesProvider<Result<ModelPlan>> models = context.SyntaxProvider
+        IncrementalValuesProvider<Result<AnalysedModel>> models = context.SyntaxProvider
             .ForAttributeWithMetadataName(ModelParser.AttributeName,
                 static (node, _) => node is ClassDeclarationSyntax,
                 ModelParser.Parse)
@@ -63,8 +63,11 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(models.SelectMany(static (r, _) => r.Diagnostics), Report);
 
-        context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is not null), static (spc, plan)
-            => AddSource(spc, plan!.Model.Type.HintName + ".g.cs", plan.Model.Type.FullName, () => ModelEmitter.Emit(plan)));
+        // A model analysis rejected still gets its partial members (throwing), so the user sees our MD error alone,
+        // not the compiler's follow-on "partial member must have an implementation part".
+        context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is not null), static (spc, model)
+            => AddSource(spc, model!.Declaration.Type.HintName + ".g.cs", model.Declaration.Type.FullName,
+                () => model.Plan is { } plan ? ModelEmitter.Emit(plan) : RejectedModelEmitter.Emit(model.Declaration)));
     }
 
     private static void AddSource(SourceProductionContext context, string hintName, string type, System.Func<string> emit)

@@ -109,6 +109,25 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void A_rejected_model_reports_its_one_mistake_and_nothing_else()
+    {
+        // The mismatch feeds a Dense layer: the layer must not report the unknown shape again, and the partial
+        // members must be implemented (throwing) so the compiler adds no "needs an implementation part" errors.
+        GeneratorRun run = GeneratorHarness.Run<ModelDslGenerator>(Prelude + """
+            [Model(25, 5)] [Adam(0.01)]
+            public partial class Wide
+            {
+                [Dense(16, Activation.Relu)] private partial Tensor Hidden(Tensor x);
+                [Parameter(124, 16)] private partial Tensor W { get; }
+                [Forward] private Tensor Call(Tensor x) => Hidden(MatMul(Flatten(x), W));
+            }
+            """);
+        Assert.Equal(["MD0004"], run.GeneratorDiagnostics.Select(d => d.Id));
+        Assert.Empty(run.CompilationErrors);
+        Snapshots.Verify(run.Result, sourceFile: SourceFile());
+    }
+
+    [Fact]
     public void MD0004_dense_needs_a_flat_input()
     {
         var (d, span) = Single("MD0004", """

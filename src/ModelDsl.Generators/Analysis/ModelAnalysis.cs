@@ -12,14 +12,20 @@ internal static class ModelAnalysis
     private const string Torch = "global::TorchSharp.torch";
     private const string Initializers = "global::ModelDsl.Initializers";
 
-    public static Result<ModelPlan> Analyse(Result<ModelDeclaration> parsed)
+    public static Result<AnalysedModel> Analyse(Result<ModelDeclaration> parsed)
     {
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
-        if (parsed.Value is not { } model) return Result.From<ModelPlan>(null, diagnostics);
+        if (parsed.Value is not { } model) return Result.From<AnalysedModel>(null, diagnostics);
+        ModelPlan? plan = Plan(model, diagnostics);
+        return Result.From(new AnalysedModel(model, plan), diagnostics);
+    }
+
+    private static ModelPlan? Plan(ModelDeclaration model, List<DiagnosticInfo> diagnostics)
+    {
         try
         {
             OpGraph? graph = ShapeInference.Infer(model, diagnostics);
-            if (graph is null) return Result.From<ModelPlan>(null, diagnostics);
+            if (graph is null) return null;
             var layers = model.Layers.ToDictionary(l => l.Name);
             var tensors = new List<TensorInfo>();
             var summary = new List<SummaryRow>();
@@ -56,12 +62,12 @@ internal static class ModelAnalysis
                 summary.Add(new SummaryRow(unused.Name, "Parameter", ShapeInference.Format(unused.Shape), tensor.Count));
             }
             ReversePlan reverse = ReverseMode.Plan(graph, roots);
-            return Result.From(new ModelPlan(model, graph, tensors.ToEquatableArray(), reverse, summary.ToEquatableArray()), diagnostics);
+            return new ModelPlan(model, graph, tensors.ToEquatableArray(), reverse, summary.ToEquatableArray());
         }
         catch (System.Exception exception)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.InternalError, null, model.Name, exception.Message));
-            return Result.From<ModelPlan>(null, diagnostics);
+            return null;
         }
     }
 

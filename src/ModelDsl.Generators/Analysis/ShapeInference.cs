@@ -19,10 +19,19 @@ internal static class ShapeInference
         var layers = model.Layers.ToDictionary(l => l.Name);
         var parameters = model.Parameters.ToDictionary(p => p.Name);
         var shapes = new int[graph.Nodes.Count][];
+        // Nodes whose shape is unknown because an input's rule failed: not checked again, so one mistake gives one error.
+        var unknown = new bool[graph.Nodes.Count];
         var nodes = new List<OpNode>();
         bool failed = false;
         foreach (OpNode node in graph.Nodes)
         {
+            if (node.Inputs.Any(i => unknown[i]))
+            {
+                unknown[node.Id] = true;
+                shapes[node.Id] = [];
+                nodes.Add(node);
+                continue;
+            }
             int[] In(int i) => shapes[node.Inputs[i]];
             string S(int i) => Format(In(i));
             string Name(int i) => graph[node.Inputs[i]].Source;
@@ -105,6 +114,7 @@ internal static class ShapeInference
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, node.Location, node.Source, problem));
                 failed = true;
+                unknown[node.Id] = true;
                 shape = [];
             }
             shapes[node.Id] = shape!;

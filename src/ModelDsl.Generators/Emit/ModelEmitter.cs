@@ -264,7 +264,7 @@ internal sealed class ModelEmitter
 
     private string Local(int id) => Identifier(Names.Camel(_member[id]));
 
-    private static string Identifier(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+    private static string Identifier(string name) => Names.Identifier(name);
 
     private void EmitForwardWithTrace()
     {

@@ -11,6 +11,10 @@ internal static class Names
     public static string Camel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
 
     /// <summary>Opens the namespace and every containing type; dispose the result to close them.</summary>
+    /// <summary>A name usable as a C# identifier: keywords get an @.</summary>
+    public static string Identifier(string name) =>
+        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+
     public static IDisposable OpenType(CodeWriter writer, TypeLocation type, string? lastTypeSuffix = null)
     {
         var closers = new Stack<IDisposable>();

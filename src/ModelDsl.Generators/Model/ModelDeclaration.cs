@@ -55,3 +55,9 @@ internal sealed record ModelPlan(
     EquatableArray<TensorInfo> Tensors,
     ReversePlan Reverse,
     EquatableArray<SummaryRow> Summary);
+
+/// <summary>
+/// What analysis made of a parsed model: its <see cref="Plan"/>, or null when analysis rejected it (the reasons are
+/// in the result's diagnostics), in which case only the <see cref="Declaration"/>'s partial members are implemented.
+/// </summary>
+internal sealed record AnalysedModel(ModelDeclaration Declaration, ModelPlan? Plan);
