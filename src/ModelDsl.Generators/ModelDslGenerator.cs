@@ -63,11 +63,11 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(models.SelectMany(static (r, _) => r.Diagnostics), Report);
 
-        // A model analysis rejected still gets its partial members (throwing), so the user sees our MD error alone,
+        // A rejected model still gets its partial members (throwing), so the user sees our MD errors alone,
         // not the compiler's follow-on "partial member must have an implementation part".
-        context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is not null), static (spc, model)
-            => AddSource(spc, model!.Declaration.Type.HintName + ".g.cs", model.Declaration.Type.FullName,
-                () => model.Plan is { } plan ? ModelEmitter.Emit(plan) : RejectedModelEmitter.Emit(model.Declaration)));
+        context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is { Plan: not null } or { Parsed.PartialMembers.Count: > 0 }), static (spc, model)
+            => AddSource(spc, model!.Parsed.Type.HintName + ".g.cs", model.Parsed.Type.FullName,
+                () => model.Plan is { } plan ? ModelEmitter.Emit(plan) : RejectedModelEmitter.Emit(model.Parsed)));
     }
 
     private static void AddSource(SourceProductionContext context, string hintName, string type, System.Func<string> emit)

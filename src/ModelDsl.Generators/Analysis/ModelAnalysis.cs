@@ -12,11 +12,11 @@ internal static class ModelAnalysis
     private const string Torch = "global::TorchSharp.torch";
     private const string Initializers = "global::ModelDsl.Initializers";
 
-    public static Result<AnalysedModel> Analyse(Result<ModelDeclaration> parsed)
+    public static Result<AnalysedModel> Analyse(Result<ParsedModel> parsed)
     {
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
         if (parsed.Value is not { } model) return Result.From<AnalysedModel>(null, diagnostics);
-        ModelPlan? plan = Plan(model, diagnostics);
+        ModelPlan? plan = model.Declaration is { } declaration ? Plan(declaration, diagnostics) : null;
         return Result.From(new AnalysedModel(model, plan), diagnostics);
     }
 

@@ -3,15 +3,13 @@ using ModelDsl.Generators.Model;
 namespace ModelDsl.Generators.Emit;
 
 /// <summary>
-/// For a [Model] the analysis rejected: implements its partial layer methods and parameter properties with a throw,
-/// so that the build reports the model's MD diagnostics alone and not the compiler's follow-on errors about partial
-/// members without an implementation.
+/// For a [Model] that parsing or analysis rejected: implements its declared partial layer methods and parameter
+/// properties with a throw, so that the build reports the model's MD diagnostics alone and not the compiler's
+/// follow-on errors about partial members without an implementation.
 /// </summary>
 internal static class RejectedModelEmitter
 {
-    private const string Tensor = "global::TorchSharp.torch.Tensor";
-
-    public static string Emit(ModelDeclaration model)
+    public static string Emit(ParsedModel model)
     {
         var w = new CodeWriter();
         w.WriteHeader();
@@ -19,15 +17,10 @@ internal static class RejectedModelEmitter
         using (Names.OpenType(w, model.Type))
         {
             w.WriteLine($"// {model.Name} was rejected (see its MD diagnostics); only its partial members are implemented, and they throw.");
-            foreach (LayerDeclaration layer in model.Layers)
+            foreach (PartialMember member in model.PartialMembers)
             {
                 w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-                w.WriteLine($"{layer.Accessibility} partial {Tensor} {layer.Name}({Tensor} {Names.Identifier(layer.Parameter)}) => {error};");
-            }
-            foreach (ParameterDeclaration parameter in model.Parameters)
-            {
-                w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-                w.WriteLine($"{parameter.Accessibility} partial {Tensor} {parameter.Name} => {error};");
+                w.WriteLine($"{member.Signature} => {error};");
             }
         }
         return w.ToString();

@@ -57,7 +57,19 @@ internal sealed record ModelPlan(
     EquatableArray<SummaryRow> Summary);
 
 /// <summary>
-/// What analysis made of a parsed model: its <see cref="Plan"/>, or null when analysis rejected it (the reasons are
-/// in the result's diagnostics), in which case only the <see cref="Declaration"/>'s partial members are implemented.
+/// A partial layer method or parameter property as declared, for implementing it when the model is rejected:
+/// <see cref="Signature"/> is its declaration with fully qualified types, without a body.
 /// </summary>
-internal sealed record AnalysedModel(ModelDeclaration Declaration, ModelPlan? Plan);
+internal sealed record PartialMember(string Signature);
+
+/// <summary>
+/// A parsed [Model] class: where its members go and its partial members as declared, always; its
+/// <see cref="Declaration"/> only when parsing accepted it.
+/// </summary>
+internal sealed record ParsedModel(TypeLocation Type, string Name, EquatableArray<PartialMember> PartialMembers, ModelDeclaration? Declaration);
+
+/// <summary>
+/// What analysis made of a parsed model: its <see cref="Plan"/>, or null when parsing or analysis rejected it (the
+/// reasons are in the result's diagnostics), in which case only the partial members are implemented.
+/// </summary>
+internal sealed record AnalysedModel(ParsedModel Parsed, ModelPlan? Plan);

@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ModelDsl.Generators.Analysis;
 using ModelDsl.Generators.Diagnostics;
@@ -17,29 +18,63 @@ internal static class ModelParser
     public const string AttributeName = "ModelDsl.ModelAttribute";
     private const string TensorType = "TorchSharp.torch.Tensor";
 
-    public static Result<ModelDeclaration> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static Result<ParsedModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
         if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax declaration)
         {
-            return Result.From<ModelDeclaration>(null, diagnostics);
+            return Result.From<ParsedModel>(null, diagnostics);
         }
         try
         {
-            return Result.From(Parse(type, declaration, context.Attributes[0], context.SemanticModel, diagnostics, cancellationToken), diagnostics);
+            // Not partial (MD0001): nothing can be added to the type, not even the partial members' implementations.
+            if (TypeLocations.Read(type, diagnostics) is not { } location) return Result.From<ParsedModel>(null, diagnostics);
+            ModelDeclaration? model = Parse(type, location, declaration, context.Attributes[0], context.SemanticModel, diagnostics, cancellationToken);
+            return Result.From(new ParsedModel(location, type.Name, PartialMembers(type), model), diagnostics);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(declaration.Identifier.GetLocation()),
                 type.Name, exception.Message));
-            return Result.From<ModelDeclaration>(null, diagnostics);
+            return Result.From<ParsedModel>(null, diagnostics);
         }
     }
 
-    private static ModelDeclaration? Parse(INamedTypeSymbol type, TypeDeclarationSyntax declaration, AttributeData model,
+    private static readonly SymbolDisplayFormat Qualified = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
+    /// <summary>The declared partial layer methods and get-only parameter properties that have no implementation yet.</summary>
+    private static EquatableArray<PartialMember> PartialMembers(INamedTypeSymbol type)
+    {
+        var members = new List<PartialMember>();
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (!member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "ModelDsl.DenseAttribute" or "ModelDsl.NormalizationAttribute"
+                    or "ModelDsl.LstmAttribute" or "ModelDsl.ParameterAttribute"))
+                continue;
+            string access = SyntaxFacts.GetText(member.DeclaredAccessibility);
+            string modifiers = (access.Length > 0 ? access + " " : "") + (member.IsStatic ? "static " : "") + "partial ";
+            switch (member)
+            {
+                case IMethodSymbol { IsPartialDefinition: true, PartialImplementationPart: null, IsGenericMethod: false } method:
+                    string parameters = string.Join(", ", method.Parameters.Select(p =>
+                        (p.RefKind == RefKind.None ? "" : SyntaxFacts.GetText(p.RefKind == RefKind.Ref ? Microsoft.CodeAnalysis.CSharp.SyntaxKind.RefKeyword
+                            : p.RefKind == RefKind.Out ? Microsoft.CodeAnalysis.CSharp.SyntaxKind.OutKeyword : Microsoft.CodeAnalysis.CSharp.SyntaxKind.InKeyword) + " ")
+                        + p.Type.ToDisplayString(Qualified) + " " + Emit.Names.Identifier(p.Name)));
+                    if (method.Parameters.Any(p => p.RefKind == RefKind.Out)) break; // an out parameter needs an assignment, not a throw
+                    members.Add(new PartialMember($"{modifiers}{method.ReturnType.ToDisplayString(Qualified)} {Emit.Names.Identifier(method.Name)}({parameters})"));
+                    break;
+                case IPropertySymbol { IsPartialDefinition: true, PartialImplementationPart: null, SetMethod: null, IsIndexer: false } property:
+                    members.Add(new PartialMember($"{modifiers}{property.Type.ToDisplayString(Qualified)} {Emit.Names.Identifier(property.Name)}"));
+                    break;
+            }
+        }
+        return members.ToEquatableArray();
+    }
+
+    private static ModelDeclaration? Parse(INamedTypeSymbol type, TypeLocation location, TypeDeclarationSyntax declaration, AttributeData model,
         SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
-        TypeLocation? location = TypeLocations.Read(type, diagnostics);
         var attribute = new AttributeReader(model, declaration, diagnostics);
 
         int[] inputShape = attribute.Constructor(0) is { Kind: TypedConstantKind.Array } shape
@@ -129,7 +164,7 @@ internal static class ModelParser
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusedLayer, layer.Location, layer.Name));
         }
-        if (location is null || graph is null || diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
+        if (graph is null || diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
         {
             return null;
         }
