@@ -6,8 +6,10 @@ namespace ModelDsl.Generators.Emit;
 /// <summary>A small indented writer: <see cref="WriteBlock"/> opens a brace and returns a disposable that closes it.</summary>
 internal sealed class CodeWriter
 {
-    public const string Version = "0.1.0";
-    public const string GeneratedCodeAttribute =
+    /// <summary>The generator's own version (Directory.Build.props' Version), as [GeneratedCode] reports it.</summary>
+    public static readonly string Version = typeof(CodeWriter).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static readonly string GeneratedCodeAttribute =
         "[global::System.CodeDom.Compiler.GeneratedCode(\"ModelDsl.Generators\", \"" + Version + "\")]";
 
     private readonly StringBuilder _text = new();
