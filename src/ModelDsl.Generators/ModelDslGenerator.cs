@@ -44,7 +44,7 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
             .Collect()
             .SelectMany(static (all, _) => all
                 .GroupBy(f => f!.Type)
-                .Select(g => new FunctionGroup(g.Key, g.Select(f => new FunctionPlan(f!, ReverseMode.Plan(f!.Graph, Enumerable.Range(0, f.Parameters.Count)))).ToEquatableArray()))
+                .Select(g => new FunctionGroup(g.Key, g.Select(f => FunctionPlan.For(f!)).ToEquatableArray()))
                 .OrderBy(g => g.Type.FullName, System.StringComparer.Ordinal)
                 .ToImmutableArray())
             .WithTrackingName(Steps.FunctionGroups);

@@ -63,6 +63,10 @@ public class DiagnosticTests
             public static partial class Functions
             {
                 [Differentiable] public static double F(double x) => Math.Sin(x) + (x > 0 ? x : -x);
+
+                // Callers of the rejected function's derivative (and a [Differentiable] caller) compile.
+                public static double Slope(double x) => FDerivative(x) + FWithDerivative(x).Value;
+                [Differentiable] public static double G(double x) => 2 * F(x);
             }
             """, nameof(MD0002_unsupported_construct_points_at_the_node));
         Assert.Equal("x > 0 ? x : -x", span);
@@ -75,7 +79,10 @@ public class DiagnosticTests
         var (d, span) = Single("MD0003", """
             public static partial class Functions
             {
-                [Differentiable] public static double F(double x) => 2 * Math.Floor(x);
+                [Differentiable] public static double F(double x, double y) => y * Math.Floor(x);
+
+                // A caller of the rejected function's gradient compiles: its members are declared, throwing.
+                public static double SlopeInX(double x, double y) => FGradient(x, y).X + FWithGradient(x, y).Gradient.Y;
             }
             """, nameof(MD0003_call_that_is_not_differentiable));
         Assert.Equal("Math.Floor(x)", span);
@@ -290,6 +297,8 @@ public class DiagnosticTests
             public partial class Functions
             {
                 [Differentiable] public double F(double x) => x * x;
+
+                public static double Slope(double x) => FDerivative(x);
             }
             """, nameof(MD0013_differentiable_method_not_static));
         Assert.Equal("F", span);

@@ -67,15 +67,25 @@ internal static class ScalarEmitter
             writer.WriteLine($"{f.Accessibility} readonly record struct {gradientRecord}({string.Join(", ", f.Parameters.Select(p => $"{t} {Names.Pascal(p)}"))});");
             writer.WriteLine();
         }
-        writer.WriteLine($"/// <summary>The {(single ? "derivative" : "gradient")} of <see cref=\"{f.Name}({signature})\"/>, by reverse-mode differentiation of its body.</summary>");
+        bool rejected = f.Graph is null || plan.Reverse is null;
+        string how = rejected ? "not generated: its body was rejected (see its MD diagnostics); throws" : "by reverse-mode differentiation of its body";
+        writer.WriteLine($"/// <summary>The {(single ? "derivative" : "gradient")} of <see cref=\"{f.Name}({signature})\"/>, {how}.</summary>");
         writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
         writer.WriteLine($"{modifiers} {gradientType} {f.Name}{only}({parameters}) => {f.Name}{with}({arguments}).{only};");
         writer.WriteLine();
-        writer.WriteLine($"/// <summary>The value of <see cref=\"{f.Name}({signature})\"/> and its {(single ? "derivative" : "gradient")}, computed together.</summary>");
+        writer.WriteLine($"/// <summary>The value of <see cref=\"{f.Name}({signature})\"/> and its {(single ? "derivative" : "gradient")}, {(rejected ? how : "computed together")}.</summary>");
         writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        if (rejected)
+        {
+            // Rejected body: declared all the same, so that callers see the MD diagnostics and no follow-on errors.
+            writer.WriteLine($"{modifiers} {resultType} {f.Name}{with}({parameters}) => throw new global::System.InvalidOperationException(" +
+                $"\"The derivative of {f.Name} was not generated: fix the ModelDsl (MD) errors reported on its body.\");");
+            return;
+        }
         using (writer.WriteBlock($"{modifiers} {resultType} {f.Name}{with}({parameters})"))
         {
-            OpGraph graph = f.Graph;
+            OpGraph graph = f.Graph!;
+            ReversePlan reverse = plan.Reverse!;
             var adjoint = AdjointNames(graph);
             string Ref(int id) => graph[id].Kind == OpKind.Constant ? graph[id].Symbol : graph[id].Name;
 
@@ -94,7 +104,7 @@ internal static class ScalarEmitter
                 return;
             }
             writer.WriteLine($"{t} {adjoint[result.Id]} = 1;");
-            foreach (IGrouping<int, AdjointStep> steps in plan.Reverse.ByNode())
+            foreach (IGrouping<int, AdjointStep> steps in reverse.ByNode())
             {
                 OpNode node = graph[steps.Key];
                 string g = adjoint[node.Id];
@@ -126,7 +136,7 @@ internal static class ScalarEmitter
                     else writer.WriteLine($"{target} += {contribution};");
                 }
             }
-            string Gradient(int input) => plan.Reverse.NeedsAdjoint[input] ? adjoint[input] : "0";
+            string Gradient(int input) => reverse.NeedsAdjoint[input] ? adjoint[input] : "0";
             string gradient = single ? Gradient(0) : $"new {gradientRecord}(" + string.Join(", ", Enumerable.Range(0, f.Parameters.Count).Select(Gradient)) + ")";
             writer.WriteLine($"return new({result.Name}, {gradient});");
         }

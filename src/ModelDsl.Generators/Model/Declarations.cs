@@ -12,17 +12,25 @@ internal sealed record TypeLocation(string Namespace, EquatableArray<ContainingT
     public string HintName => FullName.Replace('<', '_').Replace('>', '_');
 }
 
-/// <summary>A [Differentiable] method, parsed: its signature and its body as a graph over its parameters.</summary>
+/// <summary>
+/// A [Differentiable] method, parsed: its signature and its body as a graph over its parameters. The graph is null
+/// when the body was rejected (its MD diagnostics say why) but the signature is sound: the derivative members are
+/// then still declared, throwing, so that callers of them see the MD error alone.
+/// </summary>
 internal sealed record FunctionDeclaration(
     TypeLocation Type,
     string Name,
     string Accessibility,
     string NumericType,
     EquatableArray<string> Parameters,
-    OpGraph Graph);
+    OpGraph? Graph);
 
-/// <summary>A [Differentiable] method with its reverse sweep.</summary>
-internal sealed record FunctionPlan(FunctionDeclaration Function, ReversePlan Reverse);
+/// <summary>A [Differentiable] method with its reverse sweep (null for a rejected body).</summary>
+internal sealed record FunctionPlan(FunctionDeclaration Function, ReversePlan? Reverse)
+{
+    public static FunctionPlan For(FunctionDeclaration function)
+        => new(function, function.Graph is { } graph ? ReverseMode.Plan(graph, System.Linq.Enumerable.Range(0, function.Parameters.Count)) : null);
+}
 
 /// <summary>Every differentiable function of one type: they go to one generated file.</summary>
 internal sealed record FunctionGroup(TypeLocation Type, EquatableArray<FunctionPlan> Functions);

@@ -41,10 +41,6 @@ internal static class FunctionParser
     {
         TypeLocation? type = TypeLocations.Read(symbol.ContainingType, diagnostics);
         string name = symbol.Name;
-        if (!symbol.IsStatic)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DifferentiableNotStatic, LocationInfo.From(method.Identifier.GetLocation()), name));
-        }
         string? numeric = NumericType(symbol.ReturnType);
         if (numeric is null)
         {
@@ -70,12 +66,18 @@ internal static class FunctionParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedConstruct, LocationInfo.From(method.TypeParameterList),
                 "A generic method", "the [Differentiable] method '" + name + "'", "declare it over double or float"));
         }
+        // Only the signature decides whether derivative members can be declared at all.
+        bool signatureSound = type is not null && numeric is not null && diagnostics.Count == 0;
+        if (!symbol.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DifferentiableNotStatic, LocationInfo.From(method.Identifier.GetLocation()), name));
+        }
         cancellationToken.ThrowIfCancellationRequested();
         var lowering = new ScalarLowering(model, diagnostics, symbol);
         OpGraph? graph = lowering.LowerBody(method);
-        if (type is null || numeric is null || graph is null || diagnostics.Count > 0) return null;
-        return new FunctionDeclaration(type, name, Accessibility(symbol.DeclaredAccessibility), numeric,
-            symbol.Parameters.Select(p => p.Name).ToEquatableArray(), graph);
+        if (!signatureSound) return null;
+        return new FunctionDeclaration(type!, name, Accessibility(symbol.DeclaredAccessibility), numeric!,
+            symbol.Parameters.Select(p => p.Name).ToEquatableArray(), diagnostics.Count == 0 ? graph : null);
     }
 
     private static string? NumericType(ITypeSymbol type) => type.SpecialType switch
