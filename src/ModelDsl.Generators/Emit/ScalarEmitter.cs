@@ -67,7 +67,7 @@ internal static class ScalarEmitter
             writer.WriteLine($"{f.Accessibility} readonly record struct {gradientRecord}({string.Join(", ", f.Parameters.Select(p => $"{t} {Names.Pascal(p)}"))});");
             writer.WriteLine();
         }
-        bool rejected = f.Graph is null || plan.Reverse is null;
+        bool rejected = plan.Reverse is null; // null exactly when the body (f.Graph) was rejected
         string how = rejected ? "not generated: its body was rejected (see its MD diagnostics); throws" : "by reverse-mode differentiation of its body";
         writer.WriteLine($"/// <summary>The {(single ? "derivative" : "gradient")} of <see cref=\"{f.Name}({signature})\"/>, {how}.</summary>");
         writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
