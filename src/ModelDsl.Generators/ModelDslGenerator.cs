@@ -27,8 +27,21 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
         public static readonly ImmutableArray<string> All = [ParseFunctions, FunctionGroups, ParseModels, AnalyseModels];
     }
 
+    /// <summary>The hint name of the module initializer that repairs TorchSharp's native loading in the user's assembly.</summary>
+    public const string ModuleInitializerHintName = "ModelDsl.ModuleInitializer.g.cs";
+
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // TorchSharp's natives must be repaired before the user's first torch call, which may precede any ModelDsl
+        // type: a module initializer in the user's own assembly runs before its Main (or first type use).
+        IncrementalValueProvider<bool> canInitialize = context.CompilationProvider.Select(static (compilation, _) =>
+            compilation.GetTypeByMetadataName("ModelDsl.TorchRuntime") is not null
+            && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.ModuleInitializerAttribute") is not null);
+        context.RegisterSourceOutput(canInitialize, static (spc, can) =>
+        {
+            if (can) spc.AddSource(ModuleInitializerHintName, SourceText.From(ModuleInitializerEmitter.Emit(), System.Text.Encoding.UTF8));
+        });
+
         // [Differentiable] static methods → one derivative file per containing type.
         IncrementalValuesProvider<Result<FunctionDeclaration>> functions = context.SyntaxProvider
             .ForAttributeWithMetadataName(FunctionParser.AttributeName,

@@ -12,15 +12,15 @@ public class GeneratedSourceSnapshots
 
     private static string TestModel(string name) => File.ReadAllText(Path.Combine(Root(), "tests/ModelDsl.Generators.Tests/Models", name + ".cs"));
 
-    private static void Verify(string[] sources, [CallerMemberName] string test = "")
+    private static void Verify(string[] sources, [CallerMemberName] string test = "", bool includeModuleInitializer = false)
     {
         GeneratorRun run = GeneratorHarness.Run<ModelDslGenerator>(sources);
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationErrors);
-        Snapshots.Verify(run.Result, testMethod: test);
+        Snapshots.Verify(run.Result, testMethod: test, includeModuleInitializer: includeModuleInitializer);
     }
 
-    [Fact] public void GradesRegression() => Verify([Example(nameof(GradesRegression))]);
+    [Fact] public void GradesRegression() => Verify([Example(nameof(GradesRegression))], includeModuleInitializer: true);
     [Fact] public void StockMlp() => Verify([Example(nameof(StockMlp))]);
     [Fact] public void StockSeluMlp() => Verify([Example(nameof(StockSeluMlp))]);
     [Fact] public void StockLstm() => Verify([Example(nameof(StockLstm))]);
