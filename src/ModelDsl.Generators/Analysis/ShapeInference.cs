@@ -50,26 +50,7 @@ internal static class ShapeInference
                     break;
                 case OpKind.Layer:
                     LayerDeclaration layer = layers[node.Symbol];
-                    int[] x = In(0);
-                    switch (layer.Kind)
-                    {
-                        case LayerKind.Dense when x.Length != 2 || x[0] != Batch:
-                            problem = $"Dense layer '{layer.Name}' takes (batch, features) but {Name(0)} has shape {S(0)}; Flatten it first: {layer.Name}(Flatten({Name(0)}))";
-                            break;
-                        case LayerKind.Dense:
-                            shape = [Batch, layer.Units];
-                            break;
-                        case LayerKind.Lstm when x.Length != 3 || x[0] != Batch:
-                            problem = $"LSTM layer '{layer.Name}' takes (batch, time, features) but {Name(0)} has shape {S(0)}";
-                            break;
-                        case LayerKind.Lstm:
-                            shape = [Batch, layer.Units];
-                            break;
-                        default:
-                            if (x.Length < 2 || x[0] != Batch) problem = $"Normalization layer '{layer.Name}' takes (batch, ..., features) but {Name(0)} has shape {S(0)}";
-                            else shape = x;
-                            break;
-                    }
+                    shape = layer.Definition.OutputShape(layer, new Layers.LayerInput(In(0), Name(0)), out problem);
                     break;
                 case OpKind.MatMul:
                     int[] a = In(0), b = In(1);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
 using ModelDsl.Generators.Analysis;
+using ModelDsl.Generators.Layers;
 using ModelDsl.Generators.Model;
 
 namespace ModelDsl.Generators.Emit;
@@ -136,10 +137,10 @@ internal sealed class ModelEmitter
         var members = new List<string>();
         foreach (OpNode node in _graph.Nodes.Where(HasMember))
         {
-            if (node.Kind == OpKind.Layer && _layers[node.Symbol] is { Kind: LayerKind.Dense, Activation: not "Linear" })
+            if (node.Kind == OpKind.Layer && _layers[node.Symbol] is { Activation: not "Linear" })
                 members.Add($"{Tensor} {_member[node.Id]}PreActivation");
-            if (node.Kind == OpKind.Layer && _layers[node.Symbol].Kind == LayerKind.Lstm)
-                members.Add($"{Kernels}.LstmTrace {_member[node.Id]}State");
+            if (node.Kind == OpKind.Layer && TrainingCall(node).StateType is { } state)
+                members.Add($"{state} {_member[node.Id]}State");
             members.Add($"{Tensor} {_member[node.Id]}");
         }
         Member("The intermediate values of one forward pass, kept for <see cref=\"Backward\"/>.", "public sealed record Trace(");
@@ -195,10 +196,10 @@ internal sealed class ModelEmitter
         foreach (LayerDeclaration layer in _model.Layers)
         {
             string x = Identifier(layer.Parameter);
-            _w.WriteLine($"/// <summary>{Describe(layer)}.</summary>");
+            _w.WriteLine($"/// <summary>{layer.Definition.Describe(layer)}.</summary>");
             _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
             _w.WriteLine($"{layer.Accessibility} partial {Tensor} {layer.Name}({Tensor} {x})");
-            _w.WriteLine($"    => {LayerForward(layer, x, preActivation: null)};");
+            _w.WriteLine($"    => {InferenceExpression(layer, x)};");
             _w.WriteLine();
         }
         foreach (ParameterDeclaration parameter in _model.Parameters)
@@ -209,27 +210,24 @@ internal sealed class ModelEmitter
         }
     }
 
-    private static string Describe(LayerDeclaration layer) => layer.Kind switch
+    /// <summary>The layer in inference mode as one expression: the body of its partial method, which Forward calls.</summary>
+    private static string InferenceExpression(LayerDeclaration layer, string x)
     {
-        LayerKind.Dense => $"Dense({layer.Units}{(layer.Activation == "Linear" ? "" : ", " + layer.Activation)})",
-        LayerKind.Lstm => $"LSTM({layer.Units}): the last hidden state",
-        _ => "Normalization: (x - mean) / max(sqrt(variance), 1e-7)",
-    };
+        KernelCall call = layer.Definition.Forward(layer, Values(layer, x), training: false);
+        string output = call.StateType is null ? call.Expression : call.Expression + ".Output";
+        return layer.Activation == "Linear" ? output : Activate(layer, output);
+    }
 
-    private static string LayerForward(LayerDeclaration layer, string x, string? preActivation)
+    private static string Activate(LayerDeclaration layer, string x) => $"{Kernels}.ActivationKernel.Forward({Kernels}.Activation.{layer.Activation}, {x})";
+
+    private static LayerValues Values(LayerDeclaration layer, string input, string output = "", string state = "", string gradient = "")
+        => new(input, output, state, gradient, layer.Name, "Random");
+
+    /// <summary>The training-mode kernel call of a layer node, with its input as ForwardWithTrace names it.</summary>
+    private KernelCall TrainingCall(OpNode node)
     {
-        string n = layer.Name;
-        switch (layer.Kind)
-        {
-            case LayerKind.Dense:
-                string dense = $"{Kernels}.DenseKernel.Forward({x}, Weights.{n}Kernel, {(layer.UseBias ? $"Weights.{n}Bias" : "null")})";
-                return layer.Activation == "Linear" ? dense
-                    : $"{Kernels}.ActivationKernel.Forward({Kernels}.Activation.{layer.Activation}, {preActivation ?? dense})";
-            case LayerKind.Lstm:
-                return $"{Kernels}.LstmKernel.Forward({x}, Weights.{n}Kernel, Weights.{n}RecurrentKernel, Weights.{n}Bias).Output";
-            default:
-                return $"{Kernels}.NormalizationKernel.Forward({x}, Weights.{n}Mean, Weights.{n}Variance)";
-        }
+        LayerDeclaration layer = _layers[node.Symbol];
+        return layer.Definition.Forward(layer, Values(layer, Value(node.Inputs[0])), training: true);
     }
 
     private void EmitForward()
@@ -287,25 +285,23 @@ internal sealed class ModelEmitter
                 if (node.Kind == OpKind.Layer)
                 {
                     LayerDeclaration layer = _layers[node.Symbol];
-                    string x = Value(node.Inputs[0]);
-                    if (layer.Kind == LayerKind.Dense && layer.Activation != "Linear")
-                    {
-                        string pre = Names.Camel(member) + "PreActivation";
-                        _w.WriteLine($"var {pre} = {Kernels}.DenseKernel.Forward({x}, Weights.{layer.Name}Kernel, {(layer.UseBias ? $"Weights.{layer.Name}Bias" : "null")});");
-                        _w.WriteLine($"var {local} = {LayerForward(layer, x, pre)};");
-                        arguments.Add($"{member}PreActivation: {pre}");
-                    }
-                    else if (layer.Kind == LayerKind.Lstm)
+                    KernelCall call = TrainingCall(node);
+                    string output = call.Expression;
+                    if (call.StateType is not null)
                     {
                         string state = Names.Camel(member) + "State";
-                        _w.WriteLine($"var {state} = {Kernels}.LstmKernel.Forward({x}, Weights.{layer.Name}Kernel, Weights.{layer.Name}RecurrentKernel, Weights.{layer.Name}Bias);");
-                        _w.WriteLine($"var {local} = {state}.Output;");
+                        _w.WriteLine($"var {state} = {call.Expression};");
                         arguments.Add($"{member}State: {state}");
+                        output = state + ".Output";
                     }
-                    else
+                    if (layer.Activation != "Linear")
                     {
-                        _w.WriteLine($"var {local} = {LayerForward(layer, x, null)};");
+                        string pre = Names.Camel(member) + "PreActivation";
+                        _w.WriteLine($"var {pre} = {output};");
+                        arguments.Add($"{member}PreActivation: {pre}");
+                        output = Activate(layer, pre);
                     }
+                    _w.WriteLine($"var {local} = {output};");
                 }
                 else
                 {
@@ -385,44 +381,7 @@ internal sealed class ModelEmitter
                         gradientOf[node.Symbol] = g;
                         break;
                     case OpKind.Layer:
-                        LayerDeclaration layer = _layers[node.Symbol];
-                        string layerName = Names.Camel(_member[id]);
-                        string x = Forward(node.Inputs[0]);
-                        AdjointStep? inputStep = steps[id].FirstOrDefault();
-                        switch (layer.Kind)
-                        {
-                            case LayerKind.Dense:
-                                string dy = g;
-                                if (layer.Activation != "Linear")
-                                {
-                                    dy = "d" + _member[id] + "PreActivation";
-                                    _w.WriteLine($"// d/d({_member[id]}PreActivation) of: {_member[id]} = {layer.Activation}({_member[id]}PreActivation)");
-                                    _w.WriteLine($"{Tensor} {dy} = {Kernels}.ActivationKernel.Backward({Kernels}.Activation.{layer.Activation}, {g}, trace.{_member[id]}PreActivation, trace.{_member[id]});");
-                                }
-                                string grads = layerName + "Gradients";
-                                _w.WriteLine($"// d/d({layer.Name}Kernel{(layer.UseBias ? $", {layer.Name}Bias" : "")}{(inputStep is null ? "" : ", " + _graph[node.Inputs[0]].Name)}) of: {_member[id]}{(layer.Activation != "Linear" ? "PreActivation" : "")} = Dense({_graph[node.Inputs[0]].Name})");
-                                _w.WriteLine($"var {grads} = {Kernels}.DenseKernel.Backward({dy}, {x}, Weights.{layer.Name}Kernel, hasBias: {(layer.UseBias ? "true" : "false")});");
-                                gradientOf[layer.Name + "Kernel"] = grads + ".Kernel";
-                                if (layer.UseBias) gradientOf[layer.Name + "Bias"] = grads + ".Bias!";
-                                if (inputStep is not null) Contribute(inputStep, grads + ".Input");
-                                break;
-                            case LayerKind.Lstm:
-                                string lstm = layerName + "Gradients";
-                                _w.WriteLine($"// d/d({layer.Name}Kernel, {layer.Name}RecurrentKernel, {layer.Name}Bias{(inputStep is null ? "" : ", " + _graph[node.Inputs[0]].Name)}) of: {_graph.Describe(node)}, back through time");
-                                _w.WriteLine($"var {lstm} = {Kernels}.LstmKernel.Backward({g}, trace.{_member[id]}State);");
-                                gradientOf[layer.Name + "Kernel"] = lstm + ".Kernel";
-                                gradientOf[layer.Name + "RecurrentKernel"] = lstm + ".RecurrentKernel";
-                                gradientOf[layer.Name + "Bias"] = lstm + ".Bias";
-                                if (inputStep is not null) Contribute(inputStep, lstm + ".Input");
-                                break;
-                            default:
-                                if (inputStep is not null)
-                                {
-                                    _w.WriteLine($"// d/d({_graph[node.Inputs[0]].Name}) of: {_graph.Describe(node)}");
-                                    Contribute(inputStep, $"{Kernels}.NormalizationKernel.Backward({g}, Weights.{layer.Name}Variance)");
-                                }
-                                break;
-                        }
+                        EmitLayerBackward(node, g, steps[id].FirstOrDefault(), Forward, Contribute, gradientOf);
                         break;
                     default:
                         string[] rule = DerivativeRules.Tensor[DerivativeRules.Key(node)];
@@ -454,6 +413,42 @@ internal sealed class ModelEmitter
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A layer's backward: the activation's derivative (when it has one), then the layer's backward kernel call, its
+    /// tensors' gradients kept for the result and its input's gradient contributed to that input's adjoint.
+    /// </summary>
+    private void EmitLayerBackward(OpNode node, string g, AdjointStep? inputStep, System.Func<int, string> forward,
+        System.Action<AdjointStep, string> contribute, Dictionary<string, string> gradientOf)
+    {
+        LayerDeclaration layer = _layers[node.Symbol];
+        string member = _member[node.Id], inputName = _graph[node.Inputs[0]].Name;
+        string dy = g, output = member;
+        if (layer.Activation != "Linear")
+        {
+            dy = "d" + member + "PreActivation";
+            output = member + "PreActivation";
+            _w.WriteLine($"// d/d({output}) of: {member} = {layer.Activation}({output})");
+            _w.WriteLine($"{Tensor} {dy} = {Kernels}.ActivationKernel.Backward({Kernels}.Activation.{layer.Activation}, {g}, trace.{output}, trace.{member});");
+        }
+        LayerBackward backward = layer.Definition.Backward(layer,
+            Values(layer, forward(node.Inputs[0]), "trace." + member, "trace." + member + "State", dy));
+        bool needsInput = inputStep is not null && backward.Input is not null;
+        string of = layer.Definition.DescribeForBackward(layer, output, inputName);
+        if (backward.Gradients.Count == 0)
+        {
+            if (!needsInput) return;
+            _w.WriteLine($"// d/d({inputName}) of: {of}");
+            contribute(inputStep!, backward.Call);
+            return;
+        }
+        string result = Names.Camel(member) + "Gradients";
+        var names = backward.Gradients.Select(t => layer.Name + t.Suffix).Concat(needsInput ? [inputName] : []);
+        _w.WriteLine($"// d/d({string.Join(", ", names)}) of: {of}");
+        _w.WriteLine($"var {result} = {backward.Call};");
+        foreach (TensorGradient gradient in backward.Gradients) gradientOf[layer.Name + gradient.Suffix] = result + gradient.Access;
+        if (needsInput) contribute(inputStep!, result + backward.Input);
     }
 
     // ---- training ----------------------------------------------------------------------------------------------
@@ -532,32 +527,14 @@ internal sealed class ModelEmitter
         _w.WriteLine("/// <summary>The model's outputs on every batch of a dataset, concatenated along the batch axis.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         _w.WriteLine($"public {Tensor} Predict({Data}.IDataset data) => {Training}.TrainingLoop.Predict(Predict, data);");
-        var normalizations = _model.Layers.Where(l => l.Kind == LayerKind.Normalization).ToList();
-        foreach (LayerDeclaration layer in normalizations)
-        {
-            string n = layer.Name;
-            TensorInfo mean = _plan.Tensors.First(t => t.Name == n + "Mean");
-            _w.WriteLine();
-            _w.WriteLine($"/// <summary>Sets the mean and population variance of layer {n} from <paramref name=\"data\"/> (Keras' adapt).</summary>");
-            _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-            using (_w.WriteBlock($"public void Adapt{n}({Tensor} data)"))
-            {
-                using (_w.WriteBlock($"if (data.dim() < 1 || data.shape[data.dim() - 1] != {mean.Shape[0]})"))
-                {
-                    _w.WriteLine($"throw new global::System.ArgumentException($\"Layer {n} normalizes {mean.Shape[0]} features but the data has shape ({{string.Join(\", \", data.shape)}}).\", nameof(data));");
-                }
-                _w.WriteLine($"var statistics = {Kernels}.NormalizationKernel.Adapt(data);");
-                _w.WriteLine($"Weights.{n}Mean.copy_(statistics.Mean);");
-                _w.WriteLine($"Weights.{n}Variance.copy_(statistics.Variance);");
-                _w.WriteLine($"Weights.{n}Count.fill_(statistics.Count);");
-            }
-        }
-        if (normalizations.Count == 1)
+        var adapting = _model.Layers.Where(l => l.Definition.Adapts).ToList();
+        foreach (LayerDeclaration layer in _model.Layers) layer.Definition.EmitMembers(layer, _plan.Tensors.Where(t => t.Owner == layer.Name).ToList(), _w);
+        if (adapting.Count == 1)
         {
             _w.WriteLine();
-            _w.WriteLine($"/// <summary>Adapts the model's Normalization layer {normalizations[0].Name} to <paramref name=\"data\"/>.</summary>");
+            _w.WriteLine($"/// <summary>Adapts the model's {adapting[0].Definition.KerasType} layer {adapting[0].Name} to <paramref name=\"data\"/>.</summary>");
             _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-            _w.WriteLine($"public void Adapt({Tensor} data) => Adapt{normalizations[0].Name}(data);");
+            _w.WriteLine($"public void Adapt({Tensor} data) => Adapt{adapting[0].Name}(data);");
         }
     }
 

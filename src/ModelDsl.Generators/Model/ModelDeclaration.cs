@@ -2,12 +2,36 @@ using ModelDsl.Generators.Analysis;
 
 namespace ModelDsl.Generators.Model;
 
-internal enum LayerKind { Dense, Normalization, Lstm }
-
-/// <summary>A layer method ([Dense], [Normalization], [Lstm]) with its attribute arguments.</summary>
+/// <summary>
+/// A layer method: its name, its kind (the <see cref="Layers.LayerDefinition.Name"/> of its attribute), the attribute's
+/// arguments as read and validated by that definition, and what implementing the partial method needs.
+/// </summary>
 internal sealed record LayerDeclaration(
-    string Name, LayerKind Kind, int Units, string Activation, bool UseBias, string KernelInitializer, string BiasInitializer,
-    string Accessibility, string Parameter, LocationInfo? Location);
+    string Name, string Kind, EquatableArray<LayerArgument> Arguments, string Accessibility, string Parameter, LocationInfo? Location)
+{
+    public Layers.LayerDefinition Definition => Layers.LayerCatalogue.Get(Kind);
+
+    /// <summary>The activation applied after the layer ("Linear" when none).</summary>
+    public string Activation => Text("Activation") ?? "Linear";
+
+    public string? Text(string name)
+    {
+        foreach (LayerArgument argument in Arguments)
+        {
+            if (argument.Name == name) return argument.Value;
+        }
+        return null;
+    }
+
+    public int Int(string name) => int.Parse(Text(name)!, System.Globalization.CultureInfo.InvariantCulture);
+
+    public double Double(string name) => double.Parse(Text(name)!, System.Globalization.CultureInfo.InvariantCulture);
+
+    public bool Flag(string name) => Text(name) == "true";
+}
+
+/// <summary>One validated attribute argument of a layer, as invariant text: "16", "Relu", "true", "0.25".</summary>
+internal sealed record LayerArgument(string Name, string Value);
 
 /// <summary>A raw [Parameter] property with its shape and initializer.</summary>
 internal sealed record ParameterDeclaration(

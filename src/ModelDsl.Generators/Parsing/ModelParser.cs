@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ModelDsl.Generators.Analysis;
 using ModelDsl.Generators.Diagnostics;
+using ModelDsl.Generators.Layers;
 using ModelDsl.Generators.Model;
 
 namespace ModelDsl.Generators.Parsing;
@@ -17,6 +18,10 @@ internal static class ModelParser
 {
     public const string AttributeName = "ModelDsl.ModelAttribute";
     private const string TensorType = "TorchSharp.torch.Tensor";
+    private const string ParameterAttribute = "ModelDsl.ParameterAttribute";
+
+    /// <summary>True for the attribute of a layer in the catalogue ([Dense], [Lstm], ...).</summary>
+    internal static bool IsLayerAttribute(AttributeData attribute) => LayerCatalogue.ForAttribute(attribute.AttributeClass?.ToDisplayString()) is not null;
 
     public static Result<ParsedModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -49,8 +54,7 @@ internal static class ModelParser
         var members = new List<PartialMember>();
         foreach (ISymbol member in type.GetMembers())
         {
-            if (!member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "ModelDsl.DenseAttribute" or "ModelDsl.NormalizationAttribute"
-                    or "ModelDsl.LstmAttribute" or "ModelDsl.ParameterAttribute"))
+            if (!member.GetAttributes().Any(a => IsLayerAttribute(a) || a.AttributeClass?.ToDisplayString() == ParameterAttribute))
                 continue;
             string access = SyntaxFacts.GetText(member.DeclaredAccessibility);
             string modifiers = (access.Length > 0 ? access + " " : "") + (member.IsStatic ? "static " : "") + "partial ";
@@ -93,7 +97,7 @@ internal static class ModelParser
         }
         string loss = attribute.EnumName("Loss") ?? "MeanSquaredError";
         string[] metrics = attribute.Named("Metrics") is { Kind: TypedConstantKind.Array } m
-            ? m.Values.Select(v => EnumMemberName(v) ?? "?").ToArray()
+            ? m.Values.Select(v => AttributeReader.EnumMemberName(v) ?? "?").ToArray()
             : [];
         double huberDelta = attribute.Named("HuberDelta")?.Value is double h ? h : 1.0;
 
@@ -108,12 +112,14 @@ internal static class ModelParser
             foreach (AttributeData data in member.GetAttributes())
             {
                 string? name = data.AttributeClass?.ToDisplayString();
+                if (LayerCatalogue.ForAttribute(name) is { } definition)
+                {
+                    if (member is IMethodSymbol layerMethod && ReadLayer(layerMethod, data, definition, diagnostics, cancellationToken) is { } layer) layers.Add(layer);
+                    continue;
+                }
                 switch (name)
                 {
-                    case "ModelDsl.DenseAttribute" or "ModelDsl.NormalizationAttribute" or "ModelDsl.LstmAttribute" when member is IMethodSymbol method:
-                        if (ReadLayer(method, data, diagnostics, cancellationToken) is { } layer) layers.Add(layer);
-                        break;
-                    case "ModelDsl.ParameterAttribute" when member is IPropertySymbol property:
+                    case ParameterAttribute when member is IPropertySymbol property:
                         if (ReadParameter(property, data, diagnostics, cancellationToken) is { } parameter) parameters.Add(parameter);
                         break;
                     case "ModelDsl.ForwardAttribute" when member is IMethodSymbol method:
@@ -122,7 +128,6 @@ internal static class ModelParser
                 }
             }
         }
-        CheckDuplicates(layers, parameters, diagnostics);
 
         if (forwards.Count == 0)
         {
@@ -193,19 +198,13 @@ internal static class ModelParser
         return new OptimizerDeclaration("Adam", 0.001, 0.9, 0.999, 1e-7, 0, false);
     }
 
-    private static LayerDeclaration? ReadLayer(IMethodSymbol method, AttributeData data, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private static LayerDeclaration? ReadLayer(IMethodSymbol method, AttributeData data, LayerDefinition definition, List<DiagnosticInfo> diagnostics,
+        CancellationToken cancellationToken)
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         if (syntax is null) return null;
-        LayerKind kind = data.AttributeClass!.Name switch
-        {
-            "DenseAttribute" => LayerKind.Dense,
-            "LstmAttribute" => LayerKind.Lstm,
-            _ => LayerKind.Normalization,
-        };
         string accessibility = FunctionParser.Accessibility(method.DeclaredAccessibility);
-        string expected = $"{accessibility} partial global::TorchSharp.torch.Tensor {method.Name}(global::TorchSharp.torch.Tensor x);"
-            .Replace("global::TorchSharp.torch.", "");
+        string expected = $"{accessibility} partial Tensor {method.Name}(Tensor x);";
         bool ok = true;
         if (!method.IsPartialDefinition || method.PartialImplementationPart is not null)
         {
@@ -216,37 +215,13 @@ internal static class ModelParser
                  || method.Parameters[0].Type.ToDisplayString() != TensorType || method.IsGenericMethod)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSignature, LocationInfo.From(syntax.Identifier.GetLocation()),
-                method.Name, $"a [{kind}] layer", expected));
+                method.Name, $"a [{definition.Name}] layer", expected));
             ok = false;
         }
-        var reader = new AttributeReader(data, syntax, diagnostics);
-        int units = 0;
-        string activation = "Linear";
-        if (kind is LayerKind.Dense or LayerKind.Lstm)
-        {
-            units = reader.Constructor(0)?.Value is int u ? u : 0;
-            if (units < 1)
-            {
-                reader.InvalidPositional(0, $"The number of units of layer '{method.Name}'", units.ToString(), "give a positive number of units");
-                ok = false;
-            }
-        }
-        if (kind == LayerKind.Dense && reader.Constructor(1) is { } act)
-        {
-            string? name = EnumMemberName(act);
-            if (name is null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, reader.PositionalLocation(1),
-                    act.Value?.ToString() ?? "?", "Linear/Relu/Selu/Elu/Tanh/Sigmoid/Softplus"));
-                ok = false;
-            }
-            else activation = name;
-        }
-        string kernelInit = reader.EnumName("KernelInitializer") ?? "GlorotUniform";
-        string biasInit = reader.EnumName("BiasInitializer") ?? "Zeros";
-        bool useBias = reader.Named("UseBias")?.Value is not false;
-        return ok
-            ? new LayerDeclaration(method.Name, kind, units, activation, useBias, kernelInit, biasInit, accessibility,
+        var reader = new LayerArgumentReader(new AttributeReader(data, syntax, diagnostics), method.Name);
+        definition.ReadArguments(reader);
+        return ok && reader.Valid
+            ? new LayerDeclaration(method.Name, definition.Name, reader.Arguments, accessibility,
                 method.Parameters[0].Name, LocationInfo.From(syntax.Identifier.GetLocation()))
             : null;
     }
@@ -289,86 +264,5 @@ internal static class ModelParser
                 reader.Double("Mean", 0), reader.Double("Stddev", 0.05), reader.Double("Min", -0.05), reader.Double("Max", 0.05), reader.Double("Gain", 1.0),
                 accessibility, LocationInfo.From(syntax.Identifier.GetLocation()))
             : null;
-    }
-
-    /// <summary>The tensors each declaration adds must have distinct names (HiddenKernel of layer Hidden vs a parameter HiddenKernel).</summary>
-    private static void CheckDuplicates(List<LayerDeclaration> layers, List<ParameterDeclaration> parameters, List<DiagnosticInfo> diagnostics)
-    {
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        void Claim(string name, string owner, LocationInfo? location)
-        {
-            if (seen.TryGetValue(name, out string? first))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, location, name, $"by {first} and by {owner}"));
-            }
-            else seen[name] = owner;
-        }
-        foreach (LayerDeclaration layer in layers)
-        {
-            string owner = $"layer '{layer.Name}'";
-            Claim(layer.Name, owner, layer.Location);
-            foreach (string tensor in TensorNames(layer)) Claim(layer.Name + tensor, owner, layer.Location);
-        }
-        foreach (ParameterDeclaration parameter in parameters) Claim(parameter.Name, $"parameter '{parameter.Name}'", parameter.Location);
-        string[] reserved = ["Weights", "Optimizer", "Forward", "ForwardWithTrace", "Backward", "TrainStep", "TestStep", "Fit", "Evaluate",
-            "Predict", "Summary", "ParameterCount", "Parameters", "Gradients", "Trace", "Adapt", "MetricNames", "TrainableTensors", "InputShape"];
-        foreach (string name in reserved.Where(seen.ContainsKey))
-        {
-            LocationInfo? location = layers.FirstOrDefault(l => l.Name == name)?.Location ?? parameters.FirstOrDefault(p => p.Name == name)?.Location;
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, location, name, $"by {seen[name]} and by the generated model member '{name}'"));
-        }
-    }
-
-    internal static string[] TensorNames(LayerDeclaration layer) => layer.Kind switch
-    {
-        LayerKind.Dense => layer.UseBias ? ["Kernel", "Bias"] : ["Kernel"],
-        LayerKind.Lstm => ["Kernel", "RecurrentKernel", "Bias"],
-        _ => ["Mean", "Variance", "Count"],
-    };
-
-    private static string? EnumMemberName(TypedConstant constant)
-        => constant.Type is INamedTypeSymbol { TypeKind: TypeKind.Enum } e
-            ? e.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, constant.Value))?.Name
-            : null;
-
-    /// <summary>Attribute arguments with their syntax locations, for diagnostics that point at the argument.</summary>
-    private sealed class AttributeReader(AttributeData data, SyntaxNode fallback, List<DiagnosticInfo> diagnostics)
-    {
-        private readonly AttributeSyntax? _syntax = data.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax;
-
-        public TypedConstant? Constructor(int index)
-            => index < data.ConstructorArguments.Length && data.ConstructorArguments[index].Kind != TypedConstantKind.Error
-                ? data.ConstructorArguments[index] : null;
-
-        public TypedConstant? Named(string name)
-        {
-            foreach (KeyValuePair<string, TypedConstant> pair in data.NamedArguments)
-            {
-                if (pair.Key == name && pair.Value.Kind != TypedConstantKind.Error) return pair.Value;
-            }
-            return null;
-        }
-
-        public double Double(string name, double fallback) => Named(name)?.Value switch
-        {
-            double d => d,
-            int i => i,
-            _ => fallback,
-        };
-
-        public string? EnumName(string name) => Named(name) is { } value ? EnumMemberName(value) : null;
-
-        public LocationInfo? PositionalLocation(int index)
-        {
-            ImmutableArray<AttributeArgumentSyntax> positional = (_syntax?.ArgumentList?.Arguments ?? default)
-                .Where(a => a.NameEquals is null && a.NameColon is null).ToImmutableArray();
-            return index < positional.Length ? LocationInfo.From(positional[index]) : LocationInfo.From((SyntaxNode?)_syntax ?? fallback);
-        }
-
-        public void InvalidPositional(int index, string what, string value, string instead)
-            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidAttributeArgument, PositionalLocation(index), what, value, instead));
-
-        public void Invalid(LocationInfo? location, string what, string value, string instead)
-            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidAttributeArgument, location ?? LocationInfo.From((SyntaxNode?)_syntax ?? fallback), what, value, instead));
     }
 }

@@ -99,8 +99,7 @@ internal sealed class TensorLowering : ForwardLowering
                 }
                 return input is null ? null : Add(OpKind.Layer, [input.Value], node, symbol: layer.Name, name: layer.Name);
             }
-            if (callee.GetAttributes().Any(a => a.AttributeClass?.ContainingNamespace?.ToDisplayString() == "ModelDsl"
-                                                && a.AttributeClass.Name is "DenseAttribute" or "NormalizationAttribute" or "LstmAttribute"))
+            if (callee.GetAttributes().Any(ModelParser.IsLayerAttribute))
             {
                 return null; // a rejected layer: its diagnostic is already reported
             }
