@@ -90,7 +90,14 @@ internal sealed record PartialMember(string Signature);
 /// A parsed [Model] class: where its members go and its partial members as declared, always; its
 /// <see cref="Declaration"/> only when parsing accepted it.
 /// </summary>
-internal sealed record ParsedModel(TypeLocation Type, string Name, EquatableArray<PartialMember> PartialMembers, ModelDeclaration? Declaration);
+internal sealed record ParsedModel(TypeLocation Type, string Name, EquatableArray<PartialMember> PartialMembers, EquatableArray<AttributeStub> AttributeStubs,
+    ModelDeclaration? Declaration);
+
+/// <summary>
+/// An attribute the compiler could not find on a layer member (MD0019): the rejected model declares a private nested
+/// attribute class of that name, taking any arguments, so that the MD error is the only error.
+/// </summary>
+internal sealed record AttributeStub(string Name, EquatableArray<string> NamedArguments);
 
 /// <summary>
 /// What analysis made of a parsed model: its <see cref="Plan"/>, or null when parsing or analysis rejected it (the

@@ -20,6 +20,9 @@ internal static class ModelParser
     private const string TensorType = "TorchSharp.torch.Tensor";
     private const string ParameterAttribute = "ModelDsl.ParameterAttribute";
 
+    /// <summary>An attribute whose type the compiler could not find ([Desne(16)]).</summary>
+    internal static bool IsUnknown(AttributeData attribute) => attribute.AttributeClass is null or { TypeKind: TypeKind.Error };
+
     /// <summary>True for the attribute of a layer in the catalogue ([Dense], [Lstm], ...).</summary>
     internal static bool IsLayerAttribute(AttributeData attribute) => LayerCatalogue.ForAttribute(attribute.AttributeClass?.ToDisplayString()) is not null;
 
@@ -34,8 +37,9 @@ internal static class ModelParser
         {
             // Not partial (MD0001): nothing can be added to the type, not even the partial members' implementations.
             if (TypeLocations.Read(type, diagnostics) is not { } location) return Result.From<ParsedModel>(null, diagnostics);
-            ModelDeclaration? model = Parse(type, location, declaration, context.Attributes[0], context.SemanticModel, diagnostics, cancellationToken);
-            return Result.From(new ParsedModel(location, type.Name, PartialMembers(type), model), diagnostics);
+            var stubs = new List<AttributeStub>();
+            ModelDeclaration? model = Parse(type, location, declaration, context.Attributes[0], context.SemanticModel, diagnostics, stubs, cancellationToken);
+            return Result.From(new ParsedModel(location, type.Name, PartialMembers(type), stubs.ToEquatableArray(), model), diagnostics);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -54,7 +58,7 @@ internal static class ModelParser
         var members = new List<PartialMember>();
         foreach (ISymbol member in type.GetMembers())
         {
-            if (!member.GetAttributes().Any(a => IsLayerAttribute(a) || a.AttributeClass?.ToDisplayString() == ParameterAttribute))
+            if (!member.GetAttributes().Any(a => IsLayerAttribute(a) || a.AttributeClass?.ToDisplayString() == ParameterAttribute || IsUnknown(a)))
                 continue;
             string access = SyntaxFacts.GetText(member.DeclaredAccessibility);
             string modifiers = (access.Length > 0 ? access + " " : "") + (member.IsStatic ? "static " : "") + "partial ";
@@ -77,7 +81,7 @@ internal static class ModelParser
     }
 
     private static ModelDeclaration? Parse(INamedTypeSymbol type, TypeLocation location, TypeDeclarationSyntax declaration, AttributeData model,
-        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, List<AttributeStub> stubs, CancellationToken cancellationToken)
     {
         var attribute = new AttributeReader(model, declaration, diagnostics);
 
@@ -109,6 +113,19 @@ internal static class ModelParser
         foreach (ISymbol member in type.GetMembers())
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (member is IMethodSymbol { IsPartialDefinition: true } or IPropertySymbol { IsPartialDefinition: true } && UnknownAttributes(member, stubs, diagnostics, cancellationToken))
+            {
+                continue;
+            }
+            AttributeData[] layerAttributes = member.GetAttributes().Where(IsLayerAttribute).ToArray();
+            if (layerAttributes.Length > 1)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SeveralLayerAttributes,
+                    LocationInfo.From(layerAttributes[1].ApplicationSyntaxReference?.GetSyntax(cancellationToken)), member.Name,
+                    LayerCatalogue.ForAttribute(layerAttributes[0].AttributeClass!.ToDisplayString())!.Name,
+                    LayerCatalogue.ForAttribute(layerAttributes[1].AttributeClass!.ToDisplayString())!.Name));
+                continue;
+            }
             foreach (AttributeData data in member.GetAttributes())
             {
                 string? name = data.AttributeClass?.ToDisplayString();
@@ -196,6 +213,59 @@ internal static class ModelParser
         }
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingOptimizer, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
         return new OptimizerDeclaration("Adam", 0.001, 0.9, 0.999, 1e-7, 0, false);
+    }
+
+    /// <summary>
+    /// Reports an attribute on a partial member that the compiler could not find (MD0019, naming the layer attributes
+    /// there are) and records a stub for it: the rejected model's generated file declares the stub, so the compiler adds
+    /// no "type not found" error of its own and the user sees the one MD error.
+    /// </summary>
+    private static bool UnknownAttributes(ISymbol member, List<AttributeStub> stubs, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        bool any = false;
+        foreach (AttributeData data in member.GetAttributes().Where(IsUnknown))
+        {
+            if (data.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax) continue;
+            string written = syntax.Name is QualifiedNameSyntax qualified ? qualified.Right.Identifier.ValueText
+                : syntax.Name is SimpleNameSyntax simple ? simple.Identifier.ValueText : syntax.Name.ToString();
+            if (syntax.Name is not SimpleNameSyntax) continue; // a qualified name cannot be stubbed inside the model; the compiler's error stands
+            any = true;
+            string shown = written.EndsWith("Attribute", StringComparison.Ordinal) ? written.Substring(0, written.Length - "Attribute".Length) : written;
+            string known = member is IPropertySymbol ? "[Parameter]" : LayerCatalogue.AttributeList;
+            string? closest = member is IPropertySymbol ? (Close(shown, "Parameter") ? "Parameter" : null) : LayerCatalogue.All.Select(l => l.Name).FirstOrDefault(n => Close(shown, n));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayerAttribute, LocationInfo.From(syntax), shown,
+                closest is null ? "use one of " + known : $"did you mean [{closest}]? The layer attributes are {known}"));
+            string stub = shown + "Attribute";
+            EquatableArray<string> named = (syntax.ArgumentList?.Arguments ?? default)
+                .Where(a => a.NameEquals is not null).Select(a => a.NameEquals!.Name.Identifier.ValueText).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray();
+            if (stubs.FindIndex(s => s.Name == stub) is int index and >= 0)
+            {
+                stubs[index] = stubs[index] with { NamedArguments = stubs[index].NamedArguments.Concat(named).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray() };
+            }
+            else stubs.Add(new AttributeStub(stub, named));
+        }
+        return any;
+    }
+
+    /// <summary>
+    /// True when <paramref name="written"/> is a likely misspelling of <paramref name="name"/>: ignoring case, at most one
+    /// edit for short names and two for names of four letters or more (an adjacent swap counts as one edit).
+    /// </summary>
+    private static bool Close(string written, string name)
+    {
+        string a = written.ToLowerInvariant(), b = name.ToLowerInvariant();
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            for (int j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        }
+        return d[a.Length, b.Length] <= (b.Length >= 4 ? 2 : 1);
     }
 
     private static LayerDeclaration? ReadLayer(IMethodSymbol method, AttributeData data, LayerDefinition definition, List<DiagnosticInfo> diagnostics,

@@ -99,7 +99,7 @@ internal sealed class TensorLowering : ForwardLowering
                 }
                 return input is null ? null : Add(OpKind.Layer, [input.Value], node, symbol: layer.Name, name: layer.Name);
             }
-            if (callee.GetAttributes().Any(ModelParser.IsLayerAttribute))
+            if (callee.GetAttributes().Any(a => ModelParser.IsLayerAttribute(a) || ModelParser.IsUnknown(a)))
             {
                 return null; // a rejected layer: its diagnostic is already reported
             }
