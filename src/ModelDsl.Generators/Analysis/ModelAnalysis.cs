@@ -60,14 +60,61 @@ internal static class ModelAnalysis
                 summary.Add(new SummaryRow(unused.Name, "Parameter", ShapeInference.Format(unused.Shape), tensor.Count));
             }
             if (!NamesAreDistinct(model, tensors, diagnostics)) return null;
+            bool indexInput = IndexInput(model, graph, diagnostics, out bool inputProblem);
+            LossPlan? loss = model.LossMethod is { } method ? PlanLoss(model, method, graph.Result.Shape, diagnostics) : null;
+            if (inputProblem || (model.LossMethod is not null && loss is null)) return null;
             ReversePlan reverse = ReverseMode.Plan(graph, roots);
-            return new ModelPlan(model, graph, tensors.ToEquatableArray(), reverse, summary.ToEquatableArray());
+            return new ModelPlan(model, graph, tensors.ToEquatableArray(), reverse, summary.ToEquatableArray(),
+                model.Metrics.Select(m => new MetricPlan(m, Resolve(m, model.Loss, graph.Result.Shape))).ToEquatableArray(), loss, indexInput);
         }
         catch (System.Exception exception)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.InternalError, null, model.Name, exception.Message));
             return null;
         }
+    }
+
+    /// <summary>Keras' "accuracy" by the output's shape and the loss (keras/src/trainers/compile_utils.py); other metrics as declared.</summary>
+    private static string Resolve(string metric, string loss, EquatableArray<int> output)
+        => metric != "Accuracy" ? metric
+            : output[output.Count - 1] == 1 ? "BinaryAccuracy"
+            : loss == "SparseCategoricalCrossentropy" ? "SparseCategoricalAccuracy"
+            : "CategoricalAccuracy";
+
+    /// <summary>
+    /// True when the model's input holds integer indices: it feeds an Embedding layer. It may then feed nothing else,
+    /// since every other operation computes on floating-point values.
+    /// </summary>
+    private static bool IndexInput(ModelDeclaration model, OpGraph graph, List<DiagnosticInfo> diagnostics, out bool problem)
+    {
+        problem = false;
+        var layers = model.Layers.ToDictionary(l => l.Name);
+        OpNode[] users = graph.Nodes.Where(n => n.Inputs.Any(i => graph[i].Kind == OpKind.Input)).ToArray();
+        bool Embeds(OpNode n) => n.Kind == OpKind.Layer && layers[n.Symbol].Definition is Layers.EmbeddingLayer;
+        if (!users.Any(Embeds)) return false;
+        if (users.FirstOrDefault(n => !Embeds(n)) is { } other)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.ShapeMismatch, other.Location, other.Source,
+                "the model's input holds integer indices (it feeds an Embedding layer) and cannot also be computed on; feed it only to Embedding layers"));
+            problem = true;
+        }
+        return true;
+    }
+
+    /// <summary>Shapes and the reverse sweep of a [Loss] method whose prediction and target have the model output's shape.</summary>
+    private static LossPlan? PlanLoss(ModelDeclaration model, LossDeclaration loss, EquatableArray<int> output, List<DiagnosticInfo> diagnostics)
+    {
+        OpGraph? graph = ShapeInference.Infer(loss.Graph, _ => [.. output], model, diagnostics);
+        if (graph is null) return null;
+        EquatableArray<int> result = graph.Result.Shape;
+        if (result.Count > 0 && result[0] != ShapeInference.Batch)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.ShapeMismatch, graph.Result.Location, graph.Result.Source,
+                $"a [Loss] method returns a scalar or one value per sample, (None, ...), but this has shape {ShapeInference.Format(result)}"));
+            return null;
+        }
+        int prediction = graph.Nodes.First(n => n.Kind == OpKind.Input && n.Symbol == loss.Prediction).Id;
+        return new LossPlan(loss, graph, ReverseMode.Plan(graph, [prediction]), Mean: result.Count > 0);
     }
 
     /// <summary>Generated names that would be declared twice (a layer's tensor and a parameter, a layer named like a generated member): MD0009.</summary>

@@ -180,12 +180,7 @@ internal sealed class ModelEmitter
                     _w.WriteLine($"{t.Name} = {t.Initializer},");
                 }
             }
-            OptimizerDeclaration o = _model.Optimizer;
-            string rate = $"new global::ModelDsl.Optimizers.ConstantLearningRate({ModelAnalysis.Number(o.LearningRate)})";
-            string optimizer = o.Kind == "Adam"
-                ? $"new global::ModelDsl.Optimizers.Adam({rate}, beta1: {ModelAnalysis.Number(o.Beta1)}, beta2: {ModelAnalysis.Number(o.Beta2)}, epsilon: {ModelAnalysis.Number(o.Epsilon)})"
-                : $"new global::ModelDsl.Optimizers.Sgd({rate}, momentum: {ModelAnalysis.Number(o.Momentum)}, nesterov: {(o.Nesterov ? "true" : "false")})";
-            _w.WriteLine($"Optimizer = {optimizer};");
+            _w.WriteLine($"Optimizer = {Parsing.OptimizerCatalogue.Get(_model.Optimizer.Kind).Construct(_model.Optimizer)};");
         }
     }
 
@@ -313,19 +308,7 @@ internal sealed class ModelEmitter
         }
     }
 
-    private string TensorForward(OpNode node)
-    {
-        string A() => Value(node.Inputs[0]);
-        return Expressions.Arithmetic(node, Value) ?? node.Kind switch
-        {
-            OpKind.MatMul => $"{Ops}.MatMul({A()}, {Value(node.Inputs[1])})",
-            OpKind.Flatten => $"{Ops}.Flatten({A()})",
-            OpKind.Reshape => $"{Ops}.Reshape({A()}, {string.Join(", ", node.Extra)})",
-            OpKind.Sum or OpKind.Mean => $"{Ops}.{node.Kind}({A()}{(node.Axis is int axis ? ", " + axis : "")})",
-            OpKind.Elementwise => $"{Ops}.{node.Symbol}({A()})",
-            _ => node.Source,
-        };
-    }
+    private string TensorForward(OpNode node) => TensorGraph.Forward(node, Value);
 
     // ---- backward ----------------------------------------------------------------------------------------------
 
@@ -368,13 +351,7 @@ internal sealed class ModelEmitter
             {
                 OpNode node = _graph[id];
                 string g = Adjoint(id);
-                void Contribute(AdjointStep step, string contribution)
-                {
-                    string target = Adjoint(step.Target);
-                    if (step.Declares) _w.WriteLine($"{Tensor} {target} = {contribution};");
-                    else if (contribution.StartsWith("-", System.StringComparison.Ordinal)) _w.WriteLine($"{target} = {target} - {contribution.Substring(1)};");
-                    else _w.WriteLine($"{target} = {target} + {contribution};");
-                }
+                void Contribute(AdjointStep step, string contribution) => TensorGraph.Accumulate(_w, step, Adjoint(step.Target), contribution);
                 switch (node.Kind)
                 {
                     case OpKind.Parameter:
@@ -384,23 +361,7 @@ internal sealed class ModelEmitter
                         EmitLayerBackward(node, g, steps[id].FirstOrDefault(), Forward, Contribute, gradientOf);
                         break;
                     default:
-                        string[] rule = DerivativeRules.Tensor[DerivativeRules.Key(node)];
-                        foreach (AdjointStep step in steps[id])
-                        {
-                            string template = rule[step.InputIndex];
-                            string? reduceTo = null;
-                            if (template.StartsWith("{A:") || template.StartsWith("{B:"))
-                            {
-                                OpNode input = _graph[step.Target];
-                                if (!input.Shape.Equals(node.Shape)) reduceTo = Forward(step.Target);
-                                template = template.Substring(3, template.Length - 4);
-                            }
-                            string contribution = DerivativeRules.Fill(template, g, Forward(id), Forward(node.Inputs[0]),
-                                node.Inputs.Count > 1 ? Forward(node.Inputs[1]) : "", axis: node.Axis?.ToString(CultureInfo.InvariantCulture) ?? "");
-                            if (reduceTo is not null) contribution = $"{Ops}.SumToShape({contribution}, {reduceTo}.shape)";
-                            _w.WriteLine($"// d/d({_graph[step.Target].Name}) of: {_graph.Describe(node)}");
-                            Contribute(step, contribution);
-                        }
+                        TensorGraph.EmitContributions(_w, _graph, node, steps[id], g, Forward, Contribute);
                         break;
                 }
             }

@@ -13,12 +13,12 @@ namespace ModelDsl.Generators.Layers;
 /// MD0010 (or MD0008 for an activation) at that argument's own location when it is invalid, and records the value
 /// under its name for the later stages.
 /// </summary>
-internal sealed class LayerArgumentReader(AttributeReader attribute, string layerName)
+internal sealed class LayerArgumentReader(AttributeReader attribute, string owner)
 {
     private readonly List<LayerArgument> _arguments = [];
 
-    /// <summary>The layer method's name, for messages.</summary>
-    public string LayerName { get; } = layerName;
+    /// <summary>Whose arguments these are, for messages: "layer 'Hidden'", "[Adam]".</summary>
+    public string Owner { get; } = owner;
 
     /// <summary>False once any argument was rejected.</summary>
     public bool Valid { get; private set; } = true;
@@ -37,17 +37,20 @@ internal sealed class LayerArgumentReader(AttributeReader attribute, string laye
     public int Count(int position, string name, string what)
     {
         int value = attribute.Constructor(position)?.Value is int i ? i : 0;
-        if (value < 1) Reject(attribute.PositionalLocation(position), $"The number of {what} of layer '{LayerName}'", value.ToString(CultureInfo.InvariantCulture), $"give a positive number of {what}");
+        if (value < 1) Reject(attribute.PositionalLocation(position), $"The number of {what} of {Owner}", value.ToString(CultureInfo.InvariantCulture), $"give a positive number of {what}");
         Record(name, value.ToString(CultureInfo.InvariantCulture));
         return value;
     }
+
+    /// <summary>Reports a rule that involves several arguments (strides with dilation), at the argument <paramref name="name"/>.</summary>
+    public void Conflict(string name, string what, string value, string instead) => Reject(attribute.NamedLocation(name), what, value, instead);
 
     /// <summary>An integer named argument (or constructor argument at <paramref name="position"/> ≥ 0) of at least <paramref name="minimum"/>.</summary>
     public int Int(string name, int fallback, int minimum, string rule, int position = -1)
     {
         TypedConstant? constant = position >= 0 ? attribute.Constructor(position) : attribute.Named(name);
         int value = constant?.Value is int i ? i : fallback;
-        if (value < minimum) Reject(Location(name, position), $"{name} of layer '{LayerName}'", value.ToString(CultureInfo.InvariantCulture), rule);
+        if (value < minimum) Reject(Location(name, position), $"{name} of {Owner}", value.ToString(CultureInfo.InvariantCulture), rule);
         Record(name, value.ToString(CultureInfo.InvariantCulture));
         return value;
     }
@@ -56,11 +59,12 @@ internal sealed class LayerArgumentReader(AttributeReader attribute, string laye
     /// One or two sizes from a <c>params int[]</c> constructor argument (Keras' "an int or a tuple of 2 ints"): one value
     /// stands for both axes. Recorded as "{name}Rows" and "{name}Cols".
     /// </summary>
-    public (int Rows, int Cols) Pair(int position, string name, string what)
+    public (int Rows, int Cols) Pair(int position, string name, string what, int? fallback = null)
     {
         int[] values = attribute.Constructor(position) is { Kind: TypedConstantKind.Array } array
             ? array.Values.Select(v => v.Value is int i ? i : 0).ToArray()
             : [];
+        if (values.Length == 0 && fallback is int both) values = [both];
         (int rows, int cols) = values.Length switch
         {
             1 => (values[0], values[0]),
@@ -68,9 +72,10 @@ internal sealed class LayerArgumentReader(AttributeReader attribute, string laye
             _ => (0, 0),
         };
         if (values.Length is not (1 or 2))
-            Reject(attribute.PositionalLocation(position), $"The {what} of layer '{LayerName}'", values.Length == 0 ? "missing" : $"{values.Length} numbers", "give one size for both axes or two (rows, columns)");
+            Reject(attribute.PositionalLocation(position), $"The {what} of {Owner}", values.Length == 0 ? "missing" : $"{values.Length} numbers",
+                "give one size for both axes or two (rows, columns)");
         else if (rows < 1 || cols < 1)
-            Reject(attribute.PositionalLocation(position), $"The {what} of layer '{LayerName}'", $"({rows}, {cols})", "every size must be at least 1");
+            Reject(attribute.PositionalLocation(position), $"The {what} of {Owner}", $"({rows}, {cols})", "every size must be at least 1");
         Record(name + "Rows", rows.ToString(CultureInfo.InvariantCulture));
         Record(name + "Cols", cols.ToString(CultureInfo.InvariantCulture));
         return (rows, cols);
@@ -87,7 +92,7 @@ internal sealed class LayerArgumentReader(AttributeReader attribute, string laye
             int i => i,
             _ => fallback,
         };
-        if (!valid(value)) Reject(Location(name, position), $"{name} of layer '{LayerName}'", AttributeReader.Number(value), rule);
+        if (!valid(value)) Reject(Location(name, position), $"{name} of {Owner}", AttributeReader.Number(value), rule);
         Record(name, value.ToString("R", CultureInfo.InvariantCulture));
         return value;
     }
@@ -114,7 +119,7 @@ internal sealed class LayerArgumentReader(AttributeReader attribute, string laye
             IEnumerable<string> members = allowed ?? AttributeReader.EnumMembers(c);
             if (member is null || (allowed is not null && !allowed.Contains(member)))
             {
-                Reject(Location(name, position), $"{name} of layer '{LayerName}'", member is null ? $"({type}){c.Value}" : $"{type}.{member}",
+                Reject(Location(name, position), $"{name} of {Owner}", member is null ? $"({type}){c.Value}" : $"{type}.{member}",
                     $"use {string.Join(", ", members.Select(m => type + "." + m))}");
             }
             else value = member;
@@ -123,16 +128,19 @@ internal sealed class LayerArgumentReader(AttributeReader attribute, string laye
         return value;
     }
 
-    /// <summary>The activation at constructor <paramref name="position"/>; an unknown one is MD0008 at the argument.</summary>
-    public void Activation(int position)
+    /// <summary>
+    /// The activation at constructor <paramref name="position"/>, or in the named argument <c>Activation</c> when
+    /// <paramref name="position"/> is -1; an unknown one is MD0008 at the argument.
+    /// </summary>
+    public void Activation(int position = -1)
     {
         string value = "Linear";
-        if (attribute.Constructor(position) is { } constant)
+        if ((position >= 0 ? attribute.Constructor(position) : attribute.Named("Activation")) is { } constant)
         {
             string? member = AttributeReader.EnumMemberName(constant);
             if (member is null)
             {
-                attribute.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, attribute.PositionalLocation(position),
+                attribute.Diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, Location("Activation", position),
                     constant.Value?.ToString() ?? "?", string.Join("/", AttributeReader.EnumMembers(constant))));
                 Valid = false;
             }

@@ -9,8 +9,24 @@ internal static class LayerCatalogue
     public static IReadOnlyList<LayerDefinition> All { get; } =
     [
         new DenseLayer(),
-        new LstmLayer(),
+        new DropoutLayer(),
         new NormalizationLayer(),
+        new BatchNormalizationLayer(),
+        new LayerNormalizationLayer(),
+        new Conv1DLayer(),
+        new Conv2DLayer(),
+        new MaxPooling1DLayer(),
+        new AveragePooling1DLayer(),
+        new MaxPooling2DLayer(),
+        new AveragePooling2DLayer(),
+        new GlobalAveragePooling1DLayer(),
+        new GlobalMaxPooling1DLayer(),
+        new GlobalAveragePooling2DLayer(),
+        new GlobalMaxPooling2DLayer(),
+        new LstmLayer(),
+        new GruLayer(),
+        new SimpleRnnLayer(),
+        new EmbeddingLayer(),
     ];
 
     private static readonly Dictionary<string, LayerDefinition> ByName = All.ToDictionary(d => d.Name, System.StringComparer.Ordinal);
@@ -26,6 +42,6 @@ internal static class LayerCatalogue
             ? Find(fullName.Substring("ModelDsl.".Length, fullName.Length - "ModelDsl.".Length - "Attribute".Length))
             : null;
 
-    /// <summary>"[Dense], [Lstm], ...": the layer attributes, for messages.</summary>
+    /// <summary>"[Dense], [Dropout], ...": the layer attributes, for messages.</summary>
     public static string AttributeList => string.Join(", ", All.Select(d => $"[{d.Name}]"));
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using ModelDsl.Generators.Analysis;
 
 namespace ModelDsl.Generators.Model;
@@ -38,8 +39,8 @@ internal sealed record ParameterDeclaration(
     string Name, EquatableArray<int> Shape, string Initializer, double Mean, double Stddev, double Min, double Max, double Gain,
     string Accessibility, LocationInfo? Location);
 
-/// <summary>The default optimizer: "Adam" or "Sgd" and its arguments.</summary>
-internal sealed record OptimizerDeclaration(string Kind, double LearningRate, double Beta1, double Beta2, double Epsilon, double Momentum, bool Nesterov);
+/// <summary>The default optimizer: its attribute's name ("Adam", "Sgd", ...; see <see cref="Parsing.OptimizerCatalogue"/>) and validated arguments.</summary>
+internal sealed record OptimizerDeclaration(string Kind, EquatableArray<LayerArgument> Arguments);
 
 /// <summary>A [Model] class, parsed: input shape, loss, metrics, optimizer, layers, parameters and the forward graph.</summary>
 internal sealed record ModelDeclaration(
@@ -47,13 +48,18 @@ internal sealed record ModelDeclaration(
     string Name,
     EquatableArray<int> InputShape,
     string Loss,
+    bool FromLogits,
     EquatableArray<string> Metrics,
     double HuberDelta,
     OptimizerDeclaration Optimizer,
     EquatableArray<LayerDeclaration> Layers,
     EquatableArray<ParameterDeclaration> Parameters,
     string ForwardName,
-    OpGraph Graph);
+    OpGraph Graph,
+    LossDeclaration? LossMethod);
+
+/// <summary>A model's own [Loss] method: its name, its two parameters and its body as a graph over them.</summary>
+internal sealed record LossDeclaration(string Name, string Prediction, string Target, OpGraph Graph);
 
 /// <summary>One tensor of a model: its generated name, shape, role and how it is initialised (C# expression).</summary>
 internal sealed record TensorInfo(string Name, EquatableArray<int> Shape, bool Trainable, string Owner, string Role, string Initializer)
@@ -78,7 +84,26 @@ internal sealed record ModelPlan(
     OpGraph Graph,
     EquatableArray<TensorInfo> Tensors,
     ReversePlan Reverse,
-    EquatableArray<SummaryRow> Summary);
+    EquatableArray<SummaryRow> Summary,
+    EquatableArray<MetricPlan> Metrics,
+    LossPlan? LossMethod,
+    bool IndexInput)
+{
+    /// <summary>True when a layer draws random numbers while training (Dropout): the model keeps a seeded generator for them.</summary>
+    public bool UsesRandomness => Model.Layers.Any(l => l.Definition.UsesRandomness);
+}
+
+/// <summary>
+/// A metric as declared (its History key comes from it) and the kind that computes it: Keras' "accuracy" resolves
+/// to binary, sparse categorical or categorical accuracy from the output's shape and the loss.
+/// </summary>
+internal sealed record MetricPlan(string Declared, string Computed);
+
+/// <summary>
+/// A [Loss] method with its shapes (prediction and target shaped like the model's output) and its reverse sweep from
+/// its result to the prediction; <see cref="Mean"/> when the result keeps a batch axis and is averaged, as Keras does.
+/// </summary>
+internal sealed record LossPlan(LossDeclaration Declaration, OpGraph Graph, ReversePlan Reverse, bool Mean);
 
 /// <summary>
 /// A partial layer method or parameter property as declared, for implementing it when the model is rejected:

@@ -99,17 +99,32 @@ internal static class ModelParser
                 attribute.InvalidPositional(i, $"Input dimension {i + 1} of [Model]", inputShape[i].ToString(), "every dimension must be at least 1");
             }
         }
-        string loss = attribute.EnumName("Loss") ?? "MeanSquaredError";
-        string[] metrics = attribute.Named("Metrics") is { Kind: TypedConstantKind.Array } m
-            ? m.Values.Select(v => AttributeReader.EnumMemberName(v) ?? "?").ToArray()
-            : [];
-        double huberDelta = attribute.Named("HuberDelta")?.Value is double h ? h : 1.0;
+        var modelArguments = new LayerArgumentReader(attribute, "[Model]");
+        string loss = modelArguments.Enum("Loss", "MeanSquaredError");
+        bool fromLogits = modelArguments.Bool("FromLogits", false);
+        double huberDelta = modelArguments.Double("HuberDelta", 1.0, d => d > 0 && !double.IsInfinity(d), "give the Huber threshold as a finite number greater than 0");
+        if (fromLogits && !loss.EndsWith("Crossentropy", StringComparison.Ordinal))
+        {
+            attribute.Invalid(attribute.NamedLocation("FromLogits"), "FromLogits of [Model]", "true",
+                $"it applies to the cross-entropy losses only, not to Loss.{loss}: remove it, or use Loss.BinaryCrossentropy, CategoricalCrossentropy or SparseCategoricalCrossentropy");
+        }
+        var metrics = new List<string>();
+        if (attribute.Named("Metrics") is { Kind: TypedConstantKind.Array } m)
+        {
+            foreach (TypedConstant value in m.Values)
+            {
+                if (AttributeReader.EnumMemberName(value) is { } metric) metrics.Add(metric);
+                else attribute.Invalid(attribute.NamedLocation("Metrics"), "A metric of [Model]", $"(Metric){value.Value}",
+                    "use " + string.Join(", ", AttributeReader.EnumMembers(value).Select(n => "Metric." + n)));
+            }
+        }
 
         OptimizerDeclaration optimizer = ReadOptimizer(type, declaration, diagnostics);
 
         var layers = new List<LayerDeclaration>();
         var parameters = new List<ParameterDeclaration>();
         var forwards = new List<(IMethodSymbol Symbol, MethodDeclarationSyntax? Syntax)>();
+        var losses = new List<(IMethodSymbol Symbol, MethodDeclarationSyntax? Syntax)>();
         foreach (ISymbol member in type.GetMembers())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -141,6 +156,9 @@ internal static class ModelParser
                         break;
                     case "ModelDsl.ForwardAttribute" when member is IMethodSymbol method:
                         forwards.Add((method, method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault()));
+                        break;
+                    case "ModelDsl.LossAttribute" when member is IMethodSymbol method:
+                        losses.Add((method, method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault()));
                         break;
                 }
             }
@@ -186,33 +204,64 @@ internal static class ModelParser
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusedLayer, layer.Location, layer.Name));
         }
+        LossDeclaration? lossMethod = ReadLossMethod(type, losses, attribute, layers, parameters, semanticModel, diagnostics);
         if (graph is null || diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
         {
             return null;
         }
-        return new ModelDeclaration(location, type.Name, inputShape.ToEquatableArray(), loss, metrics.ToEquatableArray(), huberDelta, optimizer,
-            layers.ToEquatableArray(), parameters.ToEquatableArray(), forward.Name, graph);
+        return new ModelDeclaration(location, type.Name, inputShape.ToEquatableArray(), loss, fromLogits, metrics.ToEquatableArray(), huberDelta, optimizer,
+            layers.ToEquatableArray(), parameters.ToEquatableArray(), forward.Name, graph, lossMethod);
+    }
+
+    /// <summary>
+    /// The model's own [Loss] method, lowered to a graph over its prediction and target parameters (null when there is
+    /// none, or after reporting why it cannot be used: MD0022 for its signature, MD0002/MD0003 for its body).
+    /// </summary>
+    private static LossDeclaration? ReadLossMethod(INamedTypeSymbol type, List<(IMethodSymbol Symbol, MethodDeclarationSyntax? Syntax)> losses,
+        AttributeReader model, List<LayerDeclaration> layers, List<ParameterDeclaration> parameters, SemanticModel semanticModel, List<DiagnosticInfo> diagnostics)
+    {
+        if (losses.Count == 0) return null;
+        (IMethodSymbol method, MethodDeclarationSyntax? syntax) = losses[0];
+        if (syntax is null) return null;
+        LocationInfo? at = LocationInfo.From(syntax.Identifier.GetLocation());
+        string? problem = losses.Count > 1 ? $"it is one of {losses.Count} [Loss] methods ('{string.Join("', '", losses.Select(l => l.Symbol.Name))}'); keep one"
+            : model.Named("Loss") is not null ? "[Model] also names a Loss; remove one of the two"
+            : method.IsStatic ? "it is static"
+            : method.ReturnType.ToDisplayString() != TensorType ? $"it returns '{method.ReturnType.ToDisplayString()}'"
+            : method.Parameters.Length != 2 || method.Parameters.Any(p => p.Type.ToDisplayString() != TensorType) ? "it must take exactly two tensors, the prediction and the target"
+            : syntax.Body is null && syntax.ExpressionBody is null ? "it has no body"
+            : method.IsGenericMethod ? "it is generic"
+            : null;
+        if (problem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossSignature, losses.Count > 1 ? LocationInfo.From(losses[1].Syntax?.Identifier.GetLocation()) : at,
+                method.Name, problem));
+            return null;
+        }
+        SemanticModel lossModel = syntax.SyntaxTree == semanticModel.SyntaxTree ? semanticModel : semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+        OpGraph? graph = new TensorLowering(lossModel, diagnostics, type, method, [], [], isLoss: true).LowerBody(syntax);
+        return graph is null ? null : new LossDeclaration(method.Name, method.Parameters[0].Name, method.Parameters[1].Name, graph);
     }
 
     private static OptimizerDeclaration ReadOptimizer(INamedTypeSymbol type, TypeDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
     {
+        OptimizerDeclaration? chosen = null;
         foreach (AttributeData data in type.GetAttributes())
         {
-            string? name = data.AttributeClass?.ToDisplayString();
-            if (name is not ("ModelDsl.AdamAttribute" or "ModelDsl.SgdAttribute")) continue;
-            var reader = new AttributeReader(data, declaration, diagnostics);
-            bool adam = name == "ModelDsl.AdamAttribute";
-            double rate = reader.Constructor(0)?.Value is double r ? r : adam ? 0.001 : 0.01;
-            if (!(rate > 0))
+            if (OptimizerCatalogue.ForAttribute(data.AttributeClass?.ToDisplayString()) is not { } definition) continue;
+            if (chosen is not null)
             {
-                reader.InvalidPositional(0, "The learning rate", rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "it must be greater than 0");
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SeveralOptimizers, LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax()),
+                    type.Name, chosen.Kind, definition.Name));
+                continue;
             }
-            return adam
-                ? new OptimizerDeclaration("Adam", rate, reader.Double("Beta1", 0.9), reader.Double("Beta2", 0.999), reader.Double("Epsilon", 1e-7), 0, false)
-                : new OptimizerDeclaration("Sgd", rate, 0, 0, 0, reader.Double("Momentum", 0), reader.Named("Nesterov")?.Value is true);
+            chosen = definition.Read(new AttributeReader(data, declaration, diagnostics));
         }
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingOptimizer, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
-        return new OptimizerDeclaration("Adam", 0.001, 0.9, 0.999, 1e-7, 0, false);
+        if (chosen is not null) return chosen;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingOptimizer, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name,
+            OptimizerCatalogue.AttributeList));
+        return new OptimizerDeclaration("Adam", EquatableArray.Of(new LayerArgument("LearningRate", "0.001"), new LayerArgument("Beta1", "0.9"),
+            new LayerArgument("Beta2", "0.999"), new LayerArgument("Epsilon", "1E-07")));
     }
 
     /// <summary>
@@ -288,7 +337,7 @@ internal static class ModelParser
                 method.Name, $"a [{definition.Name}] layer", expected));
             ok = false;
         }
-        var reader = new LayerArgumentReader(new AttributeReader(data, syntax, diagnostics), method.Name);
+        var reader = new LayerArgumentReader(new AttributeReader(data, syntax, diagnostics), $"layer '{method.Name}'");
         definition.ReadArguments(reader);
         return ok && reader.Valid
             ? new LayerDeclaration(method.Name, definition.Name, reader.Arguments, accessibility,
