@@ -74,7 +74,7 @@ public static class Conv2DKernel
         return new ConvolutionGradients(
             Input: AccumulateWindows(dPatches, rows, cols).MoveToOuterDisposeScope(),
             Kernel: dKernel.MoveToOuterDisposeScope(),
-            Bias: hasBias ? dyRows.sum(0).MoveToOuterDisposeScope() : null);
+            Bias: hasBias ? dyRows.sum(0L).MoveToOuterDisposeScope() : null);
     }
 
     /// <summary>im2col: one row per output position, (N·Hout·Wout, in·kh·kw), columns ordered (c, a, b).</summary>

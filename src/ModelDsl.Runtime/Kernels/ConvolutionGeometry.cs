@@ -154,16 +154,17 @@ internal static class ConvolutionGeometry
     public static void CheckConvolution(string layer, Tensor x, Tensor kernel, Tensor? bias, int rank, string layout, string kernelLayout)
     {
         CheckInput(layer, x, rank, layout);
-        if (kernel.dim() != rank - 1)
+        // The kernel has x's rank: spatial sizes, then in, then filters.
+        if (kernel.dim() != rank)
             throw new ArgumentException(
-                $"{layer} kernel must be {kernelLayout} as Keras stores it (rank {rank - 1}); got {Shape(kernel)}.", nameof(kernel));
+                $"{layer} kernel must be {kernelLayout} as Keras stores it (rank {rank}); got {Shape(kernel)}.", nameof(kernel));
         CheckLike(layer, x, kernel, nameof(kernel));
-        long channels = x.size(rank - 1), filters = kernel.size(rank - 2);
-        if (kernel.size(rank - 3) != channels)
+        long channels = x.size(rank - 1), filters = kernel.size(rank - 1);
+        if (kernel.size(rank - 2) != channels)
             throw new ArgumentException(
-                $"{layer} kernel {Shape(kernel)} expects {kernel.size(rank - 3)} input channels but the input {Shape(x)} has {channels}; " +
+                $"{layer} kernel {Shape(kernel)} expects {kernel.size(rank - 2)} input channels but the input {Shape(x)} has {channels}; " +
                 $"the kernel must be {kernelLayout} with in = {channels}.", nameof(kernel));
-        for (int i = 0; i < rank - 1; i++)
+        for (int i = 0; i < rank; i++)
             if (kernel.size(i) < 1)
                 throw new ArgumentException($"{layer} kernel {kernelLayout} has an empty axis: shape {Shape(kernel)}.", nameof(kernel));
         if (bias is null) return;
