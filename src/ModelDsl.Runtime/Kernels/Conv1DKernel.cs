@@ -19,15 +19,8 @@ public static class Conv1DKernel
     /// (the forward refuses it, as Keras raises). Pooling uses it with dilation 1.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation below 1, a negative length or an undefined padding.</exception>
-    public static int OutputLength(int length, int kernelSize, int stride, Padding padding, int dilation)
-    {
-        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, $"{Layer} input length must not be negative; got {length}.");
-        CheckPositive(Layer, "kernel size", kernelSize, nameof(kernelSize));
-        CheckPositive(Layer, "stride", stride, nameof(stride));
-        CheckPositive(Layer, "dilation", dilation, nameof(dilation));
-        CheckPadding(Layer, padding, allowCausal: true);
-        return checked((int)ConvolutionGeometry.OutputLength(length, kernelSize, stride, padding, dilation));
-    }
+    public static int OutputLength(int length, int kernelSize, int stride, Padding padding, int dilation) =>
+        CheckedOutputLength(Layer, length, kernelSize, "kernel size", nameof(kernelSize), stride, padding, dilation, allowCausal: true);
 
     /// <summary>
     /// y[n, t, f] = bias[f] + Σ_j Σ_c xp[n, t·s + j·d, c] · kernel[j, c, f], xp being x padded as Keras pads

@@ -110,6 +110,15 @@ internal static class ConvolutionGeometry
         return true;
     }
 
+    /// <summary>t's shape is <paramref name="expected"/>, read with size(i).</summary>
+    public static bool HasShape(Tensor t, ReadOnlySpan<long> expected)
+    {
+        if (t.dim() != expected.Length) return false;
+        for (int i = 0; i < expected.Length; i++)
+            if (t.size(i) != expected[i]) return false;
+        return true;
+    }
+
     /// <summary>x has the given rank, a floating dtype and no empty axis.</summary>
     public static void CheckInput(string layer, Tensor x, int rank, string layout, string paramName = "x")
     {
@@ -138,9 +147,7 @@ internal static class ConvolutionGeometry
     /// <summary>An upstream gradient shaped as the forward output, with the input's dtype and device.</summary>
     public static void CheckUpstream(string layer, Tensor x, Tensor dy, params ReadOnlySpan<long> expected)
     {
-        bool same = dy.dim() == expected.Length;
-        for (int i = 0; same && i < expected.Length; i++) same = dy.size(i) == expected[i];
-        if (!same)
+        if (!HasShape(dy, expected))
             throw new ArgumentException(
                 $"{layer} backward: dy must have the forward output's shape [{string.Join(", ", expected.ToArray())}]; got {Shape(dy)}. " +
                 "Pass the gradient of this layer's output, for the same input and arguments.", nameof(dy));
@@ -197,6 +204,21 @@ internal static class ConvolutionGeometry
                 ? $"{layer}: stride {strideCols} together with dilation {dilationCols} is not supported (Keras raises the same); use stride 1 or dilation 1."
                 : $"{layer}: strides ({strideRows}, {strideCols}) together with dilation ({dilationRows}, {dilationCols}) is not supported " +
                   "(Keras raises the same when any stride and any dilation exceed 1); use strides 1 or dilation 1.");
+    }
+
+    /// <summary>
+    /// The public output length of Conv1D and the pooling layers: the arguments checked, then Keras' length
+    /// (≤ 0 when the window does not fit, which the forward refuses).
+    /// </summary>
+    public static int CheckedOutputLength(string layer, int length, int window, string windowWhat, string windowName,
+        int stride, Padding padding, int dilation, bool allowCausal)
+    {
+        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, $"{layer} input length must not be negative; got {length}.");
+        CheckPositive(layer, windowWhat, window, windowName);
+        CheckPositive(layer, "stride", stride, nameof(stride));
+        CheckPositive(layer, "dilation", dilation, nameof(dilation));
+        CheckPadding(layer, padding, allowCausal);
+        return checked((int)OutputLength(length, window, stride, padding, dilation));
     }
 
     /// <summary>A size, stride or dilation of at least 1.</summary>

@@ -25,15 +25,8 @@ public static class PoolingKernel
     /// <summary>Keras' pooled length: valid floor((L − p)/s) + 1, same ceil(L/s); ≤ 0 means the pool does not fit.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A pool size or stride below 1, a negative length or an undefined padding.</exception>
     /// <exception cref="ArgumentException"><see cref="Padding.Causal"/>, which pooling does not take.</exception>
-    public static int OutputLength(int length, int poolSize, int stride, Padding padding)
-    {
-        const string layer = "Pooling";
-        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length), length, $"{layer} input length must not be negative; got {length}.");
-        CheckPositive(layer, "pool size", poolSize, nameof(poolSize));
-        CheckPositive(layer, "stride", stride, nameof(stride));
-        CheckPadding(layer, padding, allowCausal: false);
-        return checked((int)ConvolutionGeometry.OutputLength(length, poolSize, stride, padding, 1));
-    }
+    public static int OutputLength(int length, int poolSize, int stride, Padding padding) =>
+        CheckedOutputLength("Pooling", length, poolSize, "pool size", nameof(poolSize), stride, padding, 1, allowCausal: false);
 
     /// <summary>y[n, t, c] = max over the window t·s … t·s + p − 1 of x padded with −∞. x (N, L, C) → (N, Lout, C).</summary>
     public static PoolingTrace MaxPool1D(Tensor x, int poolSize, int stride, Padding padding)
@@ -148,9 +141,7 @@ public static class PoolingKernel
     private static Tensor MaxBackward(string layer, Tensor dy, PoolingTrace trace, Tensor x, int rank, string layout)
     {
         CheckInput(layer, x, rank, layout);
-        bool sameInput = trace.InputShape.Length == rank;
-        for (int i = 0; sameInput && i < rank; i++) sameInput = trace.InputShape[i] == x.size(i);
-        if (!sameInput)
+        if (!HasShape(x, trace.InputShape))
             throw new ArgumentException(
                 $"{layer} backward: the trace comes from an input of shape [{string.Join(", ", trace.InputShape)}] but x is {Shape(x)}; " +
                 "pass the trace of this input's forward.", nameof(trace));

@@ -119,5 +119,13 @@ internal static class KerasWindowReference
         return (before, after);
     }
 
+    /// <summary>Same shape (the case named in the failure) and values within 1e-12 of the scale.</summary>
+    public static void AssertMatches(Tensor expected, Tensor actual, string what)
+    {
+        Assert.True(expected.shape.SequenceEqual(actual.shape),
+            $"{what}: shape [{string.Join(", ", actual.shape)}], expected [{string.Join(", ", expected.shape)}]");
+        GradientCheck.AssertClose(expected, actual, 1e-12, what);
+    }
+
     private static double[] Values(Tensor t) => t.contiguous().data<double>().ToArray();
 }

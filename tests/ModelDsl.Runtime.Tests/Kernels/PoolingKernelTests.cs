@@ -48,7 +48,7 @@ public class PoolingKernelTests
         var g = GradientCheck.Rng(301);
         int cases = 0;
         foreach (int length in new[] { 7, 8 })
-        foreach (int p in new[] { 1, 2, 3, 4 })
+        foreach (int p in new[] { 1, 2, 3, 4, 9 })   // 9: same padding wider than the input
         foreach (int s in new[] { 1, 2, 3, 5 })
         foreach (var padding in Paddings)
         {
@@ -60,7 +60,7 @@ public class PoolingKernelTests
             Assert.Equal(R.Layout(length, p, s, 1, padding).Output, PoolingKernel.OutputLength(length, p, s, padding));
             cases++;
         }
-        Assert.Equal(64, cases);
+        Assert.Equal(72, cases);
     }
 
     [Fact]
@@ -173,6 +173,18 @@ public class PoolingKernelTests
         var tieTrace = PoolingKernel.MaxPool1D(flat, 2, 2, Padding.Valid);
         var dx = PoolingKernel.MaxPool1DBackward(tensor(new[] { 5.0, 7 }, dtype: ScalarType.Float64).reshape(1, 2, 1), tieTrace, flat);
         Assert.Equal(new[] { 5.0, 0, 7, 0 }, Values(dx));
+    }
+
+    [Fact]
+    public void Max_pooling_over_all_minus_infinity_windows_routes_each_gradient_to_a_real_element_of_its_window()
+    {
+        // Every window's first maximum is the −∞ padding before x[0]; torch's max_pool2d then takes the window's first
+        // real element, and so does the kernel, so no index points outside the input.
+        var x = full([1, 3, 1], double.NegativeInfinity, dtype: ScalarType.Float64);
+        var trace = PoolingKernel.MaxPool1D(x, 3, 1, Padding.Same);
+        Assert.Equal(new long[] { 0, 0, 1 }, trace.Indices.flatten().data<long>().ToArray());
+        var dx = PoolingKernel.MaxPool1DBackward(tensor(new[] { 1.0, 2, 4 }, dtype: ScalarType.Float64).reshape(1, 3, 1), trace, x);
+        Assert.Equal(new[] { 3.0, 4, 0 }, Values(dx));
     }
 
     [Fact]
