@@ -165,6 +165,11 @@ internal sealed class ModelEmitter
         _w.WriteLine();
         Member("The optimizer <see cref=\"TrainStep\"/> uses; set it to use another optimizer or a learning-rate schedule.", "public global::ModelDsl.Optimizers.Optimizer Optimizer { get; set; }");
         _w.WriteLine();
+        if (_plan.UsesRandomness)
+        {
+            Member("What the layers draw while training (Dropout's masks) comes from here: the initializers' generator, continued.", $"public {Torch}.Generator {RandomGenerator} {{ get; }}");
+            _w.WriteLine();
+        }
         _w.WriteLine("/// <summary>Initialises every tensor from a generator seeded with <paramref name=\"seed\"/>, in Keras order of layers.</summary>");
         _w.WriteLine("/// <param name=\"seed\">The seed of the initializers.</param>");
         _w.WriteLine("/// <param name=\"dtype\">The element type of the tensors; float32 by default.</param>");
@@ -181,6 +186,7 @@ internal sealed class ModelEmitter
                 }
             }
             _w.WriteLine($"Optimizer = {Parsing.OptimizerCatalogue.Get(_model.Optimizer.Kind).Construct(_model.Optimizer)};");
+            if (_plan.UsesRandomness) _w.WriteLine($"{RandomGenerator} = generator;");
         }
     }
 
@@ -216,7 +222,10 @@ internal sealed class ModelEmitter
     private static string Activate(LayerDeclaration layer, string x) => $"{Kernels}.ActivationKernel.Forward({Kernels}.Activation.{layer.Activation}, {x})";
 
     private static LayerValues Values(LayerDeclaration layer, string input, string output = "", string state = "", string gradient = "")
-        => new(input, output, state, gradient, layer.Name, "Random");
+        => new(input, output, state, gradient, layer.Name, RandomGenerator);
+
+    /// <summary>The model's generator for what its layers draw while training (Dropout's masks), seeded with the initial weights'.</summary>
+    private const string RandomGenerator = "RandomGenerator";
 
     /// <summary>The training-mode kernel call of a layer node, with its input as ForwardWithTrace names it.</summary>
     private KernelCall TrainingCall(OpNode node)
@@ -414,10 +423,69 @@ internal sealed class ModelEmitter
 
     // ---- training ----------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// The [Loss] method's value and its gradient with respect to the prediction: its body's forward values, then the
+    /// reverse sweep from d(loss)/d(result) (1, or 1/elements when the result is averaged), as for the model.
+    /// </summary>
+    private void EmitLossGradient(LossPlan plan)
+    {
+        OpGraph graph = plan.Graph;
+        var local = new Dictionary<int, string>();
+        var used = new HashSet<string>(System.StringComparer.Ordinal) { "loss" };
+        foreach (OpNode node in graph.Nodes)
+        {
+            if (node.Kind == OpKind.Constant) continue;
+            string stem = node.Kind == OpKind.Input ? node.Symbol : Names.Camel(node.Name), unique = stem;
+            for (int n = 2; !used.Add(unique); n++) unique = stem + n;
+            local[node.Id] = unique;
+        }
+        var adjoint = new Dictionary<int, string>();
+        string Adjoint(int id)
+        {
+            if (adjoint.TryGetValue(id, out string? known)) return known;
+            string stem = "d" + Names.Pascal(local[id]), unique = stem;
+            for (int n = 2; !used.Add(unique); n++) unique = stem + n;
+            return adjoint[id] = unique;
+        }
+        string Value(int id) => graph[id].Kind == OpKind.Constant ? graph[id].Symbol : Identifier(local[id]);
+        string name = plan.Declaration.Name, result = Value(graph.Output);
+        _w.WriteLine();
+        _w.WriteLine($"/// <summary>The [Loss] method <see cref=\"{name}\"/>{(plan.Mean ? ", averaged over every element," : "")} and its gradient with respect to the prediction, by reverse mode.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"private ({Tensor} Loss, {Tensor} Gradient) {name}WithGradient({Tensor} {Identifier(plan.Declaration.Prediction)}, {Tensor} {Identifier(plan.Declaration.Target)})"))
+        {
+            _w.WriteLine("// Forward");
+            foreach (OpNode node in graph.Nodes)
+            {
+                if (node.Kind is OpKind.Input or OpKind.Constant) continue;
+                _w.WriteLine($"{Tensor} {Value(node.Id)} = {TensorGraph.Forward(node, Value)}; // {node.Source}");
+            }
+            _w.WriteLine($"{Tensor} loss = {(plan.Mean ? $"{Ops}.Mean({result})" : result)};");
+            _w.WriteLine();
+            _w.WriteLine("// Reverse: the adjoint dv of each value v is d(loss)/dv");
+            int prediction = graph.Nodes.First(n => n.Kind == OpKind.Input && n.Symbol == plan.Declaration.Prediction).Id;
+            if (!plan.Reverse.NeedsAdjoint[graph.Output])
+            {
+                _w.WriteLine($"return (loss, {Torch}.zeros_like({Value(prediction)}));");
+                return;
+            }
+            _w.WriteLine($"{Tensor} {Adjoint(graph.Output)} = {(plan.Mean ? $"{Torch}.ones_like({result}) / {result}.numel()" : $"{Torch}.ones_like({result})")};");
+            ILookup<int, AdjointStep> steps = plan.Reverse.Steps.ToLookup(s => s.Node);
+            foreach (int id in plan.Reverse.Order)
+            {
+                TensorGraph.EmitContributions(_w, graph, graph[id], steps[id], Adjoint(id), Value,
+                    (step, contribution) => TensorGraph.Accumulate(_w, step, Adjoint(step.Target), contribution));
+            }
+            _w.WriteLine($"return (loss, {Adjoint(prediction)});");
+        }
+    }
+
     private void EmitTraining()
     {
+        LossPlan? own = _plan.LossMethod;
         string loss = $"{Kernels}.Loss.{_model.Loss}";
-        string delta = ModelAnalysis.Number(_model.HuberDelta);
+        string options = ModelAnalysis.Number(_model.HuberDelta) + (_model.FromLogits ? ", fromLogits: true" : "");
+        string ToDouble(string tensor) => $"global::TorchSharp.TensorExtensionMethods.ToDouble({tensor})";
         _w.WriteLine("/// <summary>One optimisation step on a batch: forward, loss, backward, optimizer update.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock($"public {Training}.StepResult TrainStep({Tensor} x, {Tensor} y)"))
@@ -427,13 +495,22 @@ internal sealed class ModelEmitter
             using (_w.WriteBlock($"using (var scope = {Torch}.NewDisposeScope())"))
             {
                 _w.WriteLine("Trace trace = ForwardWithTrace(x);");
-                _w.WriteLine($"double loss = global::TorchSharp.TensorExtensionMethods.ToDouble({Kernels}.LossKernel.Forward({loss}, trace.Output, y, {delta}));");
-                _w.WriteLine($"{Tensor} dOutput = {Kernels}.LossKernel.Backward({loss}, trace.Output, y, {delta});");
+                if (own is null)
+                {
+                    _w.WriteLine($"double loss = {ToDouble($"{Kernels}.LossKernel.Forward({loss}, trace.Output, y, {options})")};");
+                    _w.WriteLine($"{Tensor} dOutput = {Kernels}.LossKernel.Backward({loss}, trace.Output, y, {options});");
+                }
+                else
+                {
+                    _w.WriteLine($"var (lossValue, dOutput) = {own.Declaration.Name}WithGradient(trace.Output, {Ops}.AlignTargets(trace.Output, y));");
+                    _w.WriteLine($"double loss = {ToDouble("lossValue")};");
+                }
                 _w.WriteLine("gradients = Backward(trace, dOutput);");
-                _w.WriteLine("result = new(loss, ComputeMetrics(trace.Output, y));");
+                _w.WriteLine("result = StepResultOf(loss, trace.Output, y);");
                 _w.WriteLine("scope.MoveToOuter(gradients.Trainable);");
             }
-            _w.WriteLine("Optimizer.Step(Weights.Trainable, gradients.Trainable);");
+            _w.WriteLine("// A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.");
+            _w.WriteLine("if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);");
             _w.WriteLine("foreach (var gradient in gradients.Trainable) gradient.Dispose();");
             _w.WriteLine("return result;");
         }
@@ -444,24 +521,32 @@ internal sealed class ModelEmitter
         {
             _w.WriteLine($"using var scope = {Torch}.NewDisposeScope();");
             _w.WriteLine($"{Tensor} prediction = Forward(x);");
-            _w.WriteLine($"double loss = global::TorchSharp.TensorExtensionMethods.ToDouble({Kernels}.LossKernel.Forward({loss}, prediction, y, {delta}));");
-            _w.WriteLine("return new(loss, ComputeMetrics(prediction, y));");
+            string value = own is null
+                ? $"{Kernels}.LossKernel.Forward({loss}, prediction, y, {options})"
+                : (own.Mean ? $"{Ops}.Mean({own.Declaration.Name}(prediction, {Ops}.AlignTargets(prediction, y)))" : $"{own.Declaration.Name}(prediction, {Ops}.AlignTargets(prediction, y))");
+            _w.WriteLine($"double loss = {ToDouble(value)};");
+            _w.WriteLine("return StepResultOf(loss, prediction, y);");
         }
         _w.WriteLine();
+        _w.WriteLine("/// <summary>A step's result: its loss, and each metric's value and pooling terms (Keras' stateful metrics pool an epoch's batches).</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        using (_w.WriteBlock($"private static global::System.Collections.Generic.IReadOnlyDictionary<string, double> ComputeMetrics({Tensor} prediction, {Tensor} y)"))
+        using (_w.WriteBlock($"private static {Training}.StepResult StepResultOf(double loss, {Tensor} prediction, {Tensor} y)"))
         {
-            _w.WriteLine("var metrics = new global::System.Collections.Generic.Dictionary<string, double>();");
-            foreach (string metric in _model.Metrics)
+            _w.WriteLine($"var totals = new global::System.Collections.Generic.Dictionary<string, {Kernels}.MetricTotals>({_plan.Metrics.Count});");
+            foreach (MetricPlan metric in _plan.Metrics)
             {
-                _w.WriteLine($"metrics[{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{metric})] = {Kernels}.MetricKernel.Compute({Kernels}.Metric.{metric}, prediction, y);");
+                string computed = metric.Computed == metric.Declared ? "" : $" // Keras' \"{metric.Declared}\" for this output and loss";
+                _w.WriteLine($"totals[{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{metric.Declared})] = {Kernels}.MetricKernel.Accumulate({Kernels}.Metric.{metric.Computed}, prediction, y);{computed}");
             }
-            _w.WriteLine("return metrics;");
+            _w.WriteLine($"var metrics = new global::System.Collections.Generic.Dictionary<string, double>({_plan.Metrics.Count});");
+            _w.WriteLine("foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;");
+            _w.WriteLine("return new(loss, metrics) { Totals = totals };");
         }
+        if (own is not null) EmitLossGradient(own);
         _w.WriteLine();
         _w.WriteLine("/// <summary>Keras' names of the metrics, in declaration order.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine($"public {List}<string> MetricNames {{ get; }} = [{string.Join(", ", _model.Metrics.Select(m => $"{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{m})"))}];");
+        _w.WriteLine($"public {List}<string> MetricNames {{ get; }} = [{string.Join(", ", _plan.Metrics.Select(m => $"{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{m.Declared})"))}];");
         _w.WriteLine();
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         _w.WriteLine($"public {List}<{Tensor}> TrainableTensors => Weights.Trainable;");
