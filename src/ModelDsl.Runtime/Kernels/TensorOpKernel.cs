@@ -102,7 +102,7 @@ public static class TensorOpKernel
     {
         long extra = gradient.dim() - like.dim();
         var reduced = gradient;
-        for (long i = 0; i < extra; i++) reduced = reduced.sum(0);
+        for (long i = 0; i < extra; i++) reduced = reduced.sum(0L);
         for (int i = 0; i < like.dim(); i++)
             if (like.size(i) == 1 && reduced.size(i) != 1) reduced = reduced.sum(i, keepdim: true);
         return reduced;
