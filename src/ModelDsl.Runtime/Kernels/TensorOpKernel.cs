@@ -29,8 +29,9 @@ public static class TensorOpKernel
 
     /// <summary>
     /// dx for y = amax(x, axis), with y (and dy) either keeping the axis (size 1) or without it. dy goes to the
-    /// positions where x equals the maximum, split equally among tied maxima: torch's autograd of amax (and of
-    /// max(dim) reductions through amax) scales the gradient by the count of ties, it does not pick the first.
+    /// positions where x equals the maximum, split equally among tied maxima, as torch's autograd of amax (and of the
+    /// full max()) does; checked: for (2, 1, 2, 2) each tie gets 1/3. (torch's max(dim), which also returns indices,
+    /// routes all of dy to the first index instead; this kernel follows amax.)
     /// </summary>
     public static Tensor MaxBackward(Tensor dy, Tensor x, Tensor y, long axis)
     {
