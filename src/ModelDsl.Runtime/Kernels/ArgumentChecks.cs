@@ -66,21 +66,34 @@ internal static class ArgumentChecks
     }
 
     /// <summary>
-    /// The flat (row-major) position of the first value of <paramref name="values"/> that is not a whole number in
-    /// [0, <paramref name="count"/>) (NaN included), or -1 when every value is one.
+    /// "v at row r" (or "at position (i, j, ...)") for the first value of <paramref name="values"/>, in row-major
+    /// order, that is not a whole number in [0, <paramref name="count"/>) (NaN included); null when every value is one.
     /// </summary>
-    public static long FirstInvalidIndex(Tensor values, long count)
+    public static string? FirstInvalidIndex(Tensor values, long count)
     {
-        using var scope = NewDisposeScope();
-        var bad = values.lt(0).logical_or(values.ge(count));
-        // NaN != floor(NaN), so NaN is caught here too.
-        if (values.is_floating_point()) bad = bad.logical_or(values.ne(values.floor()));
-        if (!bad.any().ToBoolean()) return -1;
-        return bad.reshape(-1).nonzero()[0, 0].ToInt64();
+        long flat;
+        using (NewDisposeScope())
+        {
+            var bad = values.lt(0).logical_or(values.ge(count));
+            // NaN != floor(NaN), so NaN is caught here too.
+            if (values.is_floating_point()) bad = bad.logical_or(values.ne(values.floor()));
+            if (!bad.any().ToBoolean()) return null;
+            flat = bad.reshape(-1).nonzero()[0, 0].ToInt64();
+        }
+        return $"{ValueAt(values, flat)} at {Position(values, flat)}";
+    }
+
+    /// <summary>Throws unless <paramref name="dy"/> has the forward input's shape and dtype and gamma is (channels); returns channels.</summary>
+    public static long NormalizationUpstream(Tensor dy, Tensor normalized, Tensor gamma, string kernel)
+    {
+        SameShapeAndType(dy, nameof(dy), normalized, "the forward input", kernel);
+        long channels = dy.size(-1);
+        Vector(gamma, nameof(gamma), channels, dy, kernel);
+        return channels;
     }
 
     /// <summary>The value at flat position <paramref name="flat"/>, as written in a message (integers without a fraction).</summary>
-    public static string ValueAt(Tensor values, long flat)
+    private static string ValueAt(Tensor values, long flat)
     {
         using var scope = NewDisposeScope();
         var value = values.reshape(-1)[flat];
@@ -90,7 +103,7 @@ internal static class ArgumentChecks
     }
 
     /// <summary>"row r" for a vector or a (rows, 1) column, else the index tuple "position (i, j, ...)".</summary>
-    public static string Position(Tensor values, long flat)
+    private static string Position(Tensor values, long flat)
     {
         int rank = (int)values.dim();
         if (rank == 1 || (rank == 2 && values.size(1) == 1)) return $"row {flat}";

@@ -72,9 +72,7 @@ public static class BatchNormalizationKernel
     public static BatchNormalizationGradients Backward(Tensor dy, BatchNormalizationTrace trace, Tensor gamma)
     {
         ArgumentNullException.ThrowIfNull(trace);
-        ArgumentChecks.SameShapeAndType(dy, nameof(dy), trace.Normalized, "the forward input", Kernel);
-        long channels = dy.size(-1);
-        ArgumentChecks.Vector(gamma, nameof(gamma), channels, dy, Kernel);
+        long channels = ArgumentChecks.NormalizationUpstream(dy, trace.Normalized, gamma, Kernel);
         using var scope = NewDisposeScope();
         double m = dy.numel() / channels;
         var dyRows = dy.reshape(-1, channels);

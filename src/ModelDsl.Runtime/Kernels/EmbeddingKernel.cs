@@ -52,12 +52,10 @@ public static class EmbeddingKernel
             throw new ArgumentException(
                 $"{Kernel}: indices must be integer class indices (int64, or int32); got {indices.dtype}. " +
                 "Pass int64 indices (e.g. .to_type(ScalarType.Int64) on whole-valued data).", nameof(indices));
-        long bad = ArgumentChecks.FirstInvalidIndex(indices, inputDim);
-        if (bad >= 0)
+        if (ArgumentChecks.FirstInvalidIndex(indices, inputDim) is { } bad)
             throw new ArgumentException(
-                $"{Kernel}: index {ArgumentChecks.ValueAt(indices, bad)} at {ArgumentChecks.Position(indices, bad)} is out of range: " +
-                $"indices must be in [0, {inputDim}) for a table of inputDim = {inputDim} rows. Raise inputDim or fix the indices.",
-                nameof(indices));
+                $"{Kernel}: index {bad} is out of range: indices must be in [0, {inputDim}) for a table of inputDim = " +
+                $"{inputDim} rows. Raise inputDim or fix the indices.", nameof(indices));
     }
 
     private static long[] OutputShape(Tensor indices, long outputDim)

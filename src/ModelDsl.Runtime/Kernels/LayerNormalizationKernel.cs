@@ -49,9 +49,7 @@ public static class LayerNormalizationKernel
     public static LayerNormalizationGradients Backward(Tensor dy, LayerNormalizationTrace trace, Tensor gamma)
     {
         ArgumentNullException.ThrowIfNull(trace);
-        ArgumentChecks.SameShapeAndType(dy, nameof(dy), trace.Normalized, "the forward input", Kernel);
-        long features = dy.size(-1);
-        ArgumentChecks.Vector(gamma, nameof(gamma), features, dy, Kernel);
+        long features = ArgumentChecks.NormalizationUpstream(dy, trace.Normalized, gamma, Kernel);
         using var scope = NewDisposeScope();
         var g = dy * gamma;
         var dx = (g * features - g.sum(-1, keepdim: true) - trace.Normalized * (g * trace.Normalized).sum(-1, keepdim: true))

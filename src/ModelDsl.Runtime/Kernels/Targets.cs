@@ -69,12 +69,10 @@ internal static class Targets
         if (labels.dtype == ScalarType.Bool)
             throw new ArgumentException($"{what} needs integer class labels (int64 or int32); got yTrue of dtype {yTrue.dtype}.", nameof(yTrue));
         long classes = yPred.size(-1);
-        long bad = ArgumentChecks.FirstInvalidIndex(labels, classes);
-        if (bad >= 0)
+        if (ArgumentChecks.FirstInvalidIndex(labels, classes) is { } bad)
             throw new ArgumentException(
-                $"{what}: label {ArgumentChecks.ValueAt(labels, bad)} at {ArgumentChecks.Position(labels, bad)} is not a class index: " +
-                $"labels must be integers in [0, {classes}) for yPred's {classes} classes. Check the targets and the output layer's units.",
-                nameof(yTrue));
+                $"{what}: label {bad} is not a class index: labels must be integers in [0, {classes}) for yPred's " +
+                $"{classes} classes. Check the targets and the output layer's units.", nameof(yTrue));
         return labels.dtype == ScalarType.Int64 ? labels : labels.to_type(ScalarType.Int64);
     }
 

@@ -11,14 +11,9 @@ public class BatchNormalizationKernelTests
     /// <summary>Axes 0 .. rank − 2: every axis but the channel axis.</summary>
     private static long[] StatisticAxes(Tensor x) => Enumerable.Range(0, (int)x.dim() - 1).Select(i => (long)i).ToArray();
 
-    /// <summary>Training mode in plain torch: batch mean and biased variance are functions of x.</summary>
-    private static Tensor Reference(Tensor x, Tensor gamma, Tensor beta)
-    {
-        var axes = StatisticAxes(x);
-        var mean = x.mean(axes, keepdim: true);
-        var variance = (x - mean).square().mean(axes, keepdim: true);
-        return gamma * (x - mean) / (variance + Eps).sqrt() + beta;
-    }
+    /// <summary>Training mode in plain torch: batch mean and biased variance over every axis but the last, functions of x.</summary>
+    private static Tensor Reference(Tensor x, Tensor gamma, Tensor beta) =>
+        LayerNormalizationKernelTests.Reference(x, gamma, beta, StatisticAxes(x), Eps);
 
     private static Tensor Training(Tensor x, Tensor gamma, Tensor beta)
     {

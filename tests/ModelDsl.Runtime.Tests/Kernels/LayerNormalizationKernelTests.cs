@@ -8,12 +8,16 @@ public class LayerNormalizationKernelTests
 {
     private const double Eps = 1e-3;
 
-    /// <summary>Keras' formula in plain torch: per-sample mean and biased variance over the last axis.</summary>
-    private static Tensor Reference(Tensor x, Tensor gamma, Tensor beta)
+    /// <summary>
+    /// Keras' normalisation formula in plain torch, γ(x − μ)/√(σ² + ε) + β with μ and the biased σ² over
+    /// <paramref name="axes"/> (functions of x, so autograd differentiates through them). Batch normalization's tests
+    /// use it over every axis but the last.
+    /// </summary>
+    internal static Tensor Reference(Tensor x, Tensor gamma, Tensor beta, long[] axes, double epsilon = Eps)
     {
-        var mean = x.mean([-1L], keepdim: true);
-        var variance = (x - mean).square().mean([-1L], keepdim: true);
-        return gamma * (x - mean) / (variance + Eps).sqrt() + beta;
+        var mean = x.mean(axes, keepdim: true);
+        var variance = (x - mean).square().mean(axes, keepdim: true);
+        return gamma * (x - mean) / (variance + epsilon).sqrt() + beta;
     }
 
     [Theory]
@@ -31,7 +35,7 @@ public class LayerNormalizationKernelTests
         var trace = LayerNormalizationKernel.Forward(x, gamma, beta, Eps);
         var grads = LayerNormalizationKernel.Backward(dy, trace, gamma);
 
-        GradientCheck.AssertBackward(a => LayerNormalizationKernel.Forward(a[0], a[1], a[2], Eps).Output, a => Reference(a[0], a[1], a[2]),
+        GradientCheck.AssertBackward(a => LayerNormalizationKernel.Forward(a[0], a[1], a[2], Eps).Output, a => Reference(a[0], a[1], a[2], [-1L]),
             [x, gamma, beta], dy, [grads.Input, grads.Gamma, grads.Beta], ["x", "gamma", "beta"]);
     }
 
