@@ -431,7 +431,7 @@ public class DiagnosticTests
             }
             """, nameof(MD0019_an_attribute_ModelDsl_does_not_know_is_one_error_naming_the_layers));
         Assert.Equal("Desne(4, Activation.Relu, UseBias = false)", span);
-        Assert.StartsWith("'Desne' is not a ModelDsl layer attribute; did you mean [Dense]? The layer attributes are [Dense], [Lstm], [Normalization]", Message(d));
+        Assert.StartsWith("'Desne' is not a ModelDsl layer attribute; did you mean [Dense]? The layer attributes are [Dense], [Dropout], [Normalization], [BatchNormalization]", Message(d));
     }
 
     [Fact]
