@@ -471,7 +471,7 @@ internal sealed class ModelEmitter
             }
             _w.WriteLine($"{Tensor} {Adjoint(graph.Output)} = {(plan.Mean ? $"{Torch}.ones_like({result}) / {result}.numel()" : $"{Torch}.ones_like({result})")};");
             ILookup<int, AdjointStep> steps = plan.Reverse.Steps.ToLookup(s => s.Node);
-            foreach (int id in plan.Reverse.Order)
+            foreach (int id in plan.Reverse.Order.Where(id => graph[id].Kind != OpKind.Input))
             {
                 TensorGraph.EmitContributions(_w, graph, graph[id], steps[id], Adjoint(id), Value,
                     (step, contribution) => TensorGraph.Accumulate(_w, step, Adjoint(step.Target), contribution));
@@ -535,7 +535,7 @@ internal sealed class ModelEmitter
             _w.WriteLine($"var totals = new global::System.Collections.Generic.Dictionary<string, {Kernels}.MetricTotals>({_plan.Metrics.Count});");
             foreach (MetricPlan metric in _plan.Metrics)
             {
-                string computed = metric.Computed == metric.Declared ? "" : $" // Keras' \"{metric.Declared}\" for this output and loss";
+                string computed = metric.Computed == metric.Declared ? "" : " // \"accuracy\" for this output and loss, as Keras resolves it";
                 _w.WriteLine($"totals[{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{metric.Declared})] = {Kernels}.MetricKernel.Accumulate({Kernels}.Metric.{metric.Computed}, prediction, y);{computed}");
             }
             _w.WriteLine($"var metrics = new global::System.Collections.Generic.Dictionary<string, double>({_plan.Metrics.Count});");
@@ -588,6 +588,12 @@ internal sealed class ModelEmitter
     {
         long total = _plan.Tensors.Sum(t => t.Count), trainable = Trainable.Sum(t => t.Count);
         string rule = new string('_', 65), thick = new string('=', 65);
+        // Keras' column widths, widened when a layer's name and type or its shape would not fit (so the columns stay aligned).
+        int layerWidth = System.Math.Max(27, _plan.Summary.Select(r => r.Layer.Length + r.Type.Length + 4).DefaultIfEmpty(0).Max());
+        int shapeWidth = System.Math.Max(25, _plan.Summary.Select(r => r.OutputShape.Length + 1).DefaultIfEmpty(0).Max());
+        string Row(string layer, string shape, string parameters) => (" " + Fit(layer, layerWidth) + " " + Fit(shape, shapeWidth) + " " + parameters).TrimEnd();
+        rule = new string('_', System.Math.Max(65, layerWidth + shapeWidth + 13));
+        thick = new string('=', rule.Length);
         var lines = new List<string> { $"Model: \"{_model.Name}\"", rule, Row("Layer (type)", "Output Shape", "Param #"), thick };
         for (int i = 0; i < _plan.Summary.Count; i++)
         {
@@ -619,8 +625,6 @@ internal sealed class ModelEmitter
         _w.WriteLine(declaration);
     }
 
-    private static string Row(string layer, string shape, string parameters)
-        => (" " + Fit(layer, 27) + " " + Fit(shape, 25) + " " + parameters).TrimEnd();
 
     private static string Fit(string text, int width) => text.Length >= width ? text : text.PadRight(width);
 
