@@ -95,15 +95,7 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
             context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.InternalError, location?.ToLocation() ?? Location.None, type, exception.Message));
             return;
         }
-        try
-        {
-            context.AddSource(hintName, SourceText.From(text, System.Text.Encoding.UTF8));
-        }
-        catch (System.ArgumentException) when (text.Length > 0)
-        {
-            // The same type declared twice with the attribute (two partial parts, an error the compiler reports itself):
-            // the first part's identical output stands.
-        }
+        context.AddSource(hintName, SourceText.From(text, System.Text.Encoding.UTF8));
     }
 
     private static void Report(SourceProductionContext context, DiagnosticInfo diagnostic) => context.ReportDiagnostic(diagnostic.ToDiagnostic());

@@ -41,24 +41,19 @@ internal sealed class ModelEmitter
         _model = plan.Model;
         _graph = plan.Graph;
         _layers = _model.Layers.ToDictionary(l => l.Name);
-        var taken = new HashSet<string>(_model.Members.Select(m => m.Name).Concat(_model.Layers.Select(l => l.Name)).Concat(_model.Parameters.Select(p => p.Name))
-            .Concat(ModelAnalysis.GeneratedMembers(_model)), System.StringComparer.Ordinal);
-        string Fresh(string stem)
-        {
-            string name = stem;
-            for (int n = 2; !taken.Add(name); n++) name = stem + n;
-            return name;
-        }
-        _checkInput = Fresh("CheckInput");
-        _stepResultOf = Fresh("StepResultOf");
-        _lossWithGradient = _model.LossMethod is { } loss ? Fresh(loss.Name + "WithGradient") : "";
-        var used = new HashSet<string>(RecordMembers, System.StringComparer.Ordinal);
+        var taken = new UniqueNames(_model.Members.Select(m => m.Name).Concat(_model.Layers.Select(l => l.Name)).Concat(_model.Parameters.Select(p => p.Name))
+            .Concat(ModelAnalysis.GeneratedMembers(_model)));
+        _checkInput = taken.Next("CheckInput");
+        _stepResultOf = taken.Next("StepResultOf");
+        _lossWithGradient = _model.LossMethod is { } loss ? taken.Next(loss.Name + "WithGradient") : "";
+        // Trace members: "Output" only for the output, and a layer's PreActivation and State names kept free for it.
+        var members = new UniqueNames(RecordMembers);
         foreach (OpNode node in _graph.Nodes)
         {
             if (!HasMember(node)) continue;
-            string stem = node.Kind == OpKind.Input ? "Input" : Names.Pascal(node.Name), name = stem;
-            for (int n = 2; (name == "Output" && node.Id != _graph.Output) || !used.Add(name) || used.Contains(name + "PreActivation") || used.Contains(name + "State"); n++) name = stem + n;
-            if (node.Kind == OpKind.Layer) { used.Add(name + "PreActivation"); used.Add(name + "State"); }
+            string name = members.Next(node.Kind == OpKind.Input ? "Input" : Names.Pascal(node.Name),
+                accept: n => (n != "Output" || node.Id == _graph.Output) && !members.IsTaken(n + "PreActivation") && !members.IsTaken(n + "State"));
+            if (node.Kind == OpKind.Layer) { members.Take(name + "PreActivation"); members.Take(name + "State"); }
             _member[node.Id] = name;
         }
     }
@@ -344,15 +339,12 @@ internal sealed class ModelEmitter
     private void EmitBackward()
     {
         var adjoint = new Dictionary<int, string>();
-        var used = new HashSet<string>(System.StringComparer.Ordinal) { "trace", "dOutput" };
+        var used = new UniqueNames(["trace", "dOutput"]);
         string Adjoint(int id)
         {
             if (adjoint.TryGetValue(id, out string? name)) return name;
             if (id == _graph.Output && _member.TryGetValue(id, out string? m) && m == "Output") return adjoint[id] = "dOutput";
-            string stem = "d" + (_graph[id].Kind == OpKind.Parameter ? _graph[id].Symbol : _member[id]);
-            name = stem;
-            for (int n = 2; !used.Add(name); n++) name = stem + n;
-            return adjoint[id] = name;
+            return adjoint[id] = used.Next("d" + (_graph[id].Kind == OpKind.Parameter ? _graph[id].Symbol : _member[id]));
         }
         string Forward(int id) => _graph[id].Kind switch
         {
@@ -451,22 +443,13 @@ internal sealed class ModelEmitter
     {
         OpGraph graph = plan.Graph;
         var local = new Dictionary<int, string>();
-        var used = new HashSet<string>(System.StringComparer.Ordinal) { "loss" };
+        var used = new UniqueNames(["loss"]);
         foreach (OpNode node in graph.Nodes)
         {
-            if (node.Kind == OpKind.Constant) continue;
-            string stem = node.Kind == OpKind.Input ? node.Symbol : Names.Camel(node.Name), unique = stem;
-            for (int n = 2; !used.Add(unique); n++) unique = stem + n;
-            local[node.Id] = unique;
+            if (node.Kind != OpKind.Constant) local[node.Id] = used.Next(node.Kind == OpKind.Input ? node.Symbol : Names.Camel(node.Name));
         }
         var adjoint = new Dictionary<int, string>();
-        string Adjoint(int id)
-        {
-            if (adjoint.TryGetValue(id, out string? known)) return known;
-            string stem = "d" + Names.Pascal(local[id]), unique = stem;
-            for (int n = 2; !used.Add(unique); n++) unique = stem + n;
-            return adjoint[id] = unique;
-        }
+        string Adjoint(int id) => adjoint.TryGetValue(id, out string? known) ? known : adjoint[id] = used.Next("d" + Names.Pascal(local[id]));
         string Value(int id) => graph[id].Kind == OpKind.Constant ? graph[id].Symbol : Identifier(local[id]);
         string name = plan.Declaration.Name, result = Value(graph.Output);
         _w.WriteLine();

@@ -166,15 +166,9 @@ internal static class ScalarEmitter
     /// <summary>"dx", "dv2", ...: one adjoint name per node, never the name of a forward value.</summary>
     private static Dictionary<int, string> AdjointNames(OpGraph graph)
     {
-        var used = new HashSet<string>(graph.Nodes.Select(n => n.Name), System.StringComparer.Ordinal);
+        var used = new UniqueNames(graph.Nodes.Select(n => n.Name));
         var names = new Dictionary<int, string>();
-        foreach (OpNode node in graph.Nodes)
-        {
-            string stem = "d" + node.Name, name = stem;
-            for (int n = 2; used.Contains(name); n++) name = stem + "_" + n;
-            used.Add(name);
-            names[node.Id] = name;
-        }
+        foreach (OpNode node in graph.Nodes) names[node.Id] = used.Next("d" + node.Name, separator: "_");
         return names;
     }
 }

@@ -61,6 +61,15 @@ internal static class ModelParser
         }
         try
         {
+            // [Model] on two partial parts (CS0579, the compiler's to report): only the first part generates, so that the
+            // model's hint name is added once.
+            AttributeData? first = type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == AttributeName && a.ApplicationSyntaxReference is not null)
+                .OrderBy(a => a.ApplicationSyntaxReference!.SyntaxTree.FilePath, StringComparer.Ordinal).ThenBy(a => a.ApplicationSyntaxReference!.Span.Start).FirstOrDefault();
+            // (context.Attributes holds the symbol's matching attributes from every part: compare with the target declaration.)
+            if (first is not null && (first.ApplicationSyntaxReference!.SyntaxTree != declaration.SyntaxTree || !declaration.Span.Contains(first.ApplicationSyntaxReference.Span)))
+            {
+                return Result.From<ParsedModel>(null, diagnostics);
+            }
             // Not partial (MD0001): nothing can be added to the type, not even the partial members' implementations.
             if (TypeLocations.Read(type, diagnostics) is not { } location) return Result.From<ParsedModel>(null, diagnostics);
             if (CannotBeExtended(type, declaration) is { } reason)
