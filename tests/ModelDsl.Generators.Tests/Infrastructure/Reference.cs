@@ -33,7 +33,7 @@ internal static class Reference
     public static void Identical(Tensor expected, Tensor actual, string name)
     {
         Assert.True(expected.shape.SequenceEqual(actual.shape), $"{name}: shape ({string.Join(", ", actual.shape)}), expected ({string.Join(", ", expected.shape)})");
-        Assert.True(expected.to_type(actual.dtype).equal(actual).ToBoolean(), $"{name}: [{string.Join(", ", Values(actual).Take(6))} …] differs from the independent draw [{string.Join(", ", Values(expected).Take(6))} …]");
+        Assert.True(expected.to_type(actual.dtype).eq(actual).all().ToBoolean(), $"{name}: [{string.Join(", ", Values(actual).Take(6))} …] differs from the independent draw [{string.Join(", ", Values(expected).Take(6))} …]");
     }
 
     /// <summary>Backpropagates dOutput through the reference output (the vector-Jacobian product autograd computes).</summary>
