@@ -71,10 +71,14 @@ public class OptimizerArgumentTests
         return w.Select(t => Values(t.grad!)).ToArray();
     }
 
-    /// <summary>Steps the model twice and the hand rule twice from the model's initial weights; they must agree after each step.</summary>
-    private static void AssertTwoSteps(ITrainableModel model, IReadOnlyList<Tensor> weights, IHandRule rule)
+    /// <summary>
+    /// Steps the model twice and the hand rule twice from the model's initial weights; they must agree after each step.
+    /// The trainable tensors are in Keras' order (InitialisationTests): HiddenKernel, HiddenBias, OutputKernel, OutputBias.
+    /// </summary>
+    private static void AssertTwoSteps(ITrainableModel model, IHandRule rule)
     {
         string[] names = ["HiddenKernel", "HiddenBias", "OutputKernel", "OutputBias"];
+        IReadOnlyList<Tensor> weights = model.TrainableTensors;
         long[][] shapes = weights.Select(t => t.shape).ToArray();
         double[][] expected = weights.Select(Values).ToArray();
         for (int t = 1; t <= 2; t++)
@@ -86,43 +90,40 @@ public class OptimizerArgumentTests
         }
     }
 
+    private static void AssertSgd(ITrainableModel model, Optimizer optimizer, double learningRate, double momentum, bool nesterov)
+    {
+        var sgd = Assert.IsType<Sgd>(optimizer);
+        Assert.Equal((learningRate, momentum, nesterov), (sgd.CurrentLearningRate, sgd.Momentum, sgd.Nesterov));
+        AssertTwoSteps(model, new HandSgd(learningRate, momentum, nesterov));
+    }
+
     [Fact]
     public void Adam_attribute_betas_and_epsilon_drive_the_update()
     {
         var model = new AdamArgumentsModel(seed: 1, dtype: F64);
         var adam = Assert.IsType<Adam>(model.Optimizer);
         Assert.Equal((0.01, 0.8, 0.95, 1e-3), (adam.CurrentLearningRate, adam.Beta1, adam.Beta2, adam.Epsilon));
-        var p = model.Weights;
-        AssertTwoSteps(model, [p.HiddenKernel, p.HiddenBias, p.OutputKernel, p.OutputBias], new HandAdam(0.01, 0.8, 0.95, 1e-3));
+        AssertTwoSteps(model, new HandAdam(0.01, 0.8, 0.95, 1e-3));
     }
 
     [Fact]
     public void Sgd_attribute_momentum_with_nesterov_drives_the_update()
     {
         var model = new NesterovSgdModel(seed: 2, dtype: F64);
-        var sgd = Assert.IsType<Sgd>(model.Optimizer);
-        Assert.Equal((0.05, 0.7, true), (sgd.CurrentLearningRate, sgd.Momentum, sgd.Nesterov));
-        var p = model.Weights;
-        AssertTwoSteps(model, [p.HiddenKernel, p.HiddenBias, p.OutputKernel, p.OutputBias], new HandSgd(0.05, 0.7, nesterov: true));
+        AssertSgd(model, model.Optimizer, 0.05, momentum: 0.7, nesterov: true);
     }
 
     [Fact]
     public void Sgd_attribute_momentum_without_nesterov_drives_the_update()
     {
         var model = new MomentumSgdModel(seed: 3, dtype: F64);
-        var sgd = Assert.IsType<Sgd>(model.Optimizer);
-        Assert.Equal((0.05, 0.7, false), (sgd.CurrentLearningRate, sgd.Momentum, sgd.Nesterov));
-        var p = model.Weights;
-        AssertTwoSteps(model, [p.HiddenKernel, p.HiddenBias, p.OutputKernel, p.OutputBias], new HandSgd(0.05, 0.7, nesterov: false));
+        AssertSgd(model, model.Optimizer, 0.05, momentum: 0.7, nesterov: false);
     }
 
     [Fact]
     public void Plain_sgd_attribute_drives_the_update()
     {
         var model = new PlainSgdModel(seed: 4, dtype: F64);
-        var sgd = Assert.IsType<Sgd>(model.Optimizer);
-        Assert.Equal((0.05, 0.0, false), (sgd.CurrentLearningRate, sgd.Momentum, sgd.Nesterov));
-        var p = model.Weights;
-        AssertTwoSteps(model, [p.HiddenKernel, p.HiddenBias, p.OutputKernel, p.OutputBias], new HandSgd(0.05, 0, nesterov: false));
+        AssertSgd(model, model.Optimizer, 0.05, momentum: 0, nesterov: false);
     }
 }

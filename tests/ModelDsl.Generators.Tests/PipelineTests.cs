@@ -118,8 +118,14 @@ public class PipelineTests
         Assert.Empty(run.CompilationErrors);
         Assert.Equal(
             ["ModelDsl.Examples.GradesRegression.g.cs", "ModelDsl.Examples.OptimizationFunctions.Derivatives.g.cs", "ModelDsl.Examples.StockLstm.g.cs",
-             "ModelDsl.Examples.StockMlp.g.cs", "ModelDsl.Examples.StockSeluMlp.g.cs", "ModelDsl.Generators.Tests.Models.BroadcastingModel.g.cs",
-             "ModelDsl.Generators.Tests.Models.TestFunctions.Derivatives.g.cs"],
+             "ModelDsl.Examples.StockMlp.g.cs", "ModelDsl.Examples.StockSeluMlp.g.cs",
+             "ModelDsl.Generators.Tests.Models.AdamArgumentsModel.g.cs", "ModelDsl.Generators.Tests.Models.BroadcastingModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.DivisionModel.g.cs", "ModelDsl.Generators.Tests.Models.HuberModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.InitializerOrderModel.g.cs", "ModelDsl.Generators.Tests.Models.MeanAbsoluteErrorModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.MeanSquaredErrorModel.g.cs", "ModelDsl.Generators.Tests.Models.MomentumSgdModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.NesterovSgdModel.g.cs", "ModelDsl.Generators.Tests.Models.PlainSgdModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.TestFunctions.Derivatives.g.cs", "ModelDsl.Generators.Tests.Models.TwoNormalizationsModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.WholeTensorReductionModel.g.cs"],
             run.Result.GeneratedTrees.Select(t => Path.GetFileName(t.FilePath)).Order(StringComparer.Ordinal));
     }
 }

@@ -20,7 +20,8 @@ internal static class PinnedFigures
     /// <summary>
     /// Stock lab: perturbing every initial weight by 1e-6 relative (about 8 float32 ulps, more than another summation
     /// order does) moved the three epochs' figures by at most 2e-6 relative (the SELU MLP, which blows up to millions)
-    /// and by at most 1e-7 for the MLP and the LSTM. A wrong gradient moves them by 1e-4 and more.
+    /// and by at most 1e-7 for the MLP and the LSTM. A dropped term in the LSTM's backward moves the LSTM's figures by
+    /// 7e-5 (second epoch's training MAE) to 6e-3 (test MAE) relative.
     /// </summary>
     private const double Stock = 1e-5;
 
