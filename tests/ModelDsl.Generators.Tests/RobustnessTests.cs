@@ -169,6 +169,7 @@ public class RobustnessTests
     [InlineData("[Model(3)] [Adam(0.01, Beta1 = 1.5)]", "Beta1 = 1.5")]
     [InlineData("[Model(3)] [Sgd(double.PositiveInfinity)]", "double.PositiveInfinity")]
     [InlineData("[Model(65536, 32768)] [Sgd(0.1)]", "Model(65536, 32768)")]
+    [InlineData("[Model(3, Metrics = [Metric.MeanAbsoluteError, Metric.MeanAbsoluteError])] [Sgd(0.1)]", "Metrics = [Metric.MeanAbsoluteError, Metric.MeanAbsoluteError]")]
     public void Invalid_model_and_optimizer_arguments_are_MD0010_at_the_argument(string attributes, string span)
         => Rejected("MD0010", $$"""
             {{attributes}}
@@ -184,6 +185,7 @@ public class RobustnessTests
     [InlineData("[Parameter(3, 1, Initializer = Init.RandomNormal, Stddev = double.NaN)]", "Stddev = double.NaN")]
     [InlineData("[Parameter(3, 1, Initializer = Init.RandomUniform, Min = 1, Max = 0)]", "Max = 0")]
     [InlineData("[Parameter(null)]", "Parameter(null)")]
+    [InlineData("[Parameter(3, Initializer = Init.Orthogonal)]", "Initializer = Init.Orthogonal")]
     public void Invalid_parameter_arguments_are_MD0010_at_the_argument(string attribute, string span)
         => Rejected("MD0010", $$"""
             [Model(3)] [Sgd(0.1)]
@@ -193,6 +195,28 @@ public class RobustnessTests
                 [Forward] private Tensor Call(Tensor x) => MatMul(x, W);
             }
             """, span);
+
+    [Fact]
+    public void An_orthogonal_bias_is_MD0010_since_orthogonal_needs_a_matrix()
+        => Rejected("MD0010", """
+            [Model(3)] [Sgd(0.1)]
+            public partial class Bad
+            {
+                [Dense(2, BiasInitializer = Init.Orthogonal)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output(x);
+            }
+            """, "BiasInitializer = Init.Orthogonal");
+
+    [Fact]
+    public void Two_optimizer_attributes_are_MD0021()
+        => Rejected("MD0021", """
+            [Model(3)] [Adam(0.1)] [Sgd(0.1)]
+            public partial class Twice
+            {
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output(x);
+            }
+            """, "Sgd(0.1)");
 
     [Fact]
     public void A_layer_parameter_passed_by_reference_is_MD0012()

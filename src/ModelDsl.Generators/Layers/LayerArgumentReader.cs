@@ -17,6 +17,9 @@ internal sealed class LayerArgumentReader(AttributeReader attribute, string owne
 {
     private readonly List<LayerArgument> _arguments = [];
 
+    /// <summary>The initializers a vector (a bias) can take: Orthogonal needs a matrix.</summary>
+    public static readonly IReadOnlyList<string> VectorInitializers = ["Zeros", "Ones", "RandomNormal", "RandomUniform", "GlorotUniform", "LecunNormal"];
+
     /// <summary>Whose arguments these are, for messages: "layer 'Hidden'", "[Adam]".</summary>
     public string Owner { get; } = owner;
 

@@ -163,7 +163,9 @@ internal static class ModelParser
         {
             foreach (TypedConstant value in m.Values)
             {
-                if (AttributeReader.EnumMemberName(value) is { } metric) metrics.Add(metric);
+                if (AttributeReader.EnumMemberName(value) is { } metric && metrics.Contains(metric))
+                    attribute.Invalid(attribute.NamedLocation("Metrics"), "A metric of [Model]", $"Metric.{metric}, twice", "name each metric once");
+                else if (AttributeReader.EnumMemberName(value) is { } known) metrics.Add(known);
                 else attribute.Invalid(attribute.NamedLocation("Metrics"), "A metric of [Model]", $"(Metric){value.Value}",
                     "use " + string.Join(", ", AttributeReader.EnumMembers(value).Select(n => "Metric." + n)));
             }
@@ -430,7 +432,7 @@ internal static class ModelParser
             }
         }
         var arguments = new LayerArgumentReader(reader, $"parameter '{property.Name}'");
-        string initializer = arguments.Enum("Initializer", "GlorotUniform");
+        string initializer = arguments.Enum("Initializer", "GlorotUniform", allowed: shape.Length >= 2 ? null : LayerArgumentReader.VectorInitializers);
         static bool Finite(double d) => !double.IsNaN(d) && !double.IsInfinity(d);
         double mean = arguments.Double("Mean", 0, Finite, "give a finite mean");
         double stddev = arguments.Double("Stddev", 0.05, d => d >= 0 && Finite(d), "give a finite standard deviation, 0 or more");
