@@ -1,4 +1,5 @@
 using ModelDsl;
+using ModelDsl.Checkpoints;
 using ModelDsl.Kernels;
 using static TorchSharp.torch;
 
@@ -34,8 +35,11 @@ public static class Program
                     using (var b = ones(3, 2))
                         a.matmul(b);
                     return 0;
+                case "save-loop" when args.Length == 2:
+                    SaveLoop(args[1]);
+                    return 0;
                 default:
-                    Console.Error.WriteLine("usage: ModelDsl.ProcessHost dense-dtype | matmul-shape | raw-matmul");
+                    Console.Error.WriteLine("usage: ModelDsl.ProcessHost dense-dtype | matmul-shape | raw-matmul | save-loop PATH");
                     return 2;
             }
         }
@@ -43,6 +47,31 @@ public static class Program
         {
             Console.WriteLine($"EXCEPTION {e.GetType().Name}: {e.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>The tensor sizes of the save loop's model: a 2 MB kernel and Adam's two slots, 6 MB a file, so that a
+    /// save (written, flushed to disk, renamed) takes long enough to be killed in.</summary>
+    public const int LoopInputs = 512, LoopOutputs = 1024;
+
+    /// <summary>
+    /// Saves checkpoint after checkpoint to <paramref name="path"/> until killed. Before save number k every weight,
+    /// every optimizer slot and the step counter hold k and the epoch is k, so a complete file is one whose tensors all
+    /// hold its epoch. Prints "saved k" after each save.
+    /// </summary>
+    public static void SaveLoop(string path)
+    {
+        using var model = new TinyModel(LoopInputs, LoopOutputs, seed: 1);
+        using (var x = ones(2, LoopInputs))
+        using (var y = ones(2, LoopOutputs))
+            model.TrainStep(x, y);   // creates Adam's slots
+        for (int k = 1; ; k++)
+        {
+            foreach (var t in model.NamedTensors) t.Tensor.fill_(k);
+            foreach (var slot in model.Optimizer.GetState().Slots) slot.Value.fill_(k);
+            Checkpoint.Save(model, path, epoch: k);
+            Console.WriteLine($"saved {k}");
+            Console.Out.Flush();
         }
     }
 }

@@ -57,8 +57,8 @@ public abstract class Optimizer : IDisposable
     }
 
     /// <summary>The constant hyperparameters under Keras' names ("beta_1", "rho", "weight_decay", ...; booleans as 0 or
-    /// 1); the learning rate is not among them (see <see cref="LearningRate"/>).</summary>
-    public abstract IReadOnlyDictionary<string, double> Hyperparameters { get; }
+    /// 1); the learning rate is not among them (see <see cref="LearningRate"/>). Empty unless a subclass lists them.</summary>
+    public virtual IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>();
 
     /// <summary>Applies one update to every parameter, then advances <see cref="Iterations"/>.</summary>
     /// <exception cref="ArgumentException">The lists differ in length, a gradient's shape differs from its parameter's,
@@ -175,10 +175,11 @@ public abstract class Optimizer : IDisposable
                     $"The state's {name} is {Require.Show(saved)} but this {GetType().Name} has {name} = {Require.Show(value)}: " +
                     "construct the optimizer with the saved hyperparameters before loading its state.", nameof(state));
         }
+        var names = SlotNames;
         foreach (var slot in state.Slots)
-            if (!SlotNames.Contains(slot.Slot))
+            if (names.Count > 0 && !names.Contains(slot.Slot))
                 throw new ArgumentException(
-                    $"The state has a slot '{slot.Slot}' that this {GetType().Name} does not use (it uses [{string.Join(", ", SlotNames)}]).", nameof(state));
+                    $"The state has a slot '{slot.Slot}' that this {GetType().Name} does not use (it uses [{string.Join(", ", names)}]).", nameof(state));
         if (_learningRate is ConstantLearningRate) CurrentLearningRate = state.LearningRate;
 
         ClearSlots();
@@ -194,8 +195,9 @@ public abstract class Optimizer : IDisposable
         Iterations = state.Iterations;
     }
 
-    /// <summary>The slot names this optimizer can use, in Keras' names.</summary>
-    public abstract IReadOnlyList<string> SlotNames { get; }
+    /// <summary>The slot names this optimizer can use, in Keras' names. A subclass that does not list them (the
+    /// default, empty) accepts any slot name in <see cref="LoadState"/>.</summary>
+    public virtual IReadOnlyList<string> SlotNames => [];
 
     /// <summary>Moves every slot tensor to <paramref name="device"/>; parameters must be moved likewise before the next step.</summary>
     public Optimizer To(Device device)
