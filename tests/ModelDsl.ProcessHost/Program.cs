@@ -35,11 +35,11 @@ public static class Program
                     using (var b = ones(3, 2))
                         a.matmul(b);
                     return 0;
-                case "save-loop" when args.Length == 2:
-                    SaveLoop(args[1]);
+                case "save-loop" when args.Length == 3 && int.TryParse(args[2], out int saves):
+                    SaveLoop(args[1], saves);
                     return 0;
                 default:
-                    Console.Error.WriteLine("usage: ModelDsl.ProcessHost dense-dtype | matmul-shape | raw-matmul | save-loop PATH");
+                    Console.Error.WriteLine("usage: ModelDsl.ProcessHost dense-dtype | matmul-shape | raw-matmul | save-loop PATH SAVES");
                     return 2;
             }
         }
@@ -55,17 +55,18 @@ public static class Program
     public const int LoopInputs = 512, LoopOutputs = 1024;
 
     /// <summary>
-    /// Saves checkpoint after checkpoint to <paramref name="path"/> until killed. Before save number k every weight,
-    /// every optimizer slot and the step counter hold k and the epoch is k, so a complete file is one whose tensors all
-    /// hold its epoch. Prints "saved k" after each save.
+    /// Saves checkpoint after checkpoint to <paramref name="path"/> until killed (or after <paramref name="saves"/>
+    /// saves, so that a child whose kill comes late does not write on). Before save number k every weight, every
+    /// optimizer slot and the step counter hold k and the epoch is k, so a complete file is one whose tensors all hold
+    /// its epoch. Prints "saved k" after each save.
     /// </summary>
-    public static void SaveLoop(string path)
+    public static void SaveLoop(string path, int saves)
     {
         using var model = new TinyModel(LoopInputs, LoopOutputs, seed: 1);
         using (var x = ones(2, LoopInputs))
         using (var y = ones(2, LoopOutputs))
             model.TrainStep(x, y);   // creates Adam's slots
-        for (int k = 1; ; k++)
+        for (int k = 1; k <= saves; k++)
         {
             foreach (var t in model.NamedTensors) t.Tensor.fill_(k);
             foreach (var slot in model.Optimizer.GetState().Slots) slot.Value.fill_(k);

@@ -3,6 +3,8 @@ using System.Diagnostics;
 namespace ModelDsl.Runtime.Tests;
 
 /// <summary>Starts ModelDsl.ProcessHost (built beside the tests) as a child process.</summary>
+/// <remarks>Awaits use ConfigureAwait(false): xUnit's synchronization context runs continuations on as many threads
+/// as there are cores, which other tests keep busy, and a child must not wait for a free one to be read or killed.</remarks>
 internal static class ChildProcess
 {
     private static string HostDll => Path.Combine(AppContext.BaseDirectory, "ModelDsl.ProcessHost.dll");
@@ -23,7 +25,7 @@ internal static class ChildProcess
         using var process = Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await stdout, await stderr);
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
     }
 }

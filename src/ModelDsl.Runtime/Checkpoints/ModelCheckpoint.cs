@@ -51,8 +51,7 @@ public sealed partial class ModelCheckpoint : ICallback
     public MonitorMode Mode { get; }
 
     /// <summary>True when higher monitored values are better.</summary>
-    public bool Maximize => Mode == MonitorMode.Max || (Mode == MonitorMode.Auto &&
-        (Monitor.EndsWith("acc", StringComparison.Ordinal) || Monitor.EndsWith("accuracy", StringComparison.Ordinal) || Monitor.EndsWith("auc", StringComparison.Ordinal)));
+    public bool Maximize => Mode == MonitorMode.Max || (Mode == MonitorMode.Auto && Monitors.HigherIsBetter(Monitor));
 
     /// <summary>The best monitored value so far (±∞ before the first save with <see cref="SaveBestOnly"/>).</summary>
     public double Best => _best;
@@ -80,9 +79,7 @@ public sealed partial class ModelCheckpoint : ICallback
         string path = FormatPath(FilePath, epoch + 1, logs);
         if (SaveBestOnly)
         {
-            if (!logs.TryGetValue(Monitor, out double current))
-                throw new InvalidOperationException(
-                    $"ModelCheckpoint monitors '{Monitor}', which the epoch logs do not have: they have [{string.Join(", ", logs.Keys)}].");
+            double current = Monitors.Read(nameof(ModelCheckpoint), Monitor, logs);
             string best = Show(_best);
             if (!IsImprovement(current))
             {

@@ -26,8 +26,7 @@ public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0,
     public double MinDelta { get; init; }
 
     /// <summary>True when higher values of the monitor are better.</summary>
-    public bool Maximize => Monitor.EndsWith("acc", StringComparison.Ordinal) || Monitor.EndsWith("accuracy", StringComparison.Ordinal)
-        || Monitor.EndsWith("auc", StringComparison.Ordinal);
+    public bool Maximize => Monitors.HigherIsBetter(Monitor);
 
     /// <summary>0-based epoch of the best monitored value so far; -1 before the first epoch.</summary>
     public int BestEpoch { get; private set; } = -1;
@@ -43,10 +42,7 @@ public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0,
         ArgumentNullException.ThrowIfNull(logs);
         ArgumentNullException.ThrowIfNull(control);
         if (epoch == 0) Reset();
-        if (!logs.TryGetValue(Monitor, out double current))
-            throw new InvalidOperationException(
-                $"EarlyStopping monitors '{Monitor}', which the epoch logs do not have: they have [{string.Join(", ", logs.Keys)}]. " +
-                "Monitoring a val_ value needs a validation dataset.");
+        double current = Monitors.Read(nameof(EarlyStopping), Monitor, logs);
 
         if (RestoreBestWeights && _bestWeights is null && double.IsFinite(current))
         {

@@ -58,6 +58,22 @@ internal sealed class EpochAccumulator
         Batches++;
     }
 
+    /// <summary>Checks <paramref name="batch"/> for NaN and ±∞ (x and y, named with <paramref name="role"/>), runs
+    /// <paramref name="step"/> on it and adds the result; the batch's tensors are disposed afterwards.</summary>
+    /// <exception cref="NonFiniteInputException">The batch holds a non-finite value.</exception>
+    public StepResult Add(string model, string role, Data.Batch batch, Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, StepResult> step)
+    {
+        using var x = batch.X;
+        using var y = batch.Y;
+        int number = Batches + 1;
+        InputGuard.RequireFinite(model, role + "x", x, number);
+        InputGuard.RequireFinite(model, role + "y", y, number);
+        double size = batch.Size;
+        var result = step(x, y);
+        Add(result, size);
+        return result;
+    }
+
     /// <summary>The pooled loss and metrics so far (the epoch's values once every batch was added).</summary>
     public StepResult Result()
     {

@@ -67,10 +67,7 @@ public sealed class ReduceLROnPlateau : ICallback
             $"ReduceLROnPlateau changes the model's optimizer, but {control.Model.GetType().Name} does not expose it (it is not an ICheckpointable).");
         double learningRate = optimizer.CurrentLearningRate;
         control.SetLog("learning_rate", learningRate);
-        if (!logs.TryGetValue(Monitor, out double current))
-            throw new InvalidOperationException(
-                $"ReduceLROnPlateau monitors '{Monitor}', which the epoch logs do not have: they have [{string.Join(", ", logs.Keys)}]. " +
-                "Monitoring a val_ value needs validation data.");
+        double current = Monitors.Read(nameof(ReduceLROnPlateau), Monitor, logs);
         if (_cooldownCounter > 0)
         {
             _cooldownCounter--;

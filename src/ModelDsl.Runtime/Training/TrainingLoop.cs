@@ -148,14 +148,8 @@ public static class TrainingLoop
             bool diverged = false;
             foreach (var batch in train)
             {
-                using var x = batch.X;
-                using var y = batch.Y;
-                int batchNumber = accumulator.Batches + 1;
-                InputGuard.RequireFinite(name, "x", x, batchNumber);
-                InputGuard.RequireFinite(name, "y", y, batchNumber);
-                double size = batch.Size;
-                var result = model.TrainStep(x, y);
-                accumulator.Add(result, size);
+                var result = accumulator.Add(name, "", batch, model.TrainStep);
+                int batchNumber = accumulator.Batches;
                 var running = accumulator.Logs();
                 foreach (var callback in callbacks) callback.OnBatchEnd(batchNumber - 1, running, control);
                 progress.Update(batchNumber, steps, running);
@@ -264,14 +258,8 @@ public static class TrainingLoop
         progress?.Begin();
         foreach (var batch in data)
         {
-            using var x = batch.X;
-            using var y = batch.Y;
-            int batchNumber = accumulator.Batches + 1;
-            InputGuard.RequireFinite(name, role + "x", x, batchNumber);
-            InputGuard.RequireFinite(name, role + "y", y, batchNumber);
-            double size = batch.Size;
-            accumulator.Add(model.TestStep(x, y), size);
-            progress?.Update(batchNumber, steps, accumulator.Logs());
+            accumulator.Add(name, role, batch, model.TestStep);
+            progress?.Update(accumulator.Batches, steps, accumulator.Logs());
         }
         if (accumulator.Batches == 0 || accumulator.Samples == 0)
             throw new ArgumentException("The dataset yielded no samples: it is too short for one window or batch.", dataName ?? "validation");

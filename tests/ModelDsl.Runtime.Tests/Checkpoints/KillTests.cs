@@ -14,7 +14,7 @@ namespace ModelDsl.Runtime.Tests.Checkpoints;
 /// </summary>
 public sealed class KillTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Kills = 20, Parallel = 4;
+    private const int Kills = 20, Parallel = 4, MaxSaves = 40;
     private readonly string _dir = Directory.CreateTempSubdirectory("modeldsl-kill-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -22,15 +22,7 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task The_last_checkpoint_loads_complete_after_every_kill()
     {
-        var random = new Random(20250101);
-        int[] delays = [.. Enumerable.Range(0, Kills).Select(_ => random.Next(0, 300))];
-        using var gate = new SemaphoreSlim(Parallel);
-        var results = await Task.WhenAll(Enumerable.Range(0, Kills).Select(async trial =>
-        {
-            await gate.WaitAsync();
-            try { return await KillOnce(trial, delays[trial]); }
-            finally { gate.Release(); }
-        }));
+        var results = await KillAll();
 
         TorchRuntime.Initialize();
         using var model = new TinyModel(Program.LoopInputs, Program.LoopOutputs);
@@ -49,28 +41,42 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    private async Task<(int Trial, string Path, int LastPrinted)[]> KillAll()
+    {
+        var random = new Random(20250101);
+        int[] delays = [.. Enumerable.Range(0, Kills).Select(_ => random.Next(0, 300))];
+        using var gate = new SemaphoreSlim(Parallel);
+        return await Task.WhenAll(Enumerable.Range(0, Kills).Select(async trial =>
+        {
+            await gate.WaitAsync().ConfigureAwait(false);
+            try { return await KillOnce(trial, delays[trial]).ConfigureAwait(false); }
+            finally { gate.Release(); }
+        })).ConfigureAwait(false);
+    }
+
     private async Task<(int Trial, string Path, int LastPrinted)> KillOnce(int trial, int delayMs)
     {
         string path = Path.Combine(_dir, $"trial-{trial}", "model.safetensors");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var process = ChildProcess.Start("save-loop", path);
+        using var process = ChildProcess.Start("save-loop", path, MaxSaves.ToString(System.Globalization.CultureInfo.InvariantCulture));
         int lastPrinted = 0;
         var firstSave = new TaskCompletionSource();
         var reading = Task.Run(async () =>
         {
-            while (await process.StandardOutput.ReadLineAsync() is { } line)
+            while (await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
                 if (line.StartsWith("saved ", StringComparison.Ordinal))
                 {
                     Volatile.Write(ref lastPrinted, int.Parse(line[6..]));
                     firstSave.TrySetResult();
                 }
-            firstSave.TrySetException(new InvalidOperationException($"trial {trial}: the child ended before its first save: {await process.StandardError.ReadToEndAsync()}"));
+            firstSave.TrySetException(new InvalidOperationException(
+                $"trial {trial}: the child ended before its first save: {await process.StandardError.ReadToEndAsync().ConfigureAwait(false)}"));
         });
-        await firstSave.Task.WaitAsync(TimeSpan.FromMinutes(2));
-        await Task.Delay(delayMs);
-        process.Kill(entireProcessTree: true);   // SIGKILL
-        await process.WaitForExitAsync();
-        await reading;
+        await firstSave.Task.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        await Task.Delay(delayMs).ConfigureAwait(false);
+        if (!process.HasExited) process.Kill(entireProcessTree: true);   // SIGKILL
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        await reading.ConfigureAwait(false);
         return (trial, path, Volatile.Read(ref lastPrinted));
     }
 }
