@@ -27,8 +27,21 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
         public static readonly ImmutableArray<string> All = [ParseFunctions, FunctionGroups, ParseModels, AnalyseModels];
     }
 
+    /// <summary>The hint name of the module initializer that repairs TorchSharp's native loading in the user's assembly.</summary>
+    public const string ModuleInitializerHintName = "ModelDsl.ModuleInitializer.g.cs";
+
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // TorchSharp's natives must be repaired before the user's first torch call, which may precede any ModelDsl
+        // type: a module initializer in the user's own assembly runs before its Main (or first type use).
+        IncrementalValueProvider<bool> canInitialize = context.CompilationProvider.Select(static (compilation, _) =>
+            compilation.GetTypeByMetadataName("ModelDsl.TorchRuntime") is not null
+            && compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.ModuleInitializerAttribute") is not null);
+        context.RegisterSourceOutput(canInitialize, static (spc, can) =>
+        {
+            if (can) spc.AddSource(ModuleInitializerHintName, SourceText.From(ModuleInitializerEmitter.Emit(), System.Text.Encoding.UTF8));
+        });
+
         // [Differentiable] static methods → one derivative file per containing type.
         IncrementalValuesProvider<Result<FunctionDeclaration>> functions = context.SyntaxProvider
             .ForAttributeWithMetadataName(FunctionParser.AttributeName,
@@ -50,7 +63,7 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.FunctionGroups);
 
         context.RegisterSourceOutput(groups, static (spc, group)
-            => AddSource(spc, group.Type.HintName + ".Derivatives.g.cs", group.Type.FullName, () => ScalarEmitter.Emit(group)));
+            => AddSource(spc, group.Type.HintName + ".Derivatives.g.cs", group.Type.FullName, group.Functions[0].Function.Location, () => ScalarEmitter.Emit(group)));
 
         // [Model] classes → parse, infer shapes and plan the reverse sweep, emit one file per model.
         IncrementalValuesProvider<Result<AnalysedModel>> models = context.SyntaxProvider
@@ -65,12 +78,12 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
 
         // A rejected model still gets its partial members (throwing), so the user sees our MD errors alone,
         // not the compiler's follow-on "partial member must have an implementation part".
-        context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is { Plan: not null } or { Parsed.PartialMembers.Count: > 0 }), static (spc, model)
-            => AddSource(spc, model!.Parsed.Type.HintName + ".g.cs", model.Parsed.Type.FullName,
+        context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is { Plan: not null } or { Parsed.PartialMembers.Count: > 0 } or { Parsed.AttributeStubs.Count: > 0 }), static (spc, model)
+            => AddSource(spc, model!.Parsed.Type.HintName + ".g.cs", model.Parsed.Type.FullName, model.Parsed.Location,
                 () => model.Plan is { } plan ? ModelEmitter.Emit(plan) : RejectedModelEmitter.Emit(model.Parsed)));
     }
 
-    private static void AddSource(SourceProductionContext context, string hintName, string type, System.Func<string> emit)
+    private static void AddSource(SourceProductionContext context, string hintName, string type, LocationInfo? location, System.Func<string> emit)
     {
         string text;
         try
@@ -79,7 +92,7 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
         }
         catch (System.Exception exception) when (exception is not System.OperationCanceledException)
         {
-            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.InternalError, Location.None, type, exception.Message));
+            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.InternalError, location?.ToLocation() ?? Location.None, type, exception.Message));
             return;
         }
         context.AddSource(hintName, SourceText.From(text, System.Text.Encoding.UTF8));

@@ -117,9 +117,27 @@ public class PipelineTests
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Empty(run.CompilationErrors);
         Assert.Equal(
-            ["ModelDsl.Examples.GradesRegression.g.cs", "ModelDsl.Examples.OptimizationFunctions.Derivatives.g.cs", "ModelDsl.Examples.StockLstm.g.cs",
+            ["ModelDsl.Examples.BreastCancerLogistic.g.cs", "ModelDsl.Examples.DigitsCnn.g.cs", "ModelDsl.Examples.DigitsMlp.g.cs",
+             "ModelDsl.Examples.DigitsRegularizedMlp.g.cs", "ModelDsl.Examples.GradesRegression.g.cs",
+             "ModelDsl.Examples.OptimizationFunctions.Derivatives.g.cs", "ModelDsl.Examples.StockLstm.g.cs",
              "ModelDsl.Examples.StockMlp.g.cs", "ModelDsl.Examples.StockSeluMlp.g.cs", "ModelDsl.Generators.Tests.Models.BroadcastingModel.g.cs",
-             "ModelDsl.Generators.Tests.Models.TestFunctions.Derivatives.g.cs"],
+             "ModelDsl.Generators.Tests.Models.ConvolutionModel.g.cs", "ModelDsl.Generators.Tests.Models.OperationsModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.TestFunctions.Derivatives.g.cs", ModelDslGenerator.ModuleInitializerHintName],
             run.Result.GeneratedTrees.Select(t => Path.GetFileName(t.FilePath)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_compilation_without_the_runtime_gets_no_module_initializer_and_still_compiles()
+    {
+        // The generator alone (say, a project that references the analyzer but not the runtime): nothing to initialise.
+        CSharpCompilation bare = CSharpCompilation.Create("Bare", [CSharpSyntaxTree.ParseText("public static class C { public static int F() => 1; }")],
+            [MetadataReference.CreateFromFile(typeof(object).Assembly.Location)], new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        GeneratorRun run = GeneratorHarness.Run(new ModelDslGenerator(), bare);
+        Assert.Empty(run.Result.GeneratedTrees);
+        Assert.Empty(run.CompilationErrors);
+
+        GeneratorRun withRuntime = GeneratorHarness.Run<ModelDslGenerator>("public static class C { public static int F() => 1; }");
+        Assert.Equal([ModelDslGenerator.ModuleInitializerHintName], withRuntime.Result.GeneratedTrees.Select(t => Path.GetFileName(t.FilePath)));
+        Assert.Empty(withRuntime.CompilationErrors);
     }
 }

@@ -97,12 +97,15 @@ public sealed class SnapshotMismatchException(string message) : Exception(messag
 public static class Snapshots
 {
     /// <summary>Snapshots every generated source (ordered by hint name) and the generator's diagnostics.</summary>
-    /// <remarks>The test class name is the calling file's name: one test class per file.</remarks>
-    public static void Verify(GeneratorDriverRunResult run, [CallerFilePath] string sourceFile = "", [CallerMemberName] string testMethod = "")
+    /// <remarks>The test class name is the calling file's name: one test class per file. The module initializer, the same
+    /// in every run, is left out unless <paramref name="includeModuleInitializer"/> (one test snapshots it).</remarks>
+    public static void Verify(GeneratorDriverRunResult run, [CallerFilePath] string sourceFile = "", [CallerMemberName] string testMethod = "",
+        bool includeModuleInitializer = false)
     {
         var files = new List<SnapshotFile>();
         foreach (var source in run.Results.SelectMany(r => r.GeneratedSources).OrderBy(s => s.HintName, StringComparer.Ordinal))
         {
+            if (source.HintName == ModelDslGenerator.ModuleInitializerHintName && !includeModuleInitializer) continue;
             string hint = Path.GetFileNameWithoutExtension(source.HintName);
             files.Add(new SnapshotFile("#" + hint, "cs", $"//HintName: {source.HintName}\n" + Scrub(source.SourceText.ToString())));
         }
