@@ -12,16 +12,8 @@ namespace ModelDsl.Runtime.Tests.Checkpoints;
 
 /// <summary>Checkpoint.Save/Load and ModelCheckpoint on the hand-written TinyModel (an ICheckpointable as the
 /// generator will emit it): what is restored, what is refused and how the refusal reads.</summary>
-public sealed class CheckpointTests : IDisposable
+public sealed class CheckpointTests : FileTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("modeldsl-checkpoint-").FullName;
-
-    public CheckpointTests() => TorchRuntime.Initialize();
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
     private static (Tensor X, Tensor Y) Data(int rows, int inputs, int outputs, int seed)
     {
         var generator = new Generator((ulong)seed);

@@ -15,15 +15,9 @@ namespace ModelDsl.Runtime.Tests.Checkpoints;
 /// model's generator), all through ModelCheckpoint, new model and dataset objects, Checkpoint.Load and initialEpoch.
 /// </summary>
 [Collection(GlobalTorchState.Name)]   // keeps the thread count fixed between the runs compared
-public sealed class ResumeTests : IDisposable
+public sealed class ResumeTests : FileTests
 {
     private const int Epochs = 6, Interrupt = 3;
-    private readonly string _dir = Directory.CreateTempSubdirectory("modeldsl-resume-").FullName;
-
-    public ResumeTests() => TorchRuntime.Initialize();
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     private static (Tensor X, Tensor Y) Data()
     {
         var generator = new Generator(2024);
@@ -57,13 +51,13 @@ public sealed class ResumeTests : IDisposable
         {
             var (train1, validation1) = NewData(data);
             var part1 = TrainingLoop.Fit(first, train1, Interrupt, validation1,
-                [new ModelCheckpoint(Path.Combine(_dir, "ckpt-{epoch}.safetensors"))], verbose: 0);
+                [new ModelCheckpoint(PathOf("ckpt-{epoch}.safetensors"))], verbose: 0);
             Assert.Equal(Bits(uninterrupted["loss"].Take(Interrupt).ToList()), Bits(part1["loss"]));
         }
 
         using var resumedModel = NewModel(Schedule(schedule));
         var (train2, validation2) = NewData(data);
-        var info = Checkpoint.Load(resumedModel, Path.Combine(_dir, $"ckpt-{Interrupt}.safetensors"), [train2, validation2]);
+        var info = Checkpoint.Load(resumedModel, PathOf($"ckpt-{Interrupt}.safetensors"), [train2, validation2]);
         Assert.Equal(Interrupt, info.Epoch);
         var resumed = TrainingLoop.Fit(resumedModel, train2, Epochs, validation2, verbose: 0, initialEpoch: info.Epoch);
 
@@ -88,12 +82,12 @@ public sealed class ResumeTests : IDisposable
         using (var first = NewModel(Schedule("constant")))
         {
             var (train1, validation1) = NewData(data);
-            TrainingLoop.Fit(first, train1, Interrupt, validation1, [new ModelCheckpoint(Path.Combine(_dir, "c.safetensors"))], verbose: 0);
-            SafeTensors.Save(Path.Combine(_dir, "weights.safetensors"), [.. first.NamedTensors.Select(t => KeyValuePair.Create(t.Name, t.Tensor))]);
+            TrainingLoop.Fit(first, train1, Interrupt, validation1, [new ModelCheckpoint(PathOf("c.safetensors"))], verbose: 0);
+            SafeTensors.Save(PathOf("weights.safetensors"), [.. first.NamedTensors.Select(t => KeyValuePair.Create(t.Name, t.Tensor))]);
         }
         using var weightsOnly = NewModel(Schedule("constant"));
         var (train2, validation2) = NewData(data);
-        Checkpoint.Load(weightsOnly, Path.Combine(_dir, "weights.safetensors"));
+        Checkpoint.Load(weightsOnly, PathOf("weights.safetensors"));
         train2.EpochPosition = validation2.EpochPosition = Interrupt;
         var resumed = TrainingLoop.Fit(weightsOnly, train2, Epochs, validation2, verbose: 0, initialEpoch: Interrupt);
         Assert.NotEqual(Bits(uninterrupted["loss"].Skip(Interrupt).ToList()), Bits(resumed["loss"]));
@@ -106,7 +100,7 @@ public sealed class ResumeTests : IDisposable
         using var whole = new TinyModel(5, 1, seed: 7, optimizer: new Adam(0.05));
         var uninterrupted = TrainingLoop.Fit(whole, x, y, batchSize: 8, epochs: Epochs, validationSplit: 0.25, verbose: 0, seed: 3);
 
-        string path = Path.Combine(_dir, "t.safetensors");
+        string path = PathOf("t.safetensors");
         using (var first = new TinyModel(5, 1, seed: 7, optimizer: new Adam(0.05)))
             TrainingLoop.Fit(first, x, y, batchSize: 8, epochs: Interrupt, validationSplit: 0.25, verbose: 0, seed: 3,
                 callbacks: [new ModelCheckpoint(path)]);

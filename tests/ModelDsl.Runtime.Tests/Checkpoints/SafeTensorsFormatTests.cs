@@ -14,14 +14,8 @@ namespace ModelDsl.Runtime.Tests.Checkpoints;
 /// written by the runtime is read back by a reader written here from the spec alone (header length, JSON, raw
 /// little-endian bytes), and files written here from the spec are read by Checkpoint.Load.
 /// </summary>
-public sealed class SafeTensorsFormatTests : IDisposable
+public sealed class SafeTensorsFormatTests : FileTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("modeldsl-safetensors-").FullName;
-
-    public SafeTensorsFormatTests() => TorchRuntime.Initialize();
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     /// <summary>The spec, read independently: (header JSON, the byte buffer after it).</summary>
     private static (JsonElement Header, byte[] Buffer, byte[] RawHeader) ReadBySpec(string path)
     {
@@ -44,7 +38,7 @@ public sealed class SafeTensorsFormatTests : IDisposable
     {
         using var model = new TinyModel(3, 2, seed: 4, dropout: 0.5);
         model.TrainStep(ones(5, 3), zeros(5, 2));   // Adam's slots exist, the step counter is 1
-        string path = Path.Combine(_dir, "model.safetensors");
+        string path = PathOf("model.safetensors");
         Checkpoint.Save(model, path, epoch: 7);
 
         var (header, buffer, raw) = ReadBySpec(path);
@@ -85,7 +79,7 @@ public sealed class SafeTensorsFormatTests : IDisposable
         Assert.Equal("Adam", meta.GetProperty("modeldsl.optimizer").GetString());
         Assert.Equal(model.Architecture, meta.GetProperty("modeldsl.architecture").GetString());
         Assert.Equal(Checkpoint.Fingerprint(model.Architecture), meta.GetProperty("modeldsl.architecture_sha256").GetString());
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(Dir, "*.tmp"));
     }
 
     /// <summary>A safetensors file composed by hand: header JSON written as text, values as little-endian bytes.</summary>
@@ -119,7 +113,7 @@ public sealed class SafeTensorsFormatTests : IDisposable
     [Fact]
     public void A_file_written_from_the_spec_loads_as_weights()
     {
-        string path = TinyWeights(Path.Combine(_dir, "by-hand.safetensors"), extraHeader: "\"__metadata__\": {\"format\": \"pt\"}, ");
+        string path = TinyWeights(PathOf("by-hand.safetensors"), extraHeader: "\"__metadata__\": {\"format\": \"pt\"}, ");
         using var model = new TinyModel(2, 1, seed: 1);
         long iterations = model.Optimizer.Iterations;
         var info = Checkpoint.Load(model, path);
@@ -134,7 +128,7 @@ public sealed class SafeTensorsFormatTests : IDisposable
         // SafeTensors.Load reads it as well, and writes what the spec reader reads.
         using var content = SafeTensors.Load(path);
         Assert.Equal("pt", content.Metadata["format"]);
-        string copy = Path.Combine(_dir, "copy.safetensors");
+        string copy = PathOf("copy.safetensors");
         SafeTensors.Save(copy, [.. content.Tensors]);
         var (header, buffer, _) = ReadBySpec(copy);
         Assert.Equal([0.5f, -1.5f], Floats(buffer, header.GetProperty("OutputKernel")));
@@ -147,14 +141,14 @@ public sealed class SafeTensorsFormatTests : IDisposable
         float[] before = model.OutputKernel.data<float>().ToArray();
 
         var dtype = Assert.Throws<ArgumentException>(() => Checkpoint.Load(model,
-            TinyWeightsF64Kernel(Path.Combine(_dir, "f64.safetensors"))));
+            TinyWeightsF64Kernel(PathOf("f64.safetensors"))));
         Assert.Contains("tensor 'OutputKernel' is Float64 in the file but Float32 in the model", dtype.Message);
 
         var shape = Assert.Throws<ArgumentException>(() => Checkpoint.Load(model,
-            TinyWeights(Path.Combine(_dir, "shape.safetensors"), kernelShape: "[1, 2]")));
+            TinyWeights(PathOf("shape.safetensors"), kernelShape: "[1, 2]")));
         Assert.Contains("tensor 'OutputKernel' has shape (1, 2) in the file but (2, 1) in the model", shape.Message);
 
-        string missing = Path.Combine(_dir, "missing.safetensors");
+        string missing = PathOf("missing.safetensors");
         WriteBySpec(missing, "{\"OutputBias\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}", Bytes(1));
         Assert.Contains("has no tensor 'OutputKernel' for TinyModel (it has [OutputBias])",
             Assert.Throws<ArgumentException>(() => Checkpoint.Load(model, missing)).Message);
@@ -188,7 +182,7 @@ public sealed class SafeTensorsFormatTests : IDisposable
     [MemberData(nameof(BrokenFiles))]
     public void Files_that_break_the_spec_are_refused(string name, string header, string problem)
     {
-        string path = Path.Combine(_dir, name + ".safetensors");
+        string path = PathOf(name + ".safetensors");
         WriteBySpec(path, header, Bytes(1));
         var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(path));
         Assert.Contains(problem, e.Message);
@@ -198,7 +192,7 @@ public sealed class SafeTensorsFormatTests : IDisposable
     [Fact]
     public void A_header_length_beyond_the_file_is_refused()
     {
-        string path = Path.Combine(_dir, "long.safetensors");
+        string path = PathOf("long.safetensors");
         var file = new byte[12];
         BinaryPrimitives.WriteUInt64LittleEndian(file, 1000);
         File.WriteAllBytes(path, file);
@@ -217,7 +211,7 @@ public sealed class SafeTensorsFormatTests : IDisposable
             new("i16", tensor(new[] { 7 }).to_type(ScalarType.Int16)), new("i8", tensor(new[] { -7 }).to_type(ScalarType.Int8)),
             new("u8", tensor(new byte[] { 200 })), new("bool", tensor(new[] { true, false })), new("empty", zeros(0, 3)),
         };
-        string path = Path.Combine(_dir, "dtypes.safetensors");
+        string path = PathOf("dtypes.safetensors");
         SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["note"] = "ünïcødé" });
         using var content = SafeTensors.Load(path);
         Assert.Equal("ünïcødé", content.Metadata["note"]);
