@@ -58,8 +58,8 @@ public sealed class Heatmap
     /// <summary>Writes the PNG, creating its directory; returns where and how large.</summary>
     public SavedFigure Save(string path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (_values is not { } values) throw new InvalidOperationException($"Heat map '{Title}' has no cells.");
+        var full = PngFile.Prepare(path);
         int rows = values.GetLength(0), columns = values.GetLength(1);
         using var plot = new Plot();
         plot.Font.Set(PlotFonts.Family);
@@ -92,8 +92,6 @@ public sealed class Heatmap
         if (XLabel.Length > 0) plot.XLabel(XLabel);
         if (YLabel.Length > 0) plot.YLabel(YLabel);
 
-        var full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
         plot.SavePng(full, Width, Height);
         return new SavedFigure(full, Width, Height);
     }

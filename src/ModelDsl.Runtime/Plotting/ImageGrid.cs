@@ -53,8 +53,8 @@ public sealed class ImageGrid
     /// <summary>Writes the PNG, creating its directory; returns where and how large.</summary>
     public SavedFigure Save(string path)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (_images.Count == 0) throw new InvalidOperationException($"Image grid '{Title}' has no images.");
+        var full = PngFile.Prepare(path);
         int columns = Math.Min(Columns, _images.Count), rows = (_images.Count + columns - 1) / columns;
         int titlePixels = Title.Length > 0 ? 60 : 10;
         int width = columns * CellPixels + 20, height = (int)Math.Ceiling(rows * CellHeight * CellPixels) + titlePixels + 10;
@@ -83,8 +83,6 @@ public sealed class ImageGrid
         plot.Axes.SetLimits(0, columns, -rows * CellHeight, 0);
         if (Title.Length > 0) plot.Title(Title);
 
-        var full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
         plot.SavePng(full, width, height);
         return new SavedFigure(full, width, height);
     }
