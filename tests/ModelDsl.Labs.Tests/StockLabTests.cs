@@ -1,4 +1,4 @@
-using ModelDsl.Data;
+using ModelDsl.Labs.Data;
 using ModelDsl.Labs.Stock;
 
 namespace ModelDsl.Labs.Tests;

@@ -1,4 +1,5 @@
 using ModelDsl.Data;
+using ModelDsl.Labs.Data;
 
 namespace ModelDsl.Labs.Stock;
 

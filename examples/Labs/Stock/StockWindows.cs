@@ -1,4 +1,5 @@
 using ModelDsl.Data;
+using ModelDsl.Labs.Data;
 using static TorchSharp.torch;
 
 namespace ModelDsl.Labs.Stock;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ModelDsl.Data;
+namespace ModelDsl.Labs.Data;
 
 /// <summary>
 /// Reads Yahoo Finance's daily CSV (<c>Date,Open,High,Low,Close,Adj Close,Volume</c>). Columns are found by header

@@ -1,4 +1,4 @@
-namespace ModelDsl.Data;
+namespace ModelDsl.Labs.Data;
 
 /// <summary>Collects rows for the Yahoo readers: checks date order and applies the null-row policy, with errors that
 /// name the source, line and column.</summary>
