@@ -55,6 +55,8 @@ public sealed class Figure
     private readonly List<string> _notes = [];
     private XKind _xKind = XKind.None;
     private (double Min, double Max)? _yLimits;
+    private double? _logWhenSpanning;
+    private bool _logX;
 
     /// <summary>A figure with a title and axis labels (empty strings leave them out).</summary>
     public Figure(string title = "", string xLabel = "", string yLabel = "", int width = 800, int height = 600)
@@ -82,8 +84,9 @@ public sealed class Figure
     public IReadOnlyList<FigureBox> Boxes => _boxes;
     /// <summary>Lines shown under the title (for example that the data are synthetic).</summary>
     public IReadOnlyList<string> Notes => _notes;
-    /// <summary>True when the y axis is logarithmic (<see cref="LogY"/>).</summary>
-    public bool IsLogY { get; private set; }
+    /// <summary>True when the y axis is logarithmic: <see cref="LogY"/>, or <see cref="LogYWhenSpanning"/> and the data span that many orders of magnitude.</summary>
+    public bool IsLogY => _logY || (_logWhenSpanning is { } orders && SpansOrders(orders));
+    private bool _logY;
     /// <summary>True when the x axis shows whole numbers only (<see cref="IntegerX"/>).</summary>
     public bool HasIntegerXTicks { get; private set; }
     /// <summary>True when the x values are dates.</summary>
@@ -150,9 +153,35 @@ public sealed class Figure
     /// themselves (0.01, 1, 100, 10⁶). Values ≤ 0 and non-finite ones cannot be drawn there and are left out.</summary>
     public Figure LogY()
     {
-        IsLogY = true;
+        _logY = true;
         return this;
     }
+
+    /// <summary>A logarithmic y axis if, when drawn, the finite y values are all positive and the largest is more than
+    /// 10^<paramref name="orders"/> times the smallest (a learning curve that starts in the millions, a loss that falls to
+    /// the noise floor); otherwise a linear one.</summary>
+    public Figure LogYWhenSpanning(double orders = 2)
+    {
+        _logWhenSpanning = orders;
+        return this;
+    }
+
+    private bool SpansOrders(double orders)
+    {
+        var values = _series.SelectMany(s => s.Y).Where(double.IsFinite).ToArray();
+        return values.Length > 1 && values.All(v => v > 0) && Math.Log10(values.Max() / values.Min()) > orders;
+    }
+
+    /// <summary>A logarithmic x axis (steps or seconds spanning orders of magnitude); x values ≤ 0 are left out.</summary>
+    public Figure LogX()
+    {
+        if (_xKind is XKind.Dates or XKind.Categories) throw new InvalidOperationException($"Figure '{Title}' plots over {_xKind}; a log x axis needs numbers.");
+        _logX = true;
+        return this;
+    }
+
+    /// <summary>True when the x axis is logarithmic (<see cref="LogX"/>).</summary>
+    public bool IsLogX => _logX;
 
     /// <summary>Whole-number ticks only on the x axis (epochs, steps): no "1.5 epochs".</summary>
     public Figure IntegerX()
@@ -215,6 +244,7 @@ public sealed class Figure
         }
         string title = string.Join("\n", new[] { Title }.Concat(_notes).Where(t => t.Length > 0));
         if (title.Length > 0) plot.Title(title);
+        plot.Axes.Title.FullFigureCenter = true;   // centred on the image, so a long title is not cut at the left edge
         if (XLabel.Length > 0) plot.XLabel(XLabel);
         if (YLabel.Length > 0) plot.YLabel(YLabel);
 
@@ -233,15 +263,10 @@ public sealed class Figure
                 plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.EmptyTickGenerator();
             plot.Axes.SetLimitsX(-0.75, _boxes.Count - 0.25);
         }
-        if (HasIntegerXTicks && _xKind == XKind.Numbers)
+        if (_logX) plot.Axes.Bottom.TickGenerator = LogTicks();
+        else if (HasIntegerXTicks && _xKind == XKind.Numbers)
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        if (IsLogY)
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                IntegerTicksOnly = true,
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                LabelFormatter = PowerOfTenLabel,
-            };
+        if (IsLogY) plot.Axes.Left.TickGenerator = LogTicks();
         if (_yLimits is { } limits)
         {
             if (IsLogY) plot.Axes.SetLimitsY(Math.Log10(limits.Min), Math.Log10(limits.Max));
@@ -249,11 +274,23 @@ public sealed class Figure
         }
 
         bool hasLegend = _series.Any(s => !string.IsNullOrEmpty(s.Label)) || _marks.Count > 0;
-        if (hasLegend) plot.ShowLegend(Edge.Right);
+        // Beside the data, never over it: right of a wide figure, under a narrow one (where it would squeeze the data).
+        if (hasLegend) plot.ShowLegend(Width >= WideFigure ? Edge.Right : Edge.Bottom);
         // Room on the right for the last tick label (a date such as 2019-01-01 is centred on its tick) when no legend is there.
         else plot.Axes.Right.MinimumSize = 45;
         return plot;
     }
+
+    /// <summary>Figures at least this wide show their legend right of the data, narrower ones under it.</summary>
+    public const int WideFigure = 1000;
+
+    /// <summary>Ticks at whole powers of ten labelled with the values, minor ticks at 2…9 of each decade.</summary>
+    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
+    {
+        IntegerTicksOnly = true,
+        MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+        LabelFormatter = PowerOfTenLabel,
+    };
 
     /// <summary>The label of a tick at log₁₀ value <paramref name="exponent"/>: the value itself, as a power of ten when long.</summary>
     public static string PowerOfTenLabel(double exponent)
@@ -266,16 +303,18 @@ public sealed class Figure
     }
 
     /// <summary>The y values as drawn: log₁₀ on a log axis; points that cannot be drawn (NaN, ∞, ≤ 0 on a log axis) left out.</summary>
-    private (double[] X, double[] Y) Drawable(FigureSeries s)
+    private (double[] X, double[] Y) Drawable(FigureSeries s) => Drawable(s, _logX, IsLogY);
+
+    private static (double[] X, double[] Y) Drawable(FigureSeries s, bool logX, bool log)
     {
         var x = new List<double>(s.X.Count);
         var y = new List<double>(s.Y.Count);
         for (int i = 0; i < s.X.Count; i++)
         {
             double v = s.Y[i];
-            if (!double.IsFinite(v) || !double.IsFinite(s.X[i]) || (IsLogY && v <= 0)) continue;
-            x.Add(s.X[i]);
-            y.Add(IsLogY ? Math.Log10(v) : v);
+            if (!double.IsFinite(v) || !double.IsFinite(s.X[i]) || (log && v <= 0) || (logX && s.X[i] <= 0)) continue;
+            x.Add(logX ? Math.Log10(s.X[i]) : s.X[i]);
+            y.Add(log ? Math.Log10(v) : v);
         }
         return (x.ToArray(), y.ToArray());
     }

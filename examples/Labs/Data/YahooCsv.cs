@@ -66,6 +66,9 @@ public static class YahooCsv
             }
             builder.Add(date, values, line, c => c < 0 ? DateColumn : PriceSeriesBuilder.ValueColumns[c]);
         }
+        if (count == 1)
+            throw new DataFormatException(source, 2, null,
+                $"the file has the header but no quotes: add one line per trading day after it, as {Expected}.");
         return builder.Build();
     }
 
