@@ -78,7 +78,7 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
 
         // A rejected model still gets its partial members (throwing), so the user sees our MD errors alone,
         // not the compiler's follow-on "partial member must have an implementation part".
-        context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is { Plan: not null } or { Parsed.PartialMembers.Count: > 0 }), static (spc, model)
+        context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is { Plan: not null } or { Parsed.PartialMembers.Count: > 0 } or { Parsed.AttributeStubs.Count: > 0 }), static (spc, model)
             => AddSource(spc, model!.Parsed.Type.HintName + ".g.cs", model.Parsed.Type.FullName,
                 () => model.Plan is { } plan ? ModelEmitter.Emit(plan) : RejectedModelEmitter.Emit(model.Parsed)));
     }

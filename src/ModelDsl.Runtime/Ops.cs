@@ -41,6 +41,42 @@ public static class Ops
     public static Tensor Tanh(Tensor x) => x.tanh();
     public static Tensor Sigmoid(Tensor x) => x.sigmoid();
     public static Tensor Softplus(Tensor x) => nn.functional.softplus(x);
+    public static Tensor Sqrt(Tensor x) => x.sqrt();
+    public static Tensor Abs(Tensor x) => x.abs();
+    /// <summary>Keras' leaky_relu activation: max(x, 0.2·x).</summary>
+    public static Tensor LeakyRelu(Tensor x) => Kernels.ActivationKernel.Forward(Kernels.Activation.LeakyRelu, x);
+    /// <summary>Keras' gelu activation, the exact (erf) form.</summary>
+    public static Tensor Gelu(Tensor x) => Kernels.ActivationKernel.Forward(Kernels.Activation.Gelu, x);
+    /// <summary>Keras' swish (silu): x·σ(x).</summary>
+    public static Tensor Swish(Tensor x) => Kernels.ActivationKernel.Forward(Kernels.Activation.Swish, x);
+    /// <summary>Softmax over the last axis.</summary>
+    public static Tensor Softmax(Tensor x) => Kernels.ActivationKernel.Forward(Kernels.Activation.Softmax, x);
+    /// <summary>log(softmax(x)) over the last axis, computed stably.</summary>
+    public static Tensor LogSoftmax(Tensor x) => x.log_softmax(-1);
+
+    /// <summary>The maximum over one axis, which is removed (its derivative splits ties equally, as torch's amax).</summary>
+    public static Tensor Max(Tensor x, long axis) => x.amax([axis]);
+
+    /// <summary>The element-wise maximum of two tensors, with broadcasting.</summary>
+    public static Tensor Maximum(Tensor a, Tensor b) => a.maximum(b);
+
+    /// <summary>The element-wise minimum of two tensors, with broadcasting.</summary>
+    public static Tensor Minimum(Tensor a, Tensor b) => a.minimum(b);
+
+    /// <summary>The tensors joined along <paramref name="axis"/>; every other axis must agree.</summary>
+    public static Tensor Concatenate(long axis, params Tensor[] tensors) => cat(tensors, axis);
+
+    /// <summary>The last two axes swapped (a matrix transposed).</summary>
+    public static Tensor Transpose(Tensor x) => x.transpose(-2, -1);
+
+    /// <summary>Axes <paramref name="first"/> and <paramref name="second"/> swapped.</summary>
+    public static Tensor Transpose(Tensor x, long first, long second) => x.transpose(first, second);
+
+    /// <summary>
+    /// Targets brought to the predictions' shape and dtype as Keras' losses do ((batch) against (batch, 1)); what a
+    /// [Loss] method's target parameter receives.
+    /// </summary>
+    public static Tensor AlignTargets(Tensor prediction, Tensor target) => Kernels.Targets.AlignTo(prediction, target);
 
     // ---- backward helpers (called by generated code) -----------------------------------------------------------
 

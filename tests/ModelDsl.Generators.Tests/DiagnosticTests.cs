@@ -211,7 +211,7 @@ public class DiagnosticTests
             }
             """, nameof(MD0008_unknown_activation));
         Assert.Equal("(Activation)42", span);
-        Assert.Equal("'42' is not an activation; use one of Activation.Linear/Relu/Selu/Elu/Tanh/Sigmoid/Softplus", Message(d));
+        Assert.Equal("'42' is not an activation; use one of Activation.Linear/Relu/Selu/Elu/Tanh/Sigmoid/Softplus/Softmax/LeakyRelu/Gelu/Swish", Message(d));
     }
 
     [Fact]
@@ -414,5 +414,38 @@ public class DiagnosticTests
             """, nameof(MD0009_forward_method_named_like_a_generated_member));
         Assert.Equal("Forward", span);
         Assert.Equal("'Forward' would be generated twice (by the [Forward] method and by the generated model member 'Forward'); rename one of the declarations", Message(d));
+    }
+
+    [Fact]
+    public void MD0019_an_attribute_ModelDsl_does_not_know_is_one_error_naming_the_layers()
+    {
+        // A typo and an attribute from another library: one MD0019 each would be two mistakes; one typo is one error,
+        // with no "type not found" (the stub), no "partial method needs an implementation" and no MD0003 at the call.
+        var (d, span) = Single("MD0019", """
+            [Model(3)] [Sgd(0.1)]
+            public partial class Typo
+            {
+                [Desne(4, Activation.Relu, UseBias = false)] private partial Tensor Hidden(Tensor x);
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output(Hidden(x));
+            }
+            """, nameof(MD0019_an_attribute_ModelDsl_does_not_know_is_one_error_naming_the_layers));
+        Assert.Equal("Desne(4, Activation.Relu, UseBias = false)", span);
+        Assert.StartsWith("'Desne' is not a ModelDsl layer attribute; did you mean [Dense]? The layer attributes are [Dense], [Dropout], [Normalization], [BatchNormalization]", Message(d));
+    }
+
+    [Fact]
+    public void MD0020_two_layer_attributes_on_one_method()
+    {
+        var (d, span) = Single("MD0020", """
+            [Model(3)] [Sgd(0.1)]
+            public partial class Twice
+            {
+                [Dense(4)] [Lstm(4)] private partial Tensor Hidden(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Hidden(x);
+            }
+            """, nameof(MD0020_two_layer_attributes_on_one_method));
+        Assert.Equal("Lstm(4)", span);
+        Assert.Equal("'Hidden' has two layer attributes, [Dense] and [Lstm]; a layer method declares one layer: declare a second method for the second layer", Message(d));
     }
 }

@@ -49,9 +49,19 @@ internal static class DerivativeRules
         ["Sum@axis"] = ["{g}.unsqueeze({axis}).expand({a}.shape)"],
         [nameof(OpKind.Mean)] = ["{g}.expand({a}.shape) / {a}.numel()"],
         ["Mean@axis"] = ["{g}.unsqueeze({axis}).expand({a}.shape) / {a}.size({axis})"],
+        [nameof(OpKind.Max) + "@axis"] = ["global::ModelDsl.Kernels.TensorOpKernel.MaxBackward({g}, {a}, {y}, {axis})"],
+        [nameof(OpKind.Maximum)] = ["{A:global::ModelDsl.Kernels.TensorOpKernel.MaximumBackward({g}, {a}, {b}, first: true)}", "{B:global::ModelDsl.Kernels.TensorOpKernel.MaximumBackward({g}, {a}, {b}, first: false)}"],
+        [nameof(OpKind.Minimum)] = ["{A:global::ModelDsl.Kernels.TensorOpKernel.MinimumBackward({g}, {a}, {b}, first: true)}", "{B:global::ModelDsl.Kernels.TensorOpKernel.MinimumBackward({g}, {a}, {b}, first: false)}"],
+        // Each input's slice of the gradient: its offset and size along the axis are known statically.
+        [nameof(OpKind.Concatenate)] = ["{g}.narrow({axis}, {offset}, {size})"],
+        [nameof(OpKind.Transpose)] = ["{g}.transpose({axes})"],
         ["Square"] = ["{g} * 2 * {a}"],
         ["Exp"] = ["{g} * {y}"],
         ["Log"] = ["{g} / {a}"],
+        ["Sqrt"] = ["{g} / (2 * {y})"],
+        ["Abs"] = ["{g} * {a}.sign()"],
+        ["Softmax"] = ["global::ModelDsl.Kernels.TensorOpKernel.SoftmaxBackward({g}, {y})"],
+        ["LogSoftmax"] = ["global::ModelDsl.Kernels.TensorOpKernel.LogSoftmaxBackward({g}, {y})"],
         // Activations: the hand-written kernel's vector-Jacobian product.
         ["Relu"] = ["global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, {g}, {a}, {y})"],
         ["Selu"] = ["global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Selu, {g}, {a}, {y})"],
@@ -59,19 +69,23 @@ internal static class DerivativeRules
         ["Tanh"] = ["global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Tanh, {g}, {a}, {y})"],
         ["Sigmoid"] = ["global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Sigmoid, {g}, {a}, {y})"],
         ["Softplus"] = ["global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Softplus, {g}, {a}, {y})"],
+        ["LeakyRelu"] = ["global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.LeakyRelu, {g}, {a}, {y})"],
+        ["Gelu"] = ["global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Gelu, {g}, {a}, {y})"],
+        ["Swish"] = ["global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Swish, {g}, {a}, {y})"],
     };
 
     /// <summary>The scalar functions of System.Math / System.MathF that have a rule.</summary>
     public static readonly IReadOnlyList<string> ScalarFunctions = ["Sin", "Cos", "Tan", "Exp", "Log", "Sqrt", "Sinh", "Cosh", "Tanh", "Abs", "Atan"];
 
     /// <summary>The element-wise tensor functions of ModelDsl.Ops that have a rule.</summary>
-    public static readonly IReadOnlyList<string> TensorElementwise = ["Square", "Exp", "Log", "Relu", "Selu", "Elu", "Tanh", "Sigmoid", "Softplus"];
+    public static readonly IReadOnlyList<string> TensorElementwise =
+        ["Square", "Exp", "Log", "Sqrt", "Abs", "Relu", "Selu", "Elu", "Tanh", "Sigmoid", "Softplus", "LeakyRelu", "Gelu", "Swish", "Softmax", "LogSoftmax"];
 
     /// <summary>The rule key of a node: its operation, or its function's name.</summary>
     public static string Key(OpNode node) => node.Kind switch
     {
         OpKind.Elementwise => node.Symbol,
-        OpKind.Sum or OpKind.Mean when node.Axis is not null => node.Kind + "@axis",
+        OpKind.Sum or OpKind.Mean or OpKind.Max when node.Axis is not null => node.Kind + "@axis",
         _ => node.Kind.ToString(),
     };
 

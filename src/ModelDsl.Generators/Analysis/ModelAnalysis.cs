@@ -9,9 +9,6 @@ namespace ModelDsl.Generators.Analysis;
 /// <summary>Shapes, the model's tensors in Keras order, the reverse sweep and the summary of a parsed [Model].</summary>
 internal static class ModelAnalysis
 {
-    private const string Torch = "global::TorchSharp.torch";
-    private const string Initializers = "global::ModelDsl.Initializers";
-
     public static Result<AnalysedModel> Analyse(Result<ParsedModel> parsed)
     {
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
@@ -36,12 +33,13 @@ internal static class ModelAnalysis
                 {
                     case OpKind.Layer:
                         LayerDeclaration layer = layers[node.Symbol];
-                        int width = graph[node.Inputs[0]].Shape[graph[node.Inputs[0]].Shape.Count - 1];
-                        List<TensorInfo> own = LayerTensors(layer, width);
+                        var own = layer.Definition.Tensors(layer, [.. graph[node.Inputs[0]].Shape])
+                            .Select(t => new TensorInfo(layer.Name + t.Suffix, t.Shape.ToEquatableArray(), t.Trainable, layer.Name, t.Role, t.Initializer))
+                            .ToList();
                         tensors.AddRange(own);
-                        if (layer.Kind != LayerKind.Normalization) roots.Add(node.Id);
-                        summary.Add(new SummaryRow(layer.Name, layer.Kind == LayerKind.Lstm ? "LSTM" : layer.Kind.ToString(),
-                            ShapeInference.Format(node.Shape), own.Sum(t => t.Count)));
+                        // Reverse mode starts at the layers that own trainable tensors: what precedes the first is not differentiated.
+                        if (own.Any(t => t.Trainable)) roots.Add(node.Id);
+                        summary.Add(new SummaryRow(layer.Name, layer.Definition.KerasType, ShapeInference.Format(node.Shape), own.Sum(t => t.Count)));
                         break;
                     case OpKind.Parameter:
                         ParameterDeclaration parameter = model.Parameters.First(p => p.Name == node.Symbol);
@@ -61,8 +59,13 @@ internal static class ModelAnalysis
                 tensors.Add(tensor);
                 summary.Add(new SummaryRow(unused.Name, "Parameter", ShapeInference.Format(unused.Shape), tensor.Count));
             }
+            if (!NamesAreDistinct(model, tensors, diagnostics)) return null;
+            bool indexInput = IndexInput(model, graph, diagnostics, out bool inputProblem);
+            LossPlan? loss = model.LossMethod is { } method ? PlanLoss(model, method, graph.Result.Shape, diagnostics) : null;
+            if (inputProblem || (model.LossMethod is not null && loss is null)) return null;
             ReversePlan reverse = ReverseMode.Plan(graph, roots);
-            return new ModelPlan(model, graph, tensors.ToEquatableArray(), reverse, summary.ToEquatableArray());
+            return new ModelPlan(model, graph, tensors.ToEquatableArray(), reverse, summary.ToEquatableArray(),
+                model.Metrics.Select(m => new MetricPlan(m, Resolve(m, model.Loss, graph.Result.Shape))).ToEquatableArray(), loss, indexInput);
         }
         catch (System.Exception exception)
         {
@@ -71,29 +74,77 @@ internal static class ModelAnalysis
         }
     }
 
-    private static List<TensorInfo> LayerTensors(LayerDeclaration layer, int width)
+    /// <summary>Keras' "accuracy" by the output's shape and the loss (keras/src/trainers/compile_utils.py); other metrics as declared.</summary>
+    private static string Resolve(string metric, string loss, EquatableArray<int> output)
+        => metric != "Accuracy" ? metric
+            : output[output.Count - 1] == 1 ? "BinaryAccuracy"
+            : loss == "SparseCategoricalCrossentropy" ? "SparseCategoricalAccuracy"
+            : "CategoricalAccuracy";
+
+    /// <summary>
+    /// True when the model's input holds integer indices: it feeds an Embedding layer. It may then feed nothing else,
+    /// since every other operation computes on floating-point values.
+    /// </summary>
+    private static bool IndexInput(ModelDeclaration model, OpGraph graph, List<DiagnosticInfo> diagnostics, out bool problem)
     {
-        string n = layer.Name;
-        int u = layer.Units;
-        return layer.Kind switch
+        problem = false;
+        var layers = model.Layers.ToDictionary(l => l.Name);
+        OpNode[] users = graph.Nodes.Where(n => n.Inputs.Any(i => graph[i].Kind == OpKind.Input)).ToArray();
+        bool Embeds(OpNode n) => n.Kind == OpKind.Layer && layers[n.Symbol].Definition is Layers.EmbeddingLayer;
+        if (!users.Any(Embeds)) return false;
+        if (users.FirstOrDefault(n => !Embeds(n)) is { } other)
         {
-            LayerKind.Dense => new List<TensorInfo> { new(n + "Kernel", Shape(width, u), true, n, "kernel", Create(layer.KernelInitializer, [width, u])) }
-                .Concat(layer.UseBias ? [new TensorInfo(n + "Bias", Shape(u), true, n, "bias", Create(layer.BiasInitializer, [u]))] : [])
-                .ToList(),
-            LayerKind.Lstm =>
-            [
-                new(n + "Kernel", Shape(width, 4 * u), true, n, "kernel, gate blocks i, f, c, o", Create("GlorotUniform", [width, 4 * u])),
-                new(n + "RecurrentKernel", Shape(u, 4 * u), true, n, "recurrent kernel", Create("Orthogonal", [u, 4 * u])),
-                new(n + "Bias", Shape(4 * u), true, n, "bias, forget block set to 1 (unit_forget_bias)",
-                    $"{Initializers}.LstmBias.UnitForget({u}, type)"),
-            ],
-            _ =>
-            [
-                new(n + "Mean", Shape(width), false, n, "mean, adapted", $"{Torch}.zeros({width}, dtype: type)"),
-                new(n + "Variance", Shape(width), false, n, "variance (population), adapted", $"{Torch}.ones({width}, dtype: type)"),
-                new(n + "Count", Shape(), false, n, "number of samples adapted on", $"{Torch}.tensor(0L)"),
-            ],
-        };
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.ShapeMismatch, other.Location, other.Source,
+                "the model's input holds integer indices (it feeds an Embedding layer) and cannot also be computed on; feed it only to Embedding layers"));
+            problem = true;
+        }
+        return true;
+    }
+
+    /// <summary>Shapes and the reverse sweep of a [Loss] method whose prediction and target have the model output's shape.</summary>
+    private static LossPlan? PlanLoss(ModelDeclaration model, LossDeclaration loss, EquatableArray<int> output, List<DiagnosticInfo> diagnostics)
+    {
+        OpGraph? graph = ShapeInference.Infer(loss.Graph, _ => [.. output], model, diagnostics);
+        if (graph is null) return null;
+        EquatableArray<int> result = graph.Result.Shape;
+        if (result.Count > 0 && result[0] != ShapeInference.Batch)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.ShapeMismatch, graph.Result.Location, graph.Result.Source,
+                $"a [Loss] method returns a scalar or one value per sample, (None, ...), but this has shape {ShapeInference.Format(result)}"));
+            return null;
+        }
+        int prediction = graph.Nodes.First(n => n.Kind == OpKind.Input && n.Symbol == loss.Prediction).Id;
+        return new LossPlan(loss, graph, ReverseMode.Plan(graph, [prediction]), Mean: result.Count > 0);
+    }
+
+    /// <summary>Generated names that would be declared twice (a layer's tensor and a parameter, a layer named like a generated member): MD0009.</summary>
+    private static bool NamesAreDistinct(ModelDeclaration model, List<TensorInfo> tensors, List<DiagnosticInfo> diagnostics)
+    {
+        int before = diagnostics.Count;
+        var seen = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        void Claim(string name, string owner, LocationInfo? location)
+        {
+            if (seen.TryGetValue(name, out string? first))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.DuplicateName, location, name, $"by {first} and by {owner}"));
+            }
+            else seen[name] = owner;
+        }
+        foreach (LayerDeclaration layer in model.Layers)
+        {
+            string owner = $"layer '{layer.Name}'";
+            Claim(layer.Name, owner, layer.Location);
+            foreach (TensorInfo tensor in tensors.Where(t => t.Owner == layer.Name)) Claim(tensor.Name, owner, layer.Location);
+        }
+        foreach (ParameterDeclaration parameter in model.Parameters) Claim(parameter.Name, $"parameter '{parameter.Name}'", parameter.Location);
+        string[] reserved = ["Weights", "Optimizer", "Forward", "ForwardWithTrace", "Backward", "TrainStep", "TestStep", "Fit", "Evaluate",
+            "Predict", "Summary", "ParameterCount", "Parameters", "Gradients", "Trace", "Adapt", "MetricNames", "TrainableTensors", "InputShape"];
+        foreach (string name in reserved.Where(seen.ContainsKey))
+        {
+            LocationInfo? location = model.Layers.FirstOrDefault(l => l.Name == name)?.Location ?? model.Parameters.FirstOrDefault(p => p.Name == name)?.Location;
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.DuplicateName, location, name, $"by {seen[name]} and by the generated model member '{name}'"));
+        }
+        return diagnostics.Count == before;
     }
 
     private static TensorInfo ParameterTensor(ParameterDeclaration p)
@@ -108,14 +159,7 @@ internal static class ModelAnalysis
         return new TensorInfo(p.Name, p.Shape, true, p.Name, "parameter", Create(p.Initializer, [.. p.Shape], arguments));
     }
 
-    private static string Create(string initializer, int[] shape, string arguments = "")
-        => $"new {Initializers}.{initializer}({arguments}).Create(new long[] {{ {string.Join(", ", shape)} }}, type, generator)";
+    private static string Create(string initializer, int[] shape, string arguments = "") => Layers.Initializers.Create(initializer, shape, arguments);
 
-    private static EquatableArray<int> Shape(params int[] dims) => dims.ToEquatableArray();
-
-    public static string Number(double value)
-    {
-        string text = value.ToString("R", CultureInfo.InvariantCulture);
-        return text.Contains("E") || text.Contains(".") ? text : text + ".0";
-    }
+    public static string Number(double value) => Parsing.AttributeReader.Number(value);
 }

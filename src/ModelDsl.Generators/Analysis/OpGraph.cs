@@ -32,6 +32,15 @@ internal enum OpKind
     /// <summary>Sum over every element (Axis = null) or one axis.</summary>
     Sum,
     Mean,
+    /// <summary>The maximum over one axis (Axis), which is removed.</summary>
+    Max,
+    /// <summary>Element-wise maximum and minimum of two tensors, with broadcasting.</summary>
+    Maximum,
+    Minimum,
+    /// <summary>The inputs joined along Axis.</summary>
+    Concatenate,
+    /// <summary>Two axes swapped (Extra: the two axes).</summary>
+    Transpose,
 }
 
 /// <summary>
@@ -97,7 +106,9 @@ internal sealed record OpGraph(EquatableArray<OpNode> Nodes, int Output)
             OpKind.Divide => $"{Arg(0)} / {Arg(1)}",
             OpKind.Negate => $"-{Arg(0)}",
             OpKind.Power => $"Pow({Arg(0)}, {Arg(1)})",
+            OpKind.Concatenate => $"Concatenate({node.Axis}, {string.Join(", ", node.Inputs.Select(i => Nodes[i].Name))})",
             OpKind.Elementwise or OpKind.Layer or OpKind.Call or OpKind.MatMul or OpKind.Flatten or OpKind.Reshape or OpKind.Sum or OpKind.Mean
+                or OpKind.Max or OpKind.Maximum or OpKind.Minimum or OpKind.Transpose
                 => $"{CallName(node)}({string.Join(", ", node.Inputs.Select(i => Nodes[i].Name))}{AxisText(node)})",
             _ => node.Source,
         };
@@ -114,7 +125,8 @@ internal sealed record OpGraph(EquatableArray<OpNode> Nodes, int Output)
     private static string AxisText(OpNode node) => node.Kind switch
     {
         OpKind.Reshape => ", " + string.Join(", ", node.Shape.Select(d => d.ToString())),
-        OpKind.Sum or OpKind.Mean when node.Axis is int axis => ", " + axis,
+        OpKind.Sum or OpKind.Mean or OpKind.Max when node.Axis is int axis => ", " + axis,
+        OpKind.Transpose => ", " + string.Join(", ", node.Extra),
         _ => "",
     };
 }

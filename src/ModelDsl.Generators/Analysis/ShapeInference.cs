@@ -13,9 +13,25 @@ internal static class ShapeInference
 {
     public const int Batch = -1;
 
+    /// <summary>The shapes of a model's forward graph; its result must keep the batch axis.</summary>
     public static OpGraph? Infer(ModelDeclaration model, List<DiagnosticInfo> diagnostics)
     {
-        OpGraph graph = model.Graph;
+        OpGraph? graph = Infer(model.Graph, _ => [Batch, .. model.InputShape], model, diagnostics);
+        if (graph is null) return null;
+        int[] output = [.. graph.Result.Shape];
+        if (output.Length == 0 || output[0] != Batch)
+        {
+            OpNode result = graph.Result;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, result.Location, result.Source,
+                $"the [Forward] result has shape {Format(output)} but a model returns one row per sample, (None, ...)"));
+            return null;
+        }
+        return graph;
+    }
+
+    /// <summary>The shapes of a graph whose inputs have the shapes <paramref name="inputShape"/> gives, or null after MD0004.</summary>
+    public static OpGraph? Infer(OpGraph graph, System.Func<OpNode, int[]> inputShape, ModelDeclaration model, List<DiagnosticInfo> diagnostics)
+    {
         var layers = model.Layers.ToDictionary(l => l.Name);
         var parameters = model.Parameters.ToDictionary(p => p.Name);
         var shapes = new int[graph.Nodes.Count][];
@@ -40,7 +56,7 @@ internal static class ShapeInference
             switch (node.Kind)
             {
                 case OpKind.Input:
-                    shape = [Batch, .. model.InputShape];
+                    shape = inputShape(node);
                     break;
                 case OpKind.Constant:
                     shape = [];
@@ -50,26 +66,7 @@ internal static class ShapeInference
                     break;
                 case OpKind.Layer:
                     LayerDeclaration layer = layers[node.Symbol];
-                    int[] x = In(0);
-                    switch (layer.Kind)
-                    {
-                        case LayerKind.Dense when x.Length != 2 || x[0] != Batch:
-                            problem = $"Dense layer '{layer.Name}' takes (batch, features) but {Name(0)} has shape {S(0)}; Flatten it first: {layer.Name}(Flatten({Name(0)}))";
-                            break;
-                        case LayerKind.Dense:
-                            shape = [Batch, layer.Units];
-                            break;
-                        case LayerKind.Lstm when x.Length != 3 || x[0] != Batch:
-                            problem = $"LSTM layer '{layer.Name}' takes (batch, time, features) but {Name(0)} has shape {S(0)}";
-                            break;
-                        case LayerKind.Lstm:
-                            shape = [Batch, layer.Units];
-                            break;
-                        default:
-                            if (x.Length < 2 || x[0] != Batch) problem = $"Normalization layer '{layer.Name}' takes (batch, ..., features) but {Name(0)} has shape {S(0)}";
-                            else shape = x;
-                            break;
-                    }
+                    shape = layer.Definition.OutputShape(layer, new Layers.LayerInput(In(0), Name(0)), out problem);
                     break;
                 case OpKind.MatMul:
                     int[] a = In(0), b = In(1);
@@ -77,7 +74,7 @@ internal static class ShapeInference
                     else if (a[1] != b[0] || a[1] == Batch) problem = $"the inner dimensions differ, {S(0)} × {S(1)}; {Name(1)} needs {a[1]} rows to follow {Name(0)}";
                     else shape = [a[0], b[1]];
                     break;
-                case OpKind.Add or OpKind.Subtract or OpKind.Multiply or OpKind.Divide:
+                case OpKind.Add or OpKind.Subtract or OpKind.Multiply or OpKind.Divide or OpKind.Maximum or OpKind.Minimum:
                     shape = Broadcast(In(0), In(1));
                     if (shape is null) problem = $"cannot broadcast {S(0)} with {S(1)}; give {Name(1)} a shape that is 1 or equal on each axis, aligned from the right";
                     break;
@@ -96,7 +93,22 @@ internal static class ShapeInference
                         problem = $"cannot turn {S(0)} into {Format(target)}; keep -1 first for the batch axis and as many elements";
                     else shape = target;
                     break;
-                case OpKind.Sum or OpKind.Mean:
+                case OpKind.Concatenate:
+                    shape = Concatenated(node, i => In(i), out problem);
+                    break;
+                case OpKind.Transpose:
+                    int[] t = In(0);
+                    int first = int.Parse(node.Extra[0]), second = int.Parse(node.Extra[1]);
+                    int p1 = first < 0 ? first + t.Length : first, p2 = second < 0 ? second + t.Length : second;
+                    if (t.Length < 2 || p1 < 0 || p1 >= t.Length || p2 < 0 || p2 >= t.Length) problem = $"axes {first} and {second} are not both inside shape {S(0)}";
+                    else if (t[p1] == Batch || t[p2] == Batch) problem = $"Transpose would move the batch axis of {S(0)}; swap two feature axes";
+                    else
+                    {
+                        shape = (int[])t.Clone();
+                        (shape[p1], shape[p2]) = (t[p2], t[p1]);
+                    }
+                    break;
+                case OpKind.Sum or OpKind.Mean or OpKind.Max:
                     if (node.Axis is int axis)
                     {
                         int rank = In(0).Length, k = axis < 0 ? axis + rank : axis;
@@ -120,16 +132,29 @@ internal static class ShapeInference
             shapes[node.Id] = shape!;
             nodes.Add(node with { Shape = shape!.ToEquatableArray() });
         }
-        if (failed) return null;
-        int[] output = shapes[graph.Output];
-        if (output.Length == 0 || output[0] != Batch)
+        return failed ? null : graph with { Nodes = nodes.ToEquatableArray() };
+    }
+
+    /// <summary>Inputs of the same rank joined along the node's axis; every other axis must agree.</summary>
+    private static int[]? Concatenated(OpNode node, System.Func<int, int[]> input, out string? problem)
+    {
+        problem = null;
+        int[] first = input(0);
+        int rank = first.Length, axis = node.Axis!.Value < 0 ? node.Axis.Value + rank : node.Axis.Value;
+        if (axis < 0 || axis >= rank) { problem = $"axis {node.Axis} is outside shape {Format(first)}"; return null; }
+        if (first[axis] == Batch) { problem = $"axis {node.Axis} is the batch axis; join along a feature axis"; return null; }
+        int[] shape = (int[])first.Clone();
+        for (int i = 1; i < node.Inputs.Count; i++)
         {
-            OpNode result = graph.Result;
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeMismatch, result.Location, result.Source,
-                $"the [Forward] result has shape {Format(output)} but a model returns one row per sample, (None, ...)"));
-            return null;
+            int[] other = input(i);
+            if (other.Length != rank || Enumerable.Range(0, rank).Any(d => d != axis && other[d] != first[d]))
+            {
+                problem = $"cannot join {Format(first)} and {Format(other)} along axis {node.Axis}: every other axis must be equal";
+                return null;
+            }
+            shape[axis] += other[axis];
         }
-        return graph with { Nodes = nodes.ToEquatableArray() };
+        return shape;
     }
 
     /// <summary>NumPy broadcasting; the batch axis broadcasts with itself or 1.</summary>

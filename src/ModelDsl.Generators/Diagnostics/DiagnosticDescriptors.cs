@@ -64,7 +64,19 @@ internal static class DiagnosticDescriptors
         "Layer '{0}' is called more than once in the [Forward] method; declare a second layer (sharing weights is not supported)");
 
     public static readonly DiagnosticDescriptor MissingOptimizer = new("MD0018", "Model has no optimizer attribute",
-        "Model '{0}' declares no [Adam] or [Sgd] attribute; Adam(0.001) is used", Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+        "Model '{0}' declares no optimizer attribute ({1}); Adam(0.001) is used", Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor UnknownLayerAttribute = Error("MD0019", "Unknown layer attribute",
+        "'{0}' is not a ModelDsl layer attribute; {1}");
+
+    public static readonly DiagnosticDescriptor SeveralLayerAttributes = Error("MD0020", "More than one layer attribute",
+        "'{0}' has two layer attributes, [{1}] and [{2}]; a layer method declares one layer: declare a second method for the second layer");
+
+    public static readonly DiagnosticDescriptor SeveralOptimizers = Error("MD0021", "More than one optimizer attribute",
+        "Model '{0}' declares two optimizers, [{1}] and [{2}]; keep one (another can be set at run time through the Optimizer property)");
+
+    public static readonly DiagnosticDescriptor LossSignature = Error("MD0022", "Wrong [Loss] method",
+        "[Loss] method '{0}' must be a non-static method 'Tensor {0}(Tensor prediction, Tensor target)' with a body; {1}");
 
     public static readonly DiagnosticDescriptor InternalError = Error("MD0099", "ModelDsl generator failed",
         "ModelDsl could not process '{0}': {1}; please report this with the declaration");
@@ -73,7 +85,8 @@ internal static class DiagnosticDescriptors
     [
         TypeNotPartial, UnsupportedConstruct, NotDifferentiableCall, ShapeMismatch, MissingForward, MultipleForward,
         ForwardSignature, UnknownActivation, DuplicateName, InvalidAttributeArgument, LayerNotPartial, LayerSignature,
-        DifferentiableNotStatic, DifferentiableType, MultipleReturns, UnusedLayer, LayerCalledTwice, MissingOptimizer, InternalError,
+        DifferentiableNotStatic, DifferentiableType, MultipleReturns, UnusedLayer, LayerCalledTwice, MissingOptimizer, UnknownLayerAttribute,
+        SeveralLayerAttributes, SeveralOptimizers, LossSignature, InternalError,
     ];
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

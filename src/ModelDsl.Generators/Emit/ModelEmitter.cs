@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
 using ModelDsl.Generators.Analysis;
+using ModelDsl.Generators.Layers;
 using ModelDsl.Generators.Model;
 
 namespace ModelDsl.Generators.Emit;
@@ -136,10 +137,10 @@ internal sealed class ModelEmitter
         var members = new List<string>();
         foreach (OpNode node in _graph.Nodes.Where(HasMember))
         {
-            if (node.Kind == OpKind.Layer && _layers[node.Symbol] is { Kind: LayerKind.Dense, Activation: not "Linear" })
+            if (node.Kind == OpKind.Layer && _layers[node.Symbol] is { Activation: not "Linear" })
                 members.Add($"{Tensor} {_member[node.Id]}PreActivation");
-            if (node.Kind == OpKind.Layer && _layers[node.Symbol].Kind == LayerKind.Lstm)
-                members.Add($"{Kernels}.LstmTrace {_member[node.Id]}State");
+            if (node.Kind == OpKind.Layer && TrainingCall(node).StateType is { } state)
+                members.Add($"{state} {_member[node.Id]}State");
             members.Add($"{Tensor} {_member[node.Id]}");
         }
         Member("The intermediate values of one forward pass, kept for <see cref=\"Backward\"/>.", "public sealed record Trace(");
@@ -164,6 +165,11 @@ internal sealed class ModelEmitter
         _w.WriteLine();
         Member("The optimizer <see cref=\"TrainStep\"/> uses; set it to use another optimizer or a learning-rate schedule.", "public global::ModelDsl.Optimizers.Optimizer Optimizer { get; set; }");
         _w.WriteLine();
+        if (_plan.UsesRandomness)
+        {
+            Member("What the layers draw while training (Dropout's masks) comes from here: the initializers' generator, continued.", $"public {Torch}.Generator {RandomGenerator} {{ get; }}");
+            _w.WriteLine();
+        }
         _w.WriteLine("/// <summary>Initialises every tensor from a generator seeded with <paramref name=\"seed\"/>, in Keras order of layers.</summary>");
         _w.WriteLine("/// <param name=\"seed\">The seed of the initializers.</param>");
         _w.WriteLine("/// <param name=\"dtype\">The element type of the tensors; float32 by default.</param>");
@@ -179,12 +185,8 @@ internal sealed class ModelEmitter
                     _w.WriteLine($"{t.Name} = {t.Initializer},");
                 }
             }
-            OptimizerDeclaration o = _model.Optimizer;
-            string rate = $"new global::ModelDsl.Optimizers.ConstantLearningRate({ModelAnalysis.Number(o.LearningRate)})";
-            string optimizer = o.Kind == "Adam"
-                ? $"new global::ModelDsl.Optimizers.Adam({rate}, beta1: {ModelAnalysis.Number(o.Beta1)}, beta2: {ModelAnalysis.Number(o.Beta2)}, epsilon: {ModelAnalysis.Number(o.Epsilon)})"
-                : $"new global::ModelDsl.Optimizers.Sgd({rate}, momentum: {ModelAnalysis.Number(o.Momentum)}, nesterov: {(o.Nesterov ? "true" : "false")})";
-            _w.WriteLine($"Optimizer = {optimizer};");
+            _w.WriteLine($"Optimizer = {Parsing.OptimizerCatalogue.Get(_model.Optimizer.Kind).Construct(_model.Optimizer)};");
+            if (_plan.UsesRandomness) _w.WriteLine($"{RandomGenerator} = generator;");
         }
     }
 
@@ -195,10 +197,10 @@ internal sealed class ModelEmitter
         foreach (LayerDeclaration layer in _model.Layers)
         {
             string x = Identifier(layer.Parameter);
-            _w.WriteLine($"/// <summary>{Describe(layer)}.</summary>");
+            _w.WriteLine($"/// <summary>{layer.Definition.Describe(layer)}.</summary>");
             _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
             _w.WriteLine($"{layer.Accessibility} partial {Tensor} {layer.Name}({Tensor} {x})");
-            _w.WriteLine($"    => {LayerForward(layer, x, preActivation: null)};");
+            _w.WriteLine($"    => {InferenceExpression(layer, x)};");
             _w.WriteLine();
         }
         foreach (ParameterDeclaration parameter in _model.Parameters)
@@ -209,27 +211,27 @@ internal sealed class ModelEmitter
         }
     }
 
-    private static string Describe(LayerDeclaration layer) => layer.Kind switch
+    /// <summary>The layer in inference mode as one expression: the body of its partial method, which Forward calls.</summary>
+    private static string InferenceExpression(LayerDeclaration layer, string x)
     {
-        LayerKind.Dense => $"Dense({layer.Units}{(layer.Activation == "Linear" ? "" : ", " + layer.Activation)})",
-        LayerKind.Lstm => $"LSTM({layer.Units}): the last hidden state",
-        _ => "Normalization: (x - mean) / max(sqrt(variance), 1e-7)",
-    };
+        KernelCall call = layer.Definition.Forward(layer, Values(layer, x), training: false);
+        string output = call.StateType is null ? call.Expression : call.Expression + ".Output";
+        return layer.Activation == "Linear" ? output : Activate(layer, output);
+    }
 
-    private static string LayerForward(LayerDeclaration layer, string x, string? preActivation)
+    private static string Activate(LayerDeclaration layer, string x) => $"{Kernels}.ActivationKernel.Forward({Kernels}.Activation.{layer.Activation}, {x})";
+
+    private static LayerValues Values(LayerDeclaration layer, string input, string output = "", string state = "", string gradient = "")
+        => new(input, output, state, gradient, layer.Name, RandomGenerator);
+
+    /// <summary>The model's generator for what its layers draw while training (Dropout's masks), seeded with the initial weights'.</summary>
+    private const string RandomGenerator = "RandomGenerator";
+
+    /// <summary>The training-mode kernel call of a layer node, with its input as ForwardWithTrace names it.</summary>
+    private KernelCall TrainingCall(OpNode node)
     {
-        string n = layer.Name;
-        switch (layer.Kind)
-        {
-            case LayerKind.Dense:
-                string dense = $"{Kernels}.DenseKernel.Forward({x}, Weights.{n}Kernel, {(layer.UseBias ? $"Weights.{n}Bias" : "null")})";
-                return layer.Activation == "Linear" ? dense
-                    : $"{Kernels}.ActivationKernel.Forward({Kernels}.Activation.{layer.Activation}, {preActivation ?? dense})";
-            case LayerKind.Lstm:
-                return $"{Kernels}.LstmKernel.Forward({x}, Weights.{n}Kernel, Weights.{n}RecurrentKernel, Weights.{n}Bias).Output";
-            default:
-                return $"{Kernels}.NormalizationKernel.Forward({x}, Weights.{n}Mean, Weights.{n}Variance)";
-        }
+        LayerDeclaration layer = _layers[node.Symbol];
+        return layer.Definition.Forward(layer, Values(layer, Value(node.Inputs[0])), training: true);
     }
 
     private void EmitForward()
@@ -287,25 +289,23 @@ internal sealed class ModelEmitter
                 if (node.Kind == OpKind.Layer)
                 {
                     LayerDeclaration layer = _layers[node.Symbol];
-                    string x = Value(node.Inputs[0]);
-                    if (layer.Kind == LayerKind.Dense && layer.Activation != "Linear")
-                    {
-                        string pre = Names.Camel(member) + "PreActivation";
-                        _w.WriteLine($"var {pre} = {Kernels}.DenseKernel.Forward({x}, Weights.{layer.Name}Kernel, {(layer.UseBias ? $"Weights.{layer.Name}Bias" : "null")});");
-                        _w.WriteLine($"var {local} = {LayerForward(layer, x, pre)};");
-                        arguments.Add($"{member}PreActivation: {pre}");
-                    }
-                    else if (layer.Kind == LayerKind.Lstm)
+                    KernelCall call = TrainingCall(node);
+                    string output = call.Expression;
+                    if (call.StateType is not null)
                     {
                         string state = Names.Camel(member) + "State";
-                        _w.WriteLine($"var {state} = {Kernels}.LstmKernel.Forward({x}, Weights.{layer.Name}Kernel, Weights.{layer.Name}RecurrentKernel, Weights.{layer.Name}Bias);");
-                        _w.WriteLine($"var {local} = {state}.Output;");
+                        _w.WriteLine($"var {state} = {call.Expression};");
                         arguments.Add($"{member}State: {state}");
+                        output = state + ".Output";
                     }
-                    else
+                    if (layer.Activation != "Linear")
                     {
-                        _w.WriteLine($"var {local} = {LayerForward(layer, x, null)};");
+                        string pre = Names.Camel(member) + "PreActivation";
+                        _w.WriteLine($"var {pre} = {output};");
+                        arguments.Add($"{member}PreActivation: {pre}");
+                        output = Activate(layer, pre);
                     }
+                    _w.WriteLine($"var {local} = {output};");
                 }
                 else
                 {
@@ -317,19 +317,7 @@ internal sealed class ModelEmitter
         }
     }
 
-    private string TensorForward(OpNode node)
-    {
-        string A() => Value(node.Inputs[0]);
-        return Expressions.Arithmetic(node, Value) ?? node.Kind switch
-        {
-            OpKind.MatMul => $"{Ops}.MatMul({A()}, {Value(node.Inputs[1])})",
-            OpKind.Flatten => $"{Ops}.Flatten({A()})",
-            OpKind.Reshape => $"{Ops}.Reshape({A()}, {string.Join(", ", node.Extra)})",
-            OpKind.Sum or OpKind.Mean => $"{Ops}.{node.Kind}({A()}{(node.Axis is int axis ? ", " + axis : "")})",
-            OpKind.Elementwise => $"{Ops}.{node.Symbol}({A()})",
-            _ => node.Source,
-        };
-    }
+    private string TensorForward(OpNode node) => TensorGraph.Forward(node, Value);
 
     // ---- backward ----------------------------------------------------------------------------------------------
 
@@ -372,76 +360,17 @@ internal sealed class ModelEmitter
             {
                 OpNode node = _graph[id];
                 string g = Adjoint(id);
-                void Contribute(AdjointStep step, string contribution)
-                {
-                    string target = Adjoint(step.Target);
-                    if (step.Declares) _w.WriteLine($"{Tensor} {target} = {contribution};");
-                    else if (contribution.StartsWith("-", System.StringComparison.Ordinal)) _w.WriteLine($"{target} = {target} - {contribution.Substring(1)};");
-                    else _w.WriteLine($"{target} = {target} + {contribution};");
-                }
+                void Contribute(AdjointStep step, string contribution) => TensorGraph.Accumulate(_w, step, Adjoint(step.Target), contribution);
                 switch (node.Kind)
                 {
                     case OpKind.Parameter:
                         gradientOf[node.Symbol] = g;
                         break;
                     case OpKind.Layer:
-                        LayerDeclaration layer = _layers[node.Symbol];
-                        string layerName = Names.Camel(_member[id]);
-                        string x = Forward(node.Inputs[0]);
-                        AdjointStep? inputStep = steps[id].FirstOrDefault();
-                        switch (layer.Kind)
-                        {
-                            case LayerKind.Dense:
-                                string dy = g;
-                                if (layer.Activation != "Linear")
-                                {
-                                    dy = "d" + _member[id] + "PreActivation";
-                                    _w.WriteLine($"// d/d({_member[id]}PreActivation) of: {_member[id]} = {layer.Activation}({_member[id]}PreActivation)");
-                                    _w.WriteLine($"{Tensor} {dy} = {Kernels}.ActivationKernel.Backward({Kernels}.Activation.{layer.Activation}, {g}, trace.{_member[id]}PreActivation, trace.{_member[id]});");
-                                }
-                                string grads = layerName + "Gradients";
-                                _w.WriteLine($"// d/d({layer.Name}Kernel{(layer.UseBias ? $", {layer.Name}Bias" : "")}{(inputStep is null ? "" : ", " + _graph[node.Inputs[0]].Name)}) of: {_member[id]}{(layer.Activation != "Linear" ? "PreActivation" : "")} = Dense({_graph[node.Inputs[0]].Name})");
-                                _w.WriteLine($"var {grads} = {Kernels}.DenseKernel.Backward({dy}, {x}, Weights.{layer.Name}Kernel, hasBias: {(layer.UseBias ? "true" : "false")});");
-                                gradientOf[layer.Name + "Kernel"] = grads + ".Kernel";
-                                if (layer.UseBias) gradientOf[layer.Name + "Bias"] = grads + ".Bias!";
-                                if (inputStep is not null) Contribute(inputStep, grads + ".Input");
-                                break;
-                            case LayerKind.Lstm:
-                                string lstm = layerName + "Gradients";
-                                _w.WriteLine($"// d/d({layer.Name}Kernel, {layer.Name}RecurrentKernel, {layer.Name}Bias{(inputStep is null ? "" : ", " + _graph[node.Inputs[0]].Name)}) of: {_graph.Describe(node)}, back through time");
-                                _w.WriteLine($"var {lstm} = {Kernels}.LstmKernel.Backward({g}, trace.{_member[id]}State);");
-                                gradientOf[layer.Name + "Kernel"] = lstm + ".Kernel";
-                                gradientOf[layer.Name + "RecurrentKernel"] = lstm + ".RecurrentKernel";
-                                gradientOf[layer.Name + "Bias"] = lstm + ".Bias";
-                                if (inputStep is not null) Contribute(inputStep, lstm + ".Input");
-                                break;
-                            default:
-                                if (inputStep is not null)
-                                {
-                                    _w.WriteLine($"// d/d({_graph[node.Inputs[0]].Name}) of: {_graph.Describe(node)}");
-                                    Contribute(inputStep, $"{Kernels}.NormalizationKernel.Backward({g}, Weights.{layer.Name}Variance)");
-                                }
-                                break;
-                        }
+                        EmitLayerBackward(node, g, steps[id].FirstOrDefault(), Forward, Contribute, gradientOf);
                         break;
                     default:
-                        string[] rule = DerivativeRules.Tensor[DerivativeRules.Key(node)];
-                        foreach (AdjointStep step in steps[id])
-                        {
-                            string template = rule[step.InputIndex];
-                            string? reduceTo = null;
-                            if (template.StartsWith("{A:") || template.StartsWith("{B:"))
-                            {
-                                OpNode input = _graph[step.Target];
-                                if (!input.Shape.Equals(node.Shape)) reduceTo = Forward(step.Target);
-                                template = template.Substring(3, template.Length - 4);
-                            }
-                            string contribution = DerivativeRules.Fill(template, g, Forward(id), Forward(node.Inputs[0]),
-                                node.Inputs.Count > 1 ? Forward(node.Inputs[1]) : "", axis: node.Axis?.ToString(CultureInfo.InvariantCulture) ?? "");
-                            if (reduceTo is not null) contribution = $"{Ops}.SumToShape({contribution}, {reduceTo}.shape)";
-                            _w.WriteLine($"// d/d({_graph[step.Target].Name}) of: {_graph.Describe(node)}");
-                            Contribute(step, contribution);
-                        }
+                        TensorGraph.EmitContributions(_w, _graph, node, steps[id], g, Forward, Contribute);
                         break;
                 }
             }
@@ -456,12 +385,107 @@ internal sealed class ModelEmitter
         }
     }
 
+    /// <summary>
+    /// A layer's backward: the activation's derivative (when it has one), then the layer's backward kernel call, its
+    /// tensors' gradients kept for the result and its input's gradient contributed to that input's adjoint.
+    /// </summary>
+    private void EmitLayerBackward(OpNode node, string g, AdjointStep? inputStep, System.Func<int, string> forward,
+        System.Action<AdjointStep, string> contribute, Dictionary<string, string> gradientOf)
+    {
+        LayerDeclaration layer = _layers[node.Symbol];
+        string member = _member[node.Id], inputName = _graph[node.Inputs[0]].Name;
+        string dy = g, output = member;
+        if (layer.Activation != "Linear")
+        {
+            dy = "d" + member + "PreActivation";
+            output = member + "PreActivation";
+            _w.WriteLine($"// d/d({output}) of: {member} = {layer.Activation}({output})");
+            _w.WriteLine($"{Tensor} {dy} = {Kernels}.ActivationKernel.Backward({Kernels}.Activation.{layer.Activation}, {g}, trace.{output}, trace.{member});");
+        }
+        LayerBackward backward = layer.Definition.Backward(layer,
+            Values(layer, forward(node.Inputs[0]), "trace." + member, "trace." + member + "State", dy));
+        bool needsInput = inputStep is not null && backward.Input is not null;
+        string of = layer.Definition.DescribeForBackward(layer, output, inputName);
+        if (backward.Gradients.Count == 0)
+        {
+            if (!needsInput) return;
+            _w.WriteLine($"// d/d({inputName}) of: {of}");
+            contribute(inputStep!, backward.Call);
+            return;
+        }
+        string result = Names.Camel(member) + "Gradients";
+        var names = backward.Gradients.Select(t => layer.Name + t.Suffix).Concat(needsInput ? [inputName] : []);
+        _w.WriteLine($"// d/d({string.Join(", ", names)}) of: {of}");
+        _w.WriteLine($"var {result} = {backward.Call};");
+        foreach (TensorGradient gradient in backward.Gradients) gradientOf[layer.Name + gradient.Suffix] = result + gradient.Access;
+        if (needsInput) contribute(inputStep!, result + backward.Input);
+    }
+
     // ---- training ----------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The [Loss] method's value and its gradient with respect to the prediction: its body's forward values, then the
+    /// reverse sweep from d(loss)/d(result) (1, or 1/elements when the result is averaged), as for the model.
+    /// </summary>
+    private void EmitLossGradient(LossPlan plan)
+    {
+        OpGraph graph = plan.Graph;
+        var local = new Dictionary<int, string>();
+        var used = new HashSet<string>(System.StringComparer.Ordinal) { "loss" };
+        foreach (OpNode node in graph.Nodes)
+        {
+            if (node.Kind == OpKind.Constant) continue;
+            string stem = node.Kind == OpKind.Input ? node.Symbol : Names.Camel(node.Name), unique = stem;
+            for (int n = 2; !used.Add(unique); n++) unique = stem + n;
+            local[node.Id] = unique;
+        }
+        var adjoint = new Dictionary<int, string>();
+        string Adjoint(int id)
+        {
+            if (adjoint.TryGetValue(id, out string? known)) return known;
+            string stem = "d" + Names.Pascal(local[id]), unique = stem;
+            for (int n = 2; !used.Add(unique); n++) unique = stem + n;
+            return adjoint[id] = unique;
+        }
+        string Value(int id) => graph[id].Kind == OpKind.Constant ? graph[id].Symbol : Identifier(local[id]);
+        string name = plan.Declaration.Name, result = Value(graph.Output);
+        _w.WriteLine();
+        _w.WriteLine($"/// <summary>The [Loss] method <see cref=\"{name}\"/>{(plan.Mean ? ", averaged over every element," : "")} and its gradient with respect to the prediction, by reverse mode.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"private ({Tensor} Loss, {Tensor} Gradient) {name}WithGradient({Tensor} {Identifier(plan.Declaration.Prediction)}, {Tensor} {Identifier(plan.Declaration.Target)})"))
+        {
+            _w.WriteLine("// Forward");
+            foreach (OpNode node in graph.Nodes)
+            {
+                if (node.Kind is OpKind.Input or OpKind.Constant) continue;
+                _w.WriteLine($"{Tensor} {Value(node.Id)} = {TensorGraph.Forward(node, Value)}; // {node.Source}");
+            }
+            _w.WriteLine($"{Tensor} loss = {(plan.Mean ? $"{Ops}.Mean({result})" : result)};");
+            _w.WriteLine();
+            _w.WriteLine("// Reverse: the adjoint dv of each value v is d(loss)/dv");
+            int prediction = graph.Nodes.First(n => n.Kind == OpKind.Input && n.Symbol == plan.Declaration.Prediction).Id;
+            if (!plan.Reverse.NeedsAdjoint[graph.Output])
+            {
+                _w.WriteLine($"return (loss, {Torch}.zeros_like({Value(prediction)}));");
+                return;
+            }
+            _w.WriteLine($"{Tensor} {Adjoint(graph.Output)} = {(plan.Mean ? $"{Torch}.ones_like({result}) / {result}.numel()" : $"{Torch}.ones_like({result})")};");
+            ILookup<int, AdjointStep> steps = plan.Reverse.Steps.ToLookup(s => s.Node);
+            foreach (int id in plan.Reverse.Order)
+            {
+                TensorGraph.EmitContributions(_w, graph, graph[id], steps[id], Adjoint(id), Value,
+                    (step, contribution) => TensorGraph.Accumulate(_w, step, Adjoint(step.Target), contribution));
+            }
+            _w.WriteLine($"return (loss, {Adjoint(prediction)});");
+        }
+    }
 
     private void EmitTraining()
     {
+        LossPlan? own = _plan.LossMethod;
         string loss = $"{Kernels}.Loss.{_model.Loss}";
-        string delta = ModelAnalysis.Number(_model.HuberDelta);
+        string options = ModelAnalysis.Number(_model.HuberDelta) + (_model.FromLogits ? ", fromLogits: true" : "");
+        string ToDouble(string tensor) => $"global::TorchSharp.TensorExtensionMethods.ToDouble({tensor})";
         _w.WriteLine("/// <summary>One optimisation step on a batch: forward, loss, backward, optimizer update.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock($"public {Training}.StepResult TrainStep({Tensor} x, {Tensor} y)"))
@@ -471,13 +495,22 @@ internal sealed class ModelEmitter
             using (_w.WriteBlock($"using (var scope = {Torch}.NewDisposeScope())"))
             {
                 _w.WriteLine("Trace trace = ForwardWithTrace(x);");
-                _w.WriteLine($"double loss = global::TorchSharp.TensorExtensionMethods.ToDouble({Kernels}.LossKernel.Forward({loss}, trace.Output, y, {delta}));");
-                _w.WriteLine($"{Tensor} dOutput = {Kernels}.LossKernel.Backward({loss}, trace.Output, y, {delta});");
+                if (own is null)
+                {
+                    _w.WriteLine($"double loss = {ToDouble($"{Kernels}.LossKernel.Forward({loss}, trace.Output, y, {options})")};");
+                    _w.WriteLine($"{Tensor} dOutput = {Kernels}.LossKernel.Backward({loss}, trace.Output, y, {options});");
+                }
+                else
+                {
+                    _w.WriteLine($"var (lossValue, dOutput) = {own.Declaration.Name}WithGradient(trace.Output, {Ops}.AlignTargets(trace.Output, y));");
+                    _w.WriteLine($"double loss = {ToDouble("lossValue")};");
+                }
                 _w.WriteLine("gradients = Backward(trace, dOutput);");
-                _w.WriteLine("result = new(loss, ComputeMetrics(trace.Output, y));");
+                _w.WriteLine("result = StepResultOf(loss, trace.Output, y);");
                 _w.WriteLine("scope.MoveToOuter(gradients.Trainable);");
             }
-            _w.WriteLine("Optimizer.Step(Weights.Trainable, gradients.Trainable);");
+            _w.WriteLine("// A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.");
+            _w.WriteLine("if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);");
             _w.WriteLine("foreach (var gradient in gradients.Trainable) gradient.Dispose();");
             _w.WriteLine("return result;");
         }
@@ -488,24 +521,32 @@ internal sealed class ModelEmitter
         {
             _w.WriteLine($"using var scope = {Torch}.NewDisposeScope();");
             _w.WriteLine($"{Tensor} prediction = Forward(x);");
-            _w.WriteLine($"double loss = global::TorchSharp.TensorExtensionMethods.ToDouble({Kernels}.LossKernel.Forward({loss}, prediction, y, {delta}));");
-            _w.WriteLine("return new(loss, ComputeMetrics(prediction, y));");
+            string value = own is null
+                ? $"{Kernels}.LossKernel.Forward({loss}, prediction, y, {options})"
+                : (own.Mean ? $"{Ops}.Mean({own.Declaration.Name}(prediction, {Ops}.AlignTargets(prediction, y)))" : $"{own.Declaration.Name}(prediction, {Ops}.AlignTargets(prediction, y))");
+            _w.WriteLine($"double loss = {ToDouble(value)};");
+            _w.WriteLine("return StepResultOf(loss, prediction, y);");
         }
         _w.WriteLine();
+        _w.WriteLine("/// <summary>A step's result: its loss, and each metric's value and pooling terms (Keras' stateful metrics pool an epoch's batches).</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        using (_w.WriteBlock($"private static global::System.Collections.Generic.IReadOnlyDictionary<string, double> ComputeMetrics({Tensor} prediction, {Tensor} y)"))
+        using (_w.WriteBlock($"private static {Training}.StepResult StepResultOf(double loss, {Tensor} prediction, {Tensor} y)"))
         {
-            _w.WriteLine("var metrics = new global::System.Collections.Generic.Dictionary<string, double>();");
-            foreach (string metric in _model.Metrics)
+            _w.WriteLine($"var totals = new global::System.Collections.Generic.Dictionary<string, {Kernels}.MetricTotals>({_plan.Metrics.Count});");
+            foreach (MetricPlan metric in _plan.Metrics)
             {
-                _w.WriteLine($"metrics[{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{metric})] = {Kernels}.MetricKernel.Compute({Kernels}.Metric.{metric}, prediction, y);");
+                string computed = metric.Computed == metric.Declared ? "" : $" // Keras' \"{metric.Declared}\" for this output and loss";
+                _w.WriteLine($"totals[{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{metric.Declared})] = {Kernels}.MetricKernel.Accumulate({Kernels}.Metric.{metric.Computed}, prediction, y);{computed}");
             }
-            _w.WriteLine("return metrics;");
+            _w.WriteLine($"var metrics = new global::System.Collections.Generic.Dictionary<string, double>({_plan.Metrics.Count});");
+            _w.WriteLine("foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;");
+            _w.WriteLine("return new(loss, metrics) { Totals = totals };");
         }
+        if (own is not null) EmitLossGradient(own);
         _w.WriteLine();
         _w.WriteLine("/// <summary>Keras' names of the metrics, in declaration order.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine($"public {List}<string> MetricNames {{ get; }} = [{string.Join(", ", _model.Metrics.Select(m => $"{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{m})"))}];");
+        _w.WriteLine($"public {List}<string> MetricNames {{ get; }} = [{string.Join(", ", _plan.Metrics.Select(m => $"{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{m.Declared})"))}];");
         _w.WriteLine();
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         _w.WriteLine($"public {List}<{Tensor}> TrainableTensors => Weights.Trainable;");
@@ -532,32 +573,14 @@ internal sealed class ModelEmitter
         _w.WriteLine("/// <summary>The model's outputs on every batch of a dataset, concatenated along the batch axis.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         _w.WriteLine($"public {Tensor} Predict({Data}.IDataset data) => {Training}.TrainingLoop.Predict(Predict, data);");
-        var normalizations = _model.Layers.Where(l => l.Kind == LayerKind.Normalization).ToList();
-        foreach (LayerDeclaration layer in normalizations)
-        {
-            string n = layer.Name;
-            TensorInfo mean = _plan.Tensors.First(t => t.Name == n + "Mean");
-            _w.WriteLine();
-            _w.WriteLine($"/// <summary>Sets the mean and population variance of layer {n} from <paramref name=\"data\"/> (Keras' adapt).</summary>");
-            _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-            using (_w.WriteBlock($"public void Adapt{n}({Tensor} data)"))
-            {
-                using (_w.WriteBlock($"if (data.dim() < 1 || data.shape[data.dim() - 1] != {mean.Shape[0]})"))
-                {
-                    _w.WriteLine($"throw new global::System.ArgumentException($\"Layer {n} normalizes {mean.Shape[0]} features but the data has shape ({{string.Join(\", \", data.shape)}}).\", nameof(data));");
-                }
-                _w.WriteLine($"var statistics = {Kernels}.NormalizationKernel.Adapt(data);");
-                _w.WriteLine($"Weights.{n}Mean.copy_(statistics.Mean);");
-                _w.WriteLine($"Weights.{n}Variance.copy_(statistics.Variance);");
-                _w.WriteLine($"Weights.{n}Count.fill_(statistics.Count);");
-            }
-        }
-        if (normalizations.Count == 1)
+        var adapting = _model.Layers.Where(l => l.Definition.Adapts).ToList();
+        foreach (LayerDeclaration layer in _model.Layers) layer.Definition.EmitMembers(layer, _plan.Tensors.Where(t => t.Owner == layer.Name).ToList(), _w);
+        if (adapting.Count == 1)
         {
             _w.WriteLine();
-            _w.WriteLine($"/// <summary>Adapts the model's Normalization layer {normalizations[0].Name} to <paramref name=\"data\"/>.</summary>");
+            _w.WriteLine($"/// <summary>Adapts the model's {adapting[0].Definition.KerasType} layer {adapting[0].Name} to <paramref name=\"data\"/>.</summary>");
             _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-            _w.WriteLine($"public void Adapt({Tensor} data) => Adapt{normalizations[0].Name}(data);");
+            _w.WriteLine($"public void Adapt({Tensor} data) => Adapt{adapting[0].Name}(data);");
         }
     }
 

@@ -22,6 +22,17 @@ internal static class RejectedModelEmitter
                 w.WriteLine(CodeWriter.GeneratedCodeAttribute);
                 w.WriteLine($"{member.Signature} => {error};");
             }
+            foreach (AttributeStub stub in model.AttributeStubs)
+            {
+                w.WriteLine();
+                w.WriteLine("/// <summary>Not a ModelDsl attribute (see MD0019): declared only so that the MD error is the one error of this model.</summary>");
+                w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+                using (w.WriteBlock($"private sealed class {stub.Name} : global::System.Attribute"))
+                {
+                    w.WriteLine($"public {stub.Name}(params object?[] arguments) {{ }}");
+                    foreach (string named in stub.NamedArguments) w.WriteLine($"public object? {Names.Identifier(named)} {{ get; set; }}");
+                }
+            }
         }
         return w.ToString();
     }

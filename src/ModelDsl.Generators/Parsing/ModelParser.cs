@@ -8,6 +8,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ModelDsl.Generators.Analysis;
 using ModelDsl.Generators.Diagnostics;
+using ModelDsl.Generators.Layers;
 using ModelDsl.Generators.Model;
 
 namespace ModelDsl.Generators.Parsing;
@@ -17,6 +18,13 @@ internal static class ModelParser
 {
     public const string AttributeName = "ModelDsl.ModelAttribute";
     private const string TensorType = "TorchSharp.torch.Tensor";
+    private const string ParameterAttribute = "ModelDsl.ParameterAttribute";
+
+    /// <summary>An attribute whose type the compiler could not find ([Desne(16)]).</summary>
+    internal static bool IsUnknown(AttributeData attribute) => attribute.AttributeClass is null or { TypeKind: TypeKind.Error };
+
+    /// <summary>True for the attribute of a layer in the catalogue ([Dense], [Lstm], ...).</summary>
+    internal static bool IsLayerAttribute(AttributeData attribute) => LayerCatalogue.ForAttribute(attribute.AttributeClass?.ToDisplayString()) is not null;
 
     public static Result<ParsedModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -29,8 +37,9 @@ internal static class ModelParser
         {
             // Not partial (MD0001): nothing can be added to the type, not even the partial members' implementations.
             if (TypeLocations.Read(type, diagnostics) is not { } location) return Result.From<ParsedModel>(null, diagnostics);
-            ModelDeclaration? model = Parse(type, location, declaration, context.Attributes[0], context.SemanticModel, diagnostics, cancellationToken);
-            return Result.From(new ParsedModel(location, type.Name, PartialMembers(type), model), diagnostics);
+            var stubs = new List<AttributeStub>();
+            ModelDeclaration? model = Parse(type, location, declaration, context.Attributes[0], context.SemanticModel, diagnostics, stubs, cancellationToken);
+            return Result.From(new ParsedModel(location, type.Name, PartialMembers(type), stubs.ToEquatableArray(), model), diagnostics);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -49,8 +58,7 @@ internal static class ModelParser
         var members = new List<PartialMember>();
         foreach (ISymbol member in type.GetMembers())
         {
-            if (!member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "ModelDsl.DenseAttribute" or "ModelDsl.NormalizationAttribute"
-                    or "ModelDsl.LstmAttribute" or "ModelDsl.ParameterAttribute"))
+            if (!member.GetAttributes().Any(a => IsLayerAttribute(a) || a.AttributeClass?.ToDisplayString() == ParameterAttribute || IsUnknown(a)))
                 continue;
             string access = SyntaxFacts.GetText(member.DeclaredAccessibility);
             string modifiers = (access.Length > 0 ? access + " " : "") + (member.IsStatic ? "static " : "") + "partial ";
@@ -73,7 +81,7 @@ internal static class ModelParser
     }
 
     private static ModelDeclaration? Parse(INamedTypeSymbol type, TypeLocation location, TypeDeclarationSyntax declaration, AttributeData model,
-        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        SemanticModel semanticModel, List<DiagnosticInfo> diagnostics, List<AttributeStub> stubs, CancellationToken cancellationToken)
     {
         var attribute = new AttributeReader(model, declaration, diagnostics);
 
@@ -91,38 +99,70 @@ internal static class ModelParser
                 attribute.InvalidPositional(i, $"Input dimension {i + 1} of [Model]", inputShape[i].ToString(), "every dimension must be at least 1");
             }
         }
-        string loss = attribute.EnumName("Loss") ?? "MeanSquaredError";
-        string[] metrics = attribute.Named("Metrics") is { Kind: TypedConstantKind.Array } m
-            ? m.Values.Select(v => EnumMemberName(v) ?? "?").ToArray()
-            : [];
-        double huberDelta = attribute.Named("HuberDelta")?.Value is double h ? h : 1.0;
+        var modelArguments = new LayerArgumentReader(attribute, "[Model]");
+        string loss = modelArguments.Enum("Loss", "MeanSquaredError");
+        bool fromLogits = modelArguments.Bool("FromLogits", false);
+        double huberDelta = modelArguments.Double("HuberDelta", 1.0, d => d > 0 && !double.IsInfinity(d), "give the Huber threshold as a finite number greater than 0");
+        if (fromLogits && !loss.EndsWith("Crossentropy", StringComparison.Ordinal))
+        {
+            attribute.Invalid(attribute.NamedLocation("FromLogits"), "FromLogits of [Model]", "true",
+                $"it applies to the cross-entropy losses only, not to Loss.{loss}: remove it, or use Loss.BinaryCrossentropy, CategoricalCrossentropy or SparseCategoricalCrossentropy");
+        }
+        var metrics = new List<string>();
+        if (attribute.Named("Metrics") is { Kind: TypedConstantKind.Array } m)
+        {
+            foreach (TypedConstant value in m.Values)
+            {
+                if (AttributeReader.EnumMemberName(value) is { } metric) metrics.Add(metric);
+                else attribute.Invalid(attribute.NamedLocation("Metrics"), "A metric of [Model]", $"(Metric){value.Value}",
+                    "use " + string.Join(", ", AttributeReader.EnumMembers(value).Select(n => "Metric." + n)));
+            }
+        }
 
         OptimizerDeclaration optimizer = ReadOptimizer(type, declaration, diagnostics);
 
         var layers = new List<LayerDeclaration>();
         var parameters = new List<ParameterDeclaration>();
         var forwards = new List<(IMethodSymbol Symbol, MethodDeclarationSyntax? Syntax)>();
+        var losses = new List<(IMethodSymbol Symbol, MethodDeclarationSyntax? Syntax)>();
         foreach (ISymbol member in type.GetMembers())
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (member is IMethodSymbol { IsPartialDefinition: true } or IPropertySymbol { IsPartialDefinition: true } && UnknownAttributes(member, stubs, diagnostics, cancellationToken))
+            {
+                continue;
+            }
+            AttributeData[] layerAttributes = member.GetAttributes().Where(IsLayerAttribute).ToArray();
+            if (layerAttributes.Length > 1)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SeveralLayerAttributes,
+                    LocationInfo.From(layerAttributes[1].ApplicationSyntaxReference?.GetSyntax(cancellationToken)), member.Name,
+                    LayerCatalogue.ForAttribute(layerAttributes[0].AttributeClass!.ToDisplayString())!.Name,
+                    LayerCatalogue.ForAttribute(layerAttributes[1].AttributeClass!.ToDisplayString())!.Name));
+                continue;
+            }
             foreach (AttributeData data in member.GetAttributes())
             {
                 string? name = data.AttributeClass?.ToDisplayString();
+                if (LayerCatalogue.ForAttribute(name) is { } definition)
+                {
+                    if (member is IMethodSymbol layerMethod && ReadLayer(layerMethod, data, definition, diagnostics, cancellationToken) is { } layer) layers.Add(layer);
+                    continue;
+                }
                 switch (name)
                 {
-                    case "ModelDsl.DenseAttribute" or "ModelDsl.NormalizationAttribute" or "ModelDsl.LstmAttribute" when member is IMethodSymbol method:
-                        if (ReadLayer(method, data, diagnostics, cancellationToken) is { } layer) layers.Add(layer);
-                        break;
-                    case "ModelDsl.ParameterAttribute" when member is IPropertySymbol property:
+                    case ParameterAttribute when member is IPropertySymbol property:
                         if (ReadParameter(property, data, diagnostics, cancellationToken) is { } parameter) parameters.Add(parameter);
                         break;
                     case "ModelDsl.ForwardAttribute" when member is IMethodSymbol method:
                         forwards.Add((method, method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault()));
                         break;
+                    case "ModelDsl.LossAttribute" when member is IMethodSymbol method:
+                        losses.Add((method, method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault()));
+                        break;
                 }
             }
         }
-        CheckDuplicates(layers, parameters, diagnostics);
 
         if (forwards.Count == 0)
         {
@@ -164,48 +204,126 @@ internal static class ModelParser
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusedLayer, layer.Location, layer.Name));
         }
+        LossDeclaration? lossMethod = ReadLossMethod(type, losses, attribute, layers, parameters, semanticModel, diagnostics);
         if (graph is null || diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
         {
             return null;
         }
-        return new ModelDeclaration(location, type.Name, inputShape.ToEquatableArray(), loss, metrics.ToEquatableArray(), huberDelta, optimizer,
-            layers.ToEquatableArray(), parameters.ToEquatableArray(), forward.Name, graph);
+        return new ModelDeclaration(location, type.Name, inputShape.ToEquatableArray(), loss, fromLogits, metrics.ToEquatableArray(), huberDelta, optimizer,
+            layers.ToEquatableArray(), parameters.ToEquatableArray(), forward.Name, graph, lossMethod);
+    }
+
+    /// <summary>
+    /// The model's own [Loss] method, lowered to a graph over its prediction and target parameters (null when there is
+    /// none, or after reporting why it cannot be used: MD0022 for its signature, MD0002/MD0003 for its body).
+    /// </summary>
+    private static LossDeclaration? ReadLossMethod(INamedTypeSymbol type, List<(IMethodSymbol Symbol, MethodDeclarationSyntax? Syntax)> losses,
+        AttributeReader model, List<LayerDeclaration> layers, List<ParameterDeclaration> parameters, SemanticModel semanticModel, List<DiagnosticInfo> diagnostics)
+    {
+        if (losses.Count == 0) return null;
+        (IMethodSymbol method, MethodDeclarationSyntax? syntax) = losses[0];
+        if (syntax is null) return null;
+        LocationInfo? at = LocationInfo.From(syntax.Identifier.GetLocation());
+        string? problem = losses.Count > 1 ? $"it is one of {losses.Count} [Loss] methods ('{string.Join("', '", losses.Select(l => l.Symbol.Name))}'); keep one"
+            : model.Named("Loss") is not null ? "[Model] also names a Loss; remove one of the two"
+            : method.IsStatic ? "it is static"
+            : method.ReturnType.ToDisplayString() != TensorType ? $"it returns '{method.ReturnType.ToDisplayString()}'"
+            : method.Parameters.Length != 2 || method.Parameters.Any(p => p.Type.ToDisplayString() != TensorType) ? "it must take exactly two tensors, the prediction and the target"
+            : syntax.Body is null && syntax.ExpressionBody is null ? "it has no body"
+            : method.IsGenericMethod ? "it is generic"
+            : null;
+        if (problem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossSignature, losses.Count > 1 ? LocationInfo.From(losses[1].Syntax?.Identifier.GetLocation()) : at,
+                method.Name, problem));
+            return null;
+        }
+        SemanticModel lossModel = syntax.SyntaxTree == semanticModel.SyntaxTree ? semanticModel : semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+        OpGraph? graph = new TensorLowering(lossModel, diagnostics, type, method, [], [], isLoss: true).LowerBody(syntax);
+        return graph is null ? null : new LossDeclaration(method.Name, method.Parameters[0].Name, method.Parameters[1].Name, graph);
     }
 
     private static OptimizerDeclaration ReadOptimizer(INamedTypeSymbol type, TypeDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
     {
+        OptimizerDeclaration? chosen = null;
         foreach (AttributeData data in type.GetAttributes())
         {
-            string? name = data.AttributeClass?.ToDisplayString();
-            if (name is not ("ModelDsl.AdamAttribute" or "ModelDsl.SgdAttribute")) continue;
-            var reader = new AttributeReader(data, declaration, diagnostics);
-            bool adam = name == "ModelDsl.AdamAttribute";
-            double rate = reader.Constructor(0)?.Value is double r ? r : adam ? 0.001 : 0.01;
-            if (!(rate > 0))
+            if (OptimizerCatalogue.ForAttribute(data.AttributeClass?.ToDisplayString()) is not { } definition) continue;
+            if (chosen is not null)
             {
-                reader.InvalidPositional(0, "The learning rate", rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "it must be greater than 0");
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SeveralOptimizers, LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax()),
+                    type.Name, chosen.Kind, definition.Name));
+                continue;
             }
-            return adam
-                ? new OptimizerDeclaration("Adam", rate, reader.Double("Beta1", 0.9), reader.Double("Beta2", 0.999), reader.Double("Epsilon", 1e-7), 0, false)
-                : new OptimizerDeclaration("Sgd", rate, 0, 0, 0, reader.Double("Momentum", 0), reader.Named("Nesterov")?.Value is true);
+            chosen = definition.Read(new AttributeReader(data, declaration, diagnostics));
         }
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingOptimizer, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
-        return new OptimizerDeclaration("Adam", 0.001, 0.9, 0.999, 1e-7, 0, false);
+        if (chosen is not null) return chosen;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingOptimizer, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name,
+            OptimizerCatalogue.AttributeList));
+        return new OptimizerDeclaration("Adam", EquatableArray.Of(new LayerArgument("LearningRate", "0.001"), new LayerArgument("Beta1", "0.9"),
+            new LayerArgument("Beta2", "0.999"), new LayerArgument("Epsilon", "1E-07")));
     }
 
-    private static LayerDeclaration? ReadLayer(IMethodSymbol method, AttributeData data, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reports an attribute on a partial member that the compiler could not find (MD0019, naming the layer attributes
+    /// there are) and records a stub for it: the rejected model's generated file declares the stub, so the compiler adds
+    /// no "type not found" error of its own and the user sees the one MD error.
+    /// </summary>
+    private static bool UnknownAttributes(ISymbol member, List<AttributeStub> stubs, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        bool any = false;
+        foreach (AttributeData data in member.GetAttributes().Where(IsUnknown))
+        {
+            if (data.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax) continue;
+            string written = syntax.Name is QualifiedNameSyntax qualified ? qualified.Right.Identifier.ValueText
+                : syntax.Name is SimpleNameSyntax simple ? simple.Identifier.ValueText : syntax.Name.ToString();
+            if (syntax.Name is not SimpleNameSyntax) continue; // a qualified name cannot be stubbed inside the model; the compiler's error stands
+            any = true;
+            string shown = written.EndsWith("Attribute", StringComparison.Ordinal) ? written.Substring(0, written.Length - "Attribute".Length) : written;
+            string known = member is IPropertySymbol ? "[Parameter]" : LayerCatalogue.AttributeList;
+            string? closest = member is IPropertySymbol ? (Close(shown, "Parameter") ? "Parameter" : null) : LayerCatalogue.All.Select(l => l.Name).FirstOrDefault(n => Close(shown, n));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayerAttribute, LocationInfo.From(syntax), shown,
+                closest is null ? "use one of " + known : $"did you mean [{closest}]? The layer attributes are {known}"));
+            string stub = shown + "Attribute";
+            EquatableArray<string> named = (syntax.ArgumentList?.Arguments ?? default)
+                .Where(a => a.NameEquals is not null).Select(a => a.NameEquals!.Name.Identifier.ValueText).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray();
+            if (stubs.FindIndex(s => s.Name == stub) is int index and >= 0)
+            {
+                stubs[index] = stubs[index] with { NamedArguments = stubs[index].NamedArguments.Concat(named).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray() };
+            }
+            else stubs.Add(new AttributeStub(stub, named));
+        }
+        return any;
+    }
+
+    /// <summary>
+    /// True when <paramref name="written"/> is a likely misspelling of <paramref name="name"/>: ignoring case, at most one
+    /// edit for short names and two for names of four letters or more (an adjacent swap counts as one edit).
+    /// </summary>
+    private static bool Close(string written, string name)
+    {
+        string a = written.ToLowerInvariant(), b = name.ToLowerInvariant();
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            for (int j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        }
+        return d[a.Length, b.Length] <= (b.Length >= 4 ? 2 : 1);
+    }
+
+    private static LayerDeclaration? ReadLayer(IMethodSymbol method, AttributeData data, LayerDefinition definition, List<DiagnosticInfo> diagnostics,
+        CancellationToken cancellationToken)
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         if (syntax is null) return null;
-        LayerKind kind = data.AttributeClass!.Name switch
-        {
-            "DenseAttribute" => LayerKind.Dense,
-            "LstmAttribute" => LayerKind.Lstm,
-            _ => LayerKind.Normalization,
-        };
         string accessibility = FunctionParser.Accessibility(method.DeclaredAccessibility);
-        string expected = $"{accessibility} partial global::TorchSharp.torch.Tensor {method.Name}(global::TorchSharp.torch.Tensor x);"
-            .Replace("global::TorchSharp.torch.", "");
+        string expected = $"{accessibility} partial Tensor {method.Name}(Tensor x);";
         bool ok = true;
         if (!method.IsPartialDefinition || method.PartialImplementationPart is not null)
         {
@@ -216,37 +334,13 @@ internal static class ModelParser
                  || method.Parameters[0].Type.ToDisplayString() != TensorType || method.IsGenericMethod)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSignature, LocationInfo.From(syntax.Identifier.GetLocation()),
-                method.Name, $"a [{kind}] layer", expected));
+                method.Name, $"a [{definition.Name}] layer", expected));
             ok = false;
         }
-        var reader = new AttributeReader(data, syntax, diagnostics);
-        int units = 0;
-        string activation = "Linear";
-        if (kind is LayerKind.Dense or LayerKind.Lstm)
-        {
-            units = reader.Constructor(0)?.Value is int u ? u : 0;
-            if (units < 1)
-            {
-                reader.InvalidPositional(0, $"The number of units of layer '{method.Name}'", units.ToString(), "give a positive number of units");
-                ok = false;
-            }
-        }
-        if (kind == LayerKind.Dense && reader.Constructor(1) is { } act)
-        {
-            string? name = EnumMemberName(act);
-            if (name is null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownActivation, reader.PositionalLocation(1),
-                    act.Value?.ToString() ?? "?", "Linear/Relu/Selu/Elu/Tanh/Sigmoid/Softplus"));
-                ok = false;
-            }
-            else activation = name;
-        }
-        string kernelInit = reader.EnumName("KernelInitializer") ?? "GlorotUniform";
-        string biasInit = reader.EnumName("BiasInitializer") ?? "Zeros";
-        bool useBias = reader.Named("UseBias")?.Value is not false;
-        return ok
-            ? new LayerDeclaration(method.Name, kind, units, activation, useBias, kernelInit, biasInit, accessibility,
+        var reader = new LayerArgumentReader(new AttributeReader(data, syntax, diagnostics), $"layer '{method.Name}'");
+        definition.ReadArguments(reader);
+        return ok && reader.Valid
+            ? new LayerDeclaration(method.Name, definition.Name, reader.Arguments, accessibility,
                 method.Parameters[0].Name, LocationInfo.From(syntax.Identifier.GetLocation()))
             : null;
     }
@@ -289,86 +383,5 @@ internal static class ModelParser
                 reader.Double("Mean", 0), reader.Double("Stddev", 0.05), reader.Double("Min", -0.05), reader.Double("Max", 0.05), reader.Double("Gain", 1.0),
                 accessibility, LocationInfo.From(syntax.Identifier.GetLocation()))
             : null;
-    }
-
-    /// <summary>The tensors each declaration adds must have distinct names (HiddenKernel of layer Hidden vs a parameter HiddenKernel).</summary>
-    private static void CheckDuplicates(List<LayerDeclaration> layers, List<ParameterDeclaration> parameters, List<DiagnosticInfo> diagnostics)
-    {
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
-        void Claim(string name, string owner, LocationInfo? location)
-        {
-            if (seen.TryGetValue(name, out string? first))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, location, name, $"by {first} and by {owner}"));
-            }
-            else seen[name] = owner;
-        }
-        foreach (LayerDeclaration layer in layers)
-        {
-            string owner = $"layer '{layer.Name}'";
-            Claim(layer.Name, owner, layer.Location);
-            foreach (string tensor in TensorNames(layer)) Claim(layer.Name + tensor, owner, layer.Location);
-        }
-        foreach (ParameterDeclaration parameter in parameters) Claim(parameter.Name, $"parameter '{parameter.Name}'", parameter.Location);
-        string[] reserved = ["Weights", "Optimizer", "Forward", "ForwardWithTrace", "Backward", "TrainStep", "TestStep", "Fit", "Evaluate",
-            "Predict", "Summary", "ParameterCount", "Parameters", "Gradients", "Trace", "Adapt", "MetricNames", "TrainableTensors", "InputShape"];
-        foreach (string name in reserved.Where(seen.ContainsKey))
-        {
-            LocationInfo? location = layers.FirstOrDefault(l => l.Name == name)?.Location ?? parameters.FirstOrDefault(p => p.Name == name)?.Location;
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, location, name, $"by {seen[name]} and by the generated model member '{name}'"));
-        }
-    }
-
-    internal static string[] TensorNames(LayerDeclaration layer) => layer.Kind switch
-    {
-        LayerKind.Dense => layer.UseBias ? ["Kernel", "Bias"] : ["Kernel"],
-        LayerKind.Lstm => ["Kernel", "RecurrentKernel", "Bias"],
-        _ => ["Mean", "Variance", "Count"],
-    };
-
-    private static string? EnumMemberName(TypedConstant constant)
-        => constant.Type is INamedTypeSymbol { TypeKind: TypeKind.Enum } e
-            ? e.GetMembers().OfType<IFieldSymbol>().FirstOrDefault(f => f.HasConstantValue && Equals(f.ConstantValue, constant.Value))?.Name
-            : null;
-
-    /// <summary>Attribute arguments with their syntax locations, for diagnostics that point at the argument.</summary>
-    private sealed class AttributeReader(AttributeData data, SyntaxNode fallback, List<DiagnosticInfo> diagnostics)
-    {
-        private readonly AttributeSyntax? _syntax = data.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax;
-
-        public TypedConstant? Constructor(int index)
-            => index < data.ConstructorArguments.Length && data.ConstructorArguments[index].Kind != TypedConstantKind.Error
-                ? data.ConstructorArguments[index] : null;
-
-        public TypedConstant? Named(string name)
-        {
-            foreach (KeyValuePair<string, TypedConstant> pair in data.NamedArguments)
-            {
-                if (pair.Key == name && pair.Value.Kind != TypedConstantKind.Error) return pair.Value;
-            }
-            return null;
-        }
-
-        public double Double(string name, double fallback) => Named(name)?.Value switch
-        {
-            double d => d,
-            int i => i,
-            _ => fallback,
-        };
-
-        public string? EnumName(string name) => Named(name) is { } value ? EnumMemberName(value) : null;
-
-        public LocationInfo? PositionalLocation(int index)
-        {
-            ImmutableArray<AttributeArgumentSyntax> positional = (_syntax?.ArgumentList?.Arguments ?? default)
-                .Where(a => a.NameEquals is null && a.NameColon is null).ToImmutableArray();
-            return index < positional.Length ? LocationInfo.From(positional[index]) : LocationInfo.From((SyntaxNode?)_syntax ?? fallback);
-        }
-
-        public void InvalidPositional(int index, string what, string value, string instead)
-            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidAttributeArgument, PositionalLocation(index), what, value, instead));
-
-        public void Invalid(LocationInfo? location, string what, string value, string instead)
-            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidAttributeArgument, location ?? LocationInfo.From((SyntaxNode?)_syntax ?? fallback), what, value, instead));
     }
 }

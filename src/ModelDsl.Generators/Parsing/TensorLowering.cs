@@ -21,20 +21,29 @@ internal sealed class TensorLowering : ForwardLowering
     private readonly Dictionary<string, LayerDeclaration> _layers;
     private readonly Dictionary<string, ParameterDeclaration> _parameters;
 
-    private static readonly string[] Structural = ["Flatten", "Reshape", "MatMul", "Sum", "Mean"];
+    private static readonly string[] Structural = ["Flatten", "Reshape", "MatMul", "Sum", "Mean", "Max", "Maximum", "Minimum", "Concatenate", "Transpose"];
 
+    private readonly bool _isLoss;
+
+    /// <summary>
+    /// Lowers a [Forward] method (its one parameter the model's input) or, with <paramref name="isLoss"/>, a [Loss]
+    /// method (its parameters the prediction and the target; no layers or parameters: a loss compares, it does not learn).
+    /// </summary>
     public TensorLowering(SemanticModel model, List<DiagnosticInfo> diagnostics, INamedTypeSymbol type, IMethodSymbol forward,
-        IEnumerable<LayerDeclaration> layers, IEnumerable<ParameterDeclaration> parameters) : base(model, diagnostics)
+        IEnumerable<LayerDeclaration> layers, IEnumerable<ParameterDeclaration> parameters, bool isLoss = false) : base(model, diagnostics)
     {
         _type = type;
         _forward = forward;
+        _isLoss = isLoss;
         _layers = layers.ToDictionary(l => l.Name);
         _parameters = parameters.ToDictionary(p => p.Name);
-        string input = forward.Parameters[0].Name;
-        Names[input] = Add(OpKind.Input, [], SyntaxFactory.IdentifierName(input), symbol: input, name: input);
+        foreach (IParameterSymbol parameter in forward.Parameters)
+        {
+            Names[parameter.Name] = Add(OpKind.Input, [], SyntaxFactory.IdentifierName(parameter.Name), symbol: parameter.Name, name: parameter.Name);
+        }
     }
 
-    protected override string Context => $"the [Forward] method '{_forward.Name}'";
+    protected override string Context => $"the {(_isLoss ? "[Loss]" : "[Forward]")} method '{_forward.Name}'";
 
     protected override string SupportedHint
         => "use layer calls, [Parameter] properties, + - * /, numeric literals and Ops." + string.Join("/", Structural.Concat(DerivativeRules.TensorElementwise));
@@ -76,7 +85,8 @@ internal sealed class TensorLowering : ForwardLowering
         }
         if (symbol is IPropertySymbol other && other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "ModelDsl.ParameterAttribute"))
         {
-            return null; // the parameter itself was rejected; its diagnostic is already reported
+            // In a [Loss] method parameters are not inputs; elsewhere the parameter was rejected and its diagnostic reported.
+            return _isLoss ? Unsupported(node, $"the parameter '{other.Name}'", "a loss compares the prediction with the target: use only those and Ops functions") : null;
         }
         return base.ResolveName(node, symbol);
     }
@@ -99,8 +109,11 @@ internal sealed class TensorLowering : ForwardLowering
                 }
                 return input is null ? null : Add(OpKind.Layer, [input.Value], node, symbol: layer.Name, name: layer.Name);
             }
-            if (callee.GetAttributes().Any(a => a.AttributeClass?.ContainingNamespace?.ToDisplayString() == "ModelDsl"
-                                                && a.AttributeClass.Name is "DenseAttribute" or "NormalizationAttribute" or "LstmAttribute"))
+            if (_isLoss && callee.GetAttributes().Any(ModelParser.IsLayerAttribute))
+            {
+                return Unsupported(node, $"the layer call '{shown}'", "a loss compares the prediction with the target: use only those and Ops functions");
+            }
+            if (callee.GetAttributes().Any(a => ModelParser.IsLayerAttribute(a) || ModelParser.IsUnknown(a)))
             {
                 return null; // a rejected layer: its diagnostic is already reported
             }
@@ -113,12 +126,14 @@ internal sealed class TensorLowering : ForwardLowering
             return null;
         }
         string name = callee.Name;
+        if (name == "Concatenate") return Concatenate(node, arguments);
         int? first = arguments.Count > 0 ? Visit(arguments[0].Expression) : null;
         if (first is null) return null;
         switch (name)
         {
-            case "MatMul" when arguments.Count == 2:
-                return Visit(arguments[1].Expression) is int second ? Add(OpKind.MatMul, [first.Value, second], node) : null;
+            case "MatMul" or "Maximum" or "Minimum" when arguments.Count == 2:
+                OpKind binary = name switch { "MatMul" => OpKind.MatMul, "Maximum" => OpKind.Maximum, _ => OpKind.Minimum };
+                return Visit(arguments[1].Expression) is int second ? Add(binary, [first.Value, second], node) : null;
             case "Flatten" when arguments.Count == 1:
                 return Add(OpKind.Flatten, [first.Value], node);
             case "Reshape":
@@ -129,14 +144,24 @@ internal sealed class TensorLowering : ForwardLowering
                     else return Unsupported(argument, "a shape that is not a constant", "give Reshape constant dimensions, -1 for the batch axis");
                 }
                 return Add(OpKind.Reshape, [first.Value], node, extra: [.. dims]);
-            case "Sum" or "Mean":
+            case "Sum" or "Mean" or "Max":
                 int? axis = null;
                 if (arguments.Count == 2)
                 {
-                    if (Model.GetConstantValue(arguments[1].Expression) is { HasValue: true, Value: int or long } a) axis = System.Convert.ToInt32(a.Value);
+                    if (Constant(arguments[1]) is int a) axis = a;
                     else return Unsupported(arguments[1], "an axis that is not a constant", $"give {name} a constant axis");
                 }
-                return Add(name == "Sum" ? OpKind.Sum : OpKind.Mean, [first.Value], node, axis: axis);
+                else if (name == "Max") return Unsupported(node, "Max without an axis", "give the axis to reduce: Max(x, 1)");
+                return Add(name switch { "Sum" => OpKind.Sum, "Mean" => OpKind.Mean, _ => OpKind.Max }, [first.Value], node, axis: axis);
+            case "Transpose" when arguments.Count is 1 or 3:
+                string[] axes = ["-2", "-1"];
+                if (arguments.Count == 3)
+                {
+                    if (Constant(arguments[1]) is not int a1 || Constant(arguments[2]) is not int a2)
+                        return Unsupported(arguments[1], "axes that are not constants", "give Transpose two constant axes");
+                    axes = [a1.ToString(System.Globalization.CultureInfo.InvariantCulture), a2.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+                }
+                return Add(OpKind.Transpose, [first.Value], node, extra: axes);
             default:
                 if (DerivativeRules.TensorElementwise.Contains(name) && arguments.Count == 1)
                 {
@@ -146,5 +171,22 @@ internal sealed class TensorLowering : ForwardLowering
                     "a layer method, a [Parameter] property or Ops." + string.Join("/", Structural.Concat(DerivativeRules.TensorElementwise)));
                 return null;
         }
+    }
+
+    private int? Constant(ArgumentSyntax argument)
+        => Model.GetConstantValue(argument.Expression) is { HasValue: true, Value: int or long } value ? System.Convert.ToInt32(value.Value) : null;
+
+    /// <summary><c>Concatenate(axis, a, b, ...)</c>: a constant axis, then two or more tensors.</summary>
+    private int? Concatenate(InvocationExpressionSyntax node, SeparatedSyntaxList<ArgumentSyntax> arguments)
+    {
+        if (arguments.Count < 3) return Unsupported(node, "Concatenate of fewer than two tensors", "write Concatenate(axis, a, b, ...)");
+        if (Constant(arguments[0]) is not int axis) return Unsupported(arguments[0], "an axis that is not a constant", "give Concatenate a constant axis first");
+        var inputs = new List<int>();
+        bool failed = false;
+        foreach (ArgumentSyntax argument in arguments.Skip(1))
+        {
+            if (Visit(argument.Expression) is int id) inputs.Add(id); else failed = true;
+        }
+        return failed ? null : Add(OpKind.Concatenate, [.. inputs], node, axis: axis);
     }
 }

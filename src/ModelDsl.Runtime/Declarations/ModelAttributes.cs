@@ -14,6 +14,9 @@ public sealed class ModelAttribute(params int[] inputShape) : Attribute
     public Loss Loss { get; set; } = Loss.MeanSquaredError;
     public Metric[] Metrics { get; set; } = [];
     public double HuberDelta { get; set; } = 1.0;
+
+    /// <summary>For the cross-entropies: the model outputs logits (no sigmoid or softmax), and the loss applies it stably.</summary>
+    public bool FromLogits { get; set; }
 }
 
 /// <summary>The model's default optimizer: Adam with Keras' defaults.</summary>
@@ -35,31 +38,6 @@ public sealed class SgdAttribute(double learningRate = 0.01) : Attribute
     public bool Nesterov { get; set; }
 }
 
-/// <summary>
-/// A fully connected layer on a <c>partial</c> method <c>Tensor Name(Tensor x)</c>: kernel (in, units), bias (units).
-/// The input width is inferred at compile time.
-/// </summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
-public sealed class DenseAttribute(int units, Activation activation = Activation.Linear) : Attribute
-{
-    public int Units { get; } = units;
-    public Activation Activation { get; } = activation;
-    public bool UseBias { get; set; } = true;
-    public Init KernelInitializer { get; set; } = Init.GlorotUniform;
-    public Init BiasInitializer { get; set; } = Init.Zeros;
-}
-
-/// <summary>Keras' Normalization layer on a <c>partial</c> method: mean and variance adapted from data, not trained.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
-public sealed class NormalizationAttribute : Attribute;
-
-/// <summary>Keras' LSTM layer on a <c>partial</c> method: (batch, time, features) to the last hidden state (batch, units).</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
-public sealed class LstmAttribute(int units) : Attribute
-{
-    public int Units { get; } = units;
-}
-
 /// <summary>A raw trainable tensor on a <c>partial</c> property <c>Tensor Name { get; }</c>, with its shape and initializer.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
 public sealed class ParameterAttribute(params int[] shape) : Attribute
@@ -72,6 +50,36 @@ public sealed class ParameterAttribute(params int[] shape) : Attribute
     public double Max { get; set; } = 0.05;
     public double Gain { get; set; } = 1.0;
 }
+
+/// <summary>The model's default optimizer: Keras' RMSprop (epsilon inside the square root; momentum keeps the rate in its buffer).</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class RmsPropAttribute(double learningRate = 0.001) : Attribute
+{
+    public double LearningRate { get; } = learningRate;
+    public double Rho { get; set; } = 0.9;
+    public double Momentum { get; set; }
+    public double Epsilon { get; set; } = 1e-7;
+    public bool Centered { get; set; }
+}
+
+/// <summary>The model's default optimizer: Keras' AdamW (Adam with weight decay decoupled from the gradient, 0.004 by default).</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class AdamWAttribute(double learningRate = 0.001) : Attribute
+{
+    public double LearningRate { get; } = learningRate;
+    public double Beta1 { get; set; } = 0.9;
+    public double Beta2 { get; set; } = 0.999;
+    public double Epsilon { get; set; } = 1e-7;
+    public double WeightDecay { get; set; } = 0.004;
+}
+
+/// <summary>
+/// A model's own loss: a method <c>Tensor Name(Tensor prediction, Tensor target)</c> written in the language of the
+/// [Forward] body (the target has the prediction's shape); the generator differentiates it. A result with a batch axis
+/// is averaged over every element, as Keras' "sum_over_batch_size" reduction does.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class LossAttribute : Attribute;
 
 /// <summary>The model's forward computation: one method <c>Tensor Name(Tensor x)</c> composing layers and tensor operations.</summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]

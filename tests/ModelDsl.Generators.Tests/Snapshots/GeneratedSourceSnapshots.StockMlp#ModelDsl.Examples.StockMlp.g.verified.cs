@@ -186,10 +186,11 @@ namespace ModelDsl.Examples
                 double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, trace.Output, y, 1.0));
                 global::TorchSharp.torch.Tensor dOutput = global::ModelDsl.Kernels.LossKernel.Backward(global::ModelDsl.Kernels.Loss.MeanSquaredError, trace.Output, y, 1.0);
                 gradients = Backward(trace, dOutput);
-                result = new(loss, ComputeMetrics(trace.Output, y));
+                result = StepResultOf(loss, trace.Output, y);
                 scope.MoveToOuter(gradients.Trainable);
             }
-            Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -201,15 +202,18 @@ namespace ModelDsl.Examples
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
-            return new(loss, ComputeMetrics(prediction, y));
+            return StepResultOf(loss, prediction, y);
         }
 
+        /// <summary>A step's result: its loss, and each metric's value and pooling terms (Keras' stateful metrics pool an epoch's batches).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private static global::System.Collections.Generic.IReadOnlyDictionary<string, double> ComputeMetrics(global::TorchSharp.torch.Tensor prediction, global::TorchSharp.torch.Tensor y)
+        private static global::ModelDsl.Training.StepResult StepResultOf(double loss, global::TorchSharp.torch.Tensor prediction, global::TorchSharp.torch.Tensor y)
         {
-            var metrics = new global::System.Collections.Generic.Dictionary<string, double>();
-            metrics[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = global::ModelDsl.Kernels.MetricKernel.Compute(global::ModelDsl.Kernels.Metric.MeanAbsoluteError, prediction, y);
-            return metrics;
+            var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
+            totals[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = global::ModelDsl.Kernels.MetricKernel.Accumulate(global::ModelDsl.Kernels.Metric.MeanAbsoluteError, prediction, y);
+            var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
+            foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+            return new(loss, metrics) { Totals = totals };
         }
 
         /// <summary>Keras' names of the metrics, in declaration order.</summary>
