@@ -4,7 +4,8 @@
 #   1. a fresh `dotnet new console` project whose one reference is `dotnet add package ModelDsl`: no using lines, a
 #      plain torch call first, the README's GradesRegression trained with Fit's default output, its loss printed;
 #   2. an F# script, `#r "nuget: ModelDsl"` and `#r "nuget: ModelDsl.Plotting"` against the feed, that trains the model
-#      of a C# library (itself built against the package) and saves a figure.
+#      of a C# library (itself built against the package) and saves a figure;
+#   3. an F# console program that references only ModelDsl and starts with a plain torch call.
 # Nothing in the consumers refers to this repository. Run by tests/ModelDsl.Package.Tests (so by `dotnet test` and CI).
 #
 #   bash eng/packed-consumer-test.sh [--configuration Debug|Release] [--build]
@@ -56,7 +57,7 @@ XML
 # The consumers copy TorchSharp's ~1.2 GB of natives to their bin unless MSBuild may hard-link them from the NuGet cache.
 links=-p:CreateHardLinksForCopyLocalIfPossible=true
 
-step "C#: dotnet new console + dotnet add package ModelDsl; a class library for the F# script"
+step "C#: dotnet new console + dotnet add package ModelDsl; a class library for the F# script; an F# console"
 dotnet new console -o "$work/console" -n PackedConsumer --framework net10.0 >/dev/null
 dotnet add "$work/console" package ModelDsl --version "$version" >/dev/null
 grep -c PackageReference "$work/console/PackedConsumer.csproj" | grep -qx 1 || { echo "the console project must reference one package"; exit 1; }
@@ -70,12 +71,24 @@ cat > "$work/library/Consumer.csproj" <<XML
   <ItemGroup><PackageReference Include="ModelDsl" Version="$version" /></ItemGroup>
 </Project>
 XML
-# One build of both projects: MSBuild restores and compiles them side by side.
-(cd "$work" && dotnet new sln -n consumers >/dev/null && dotnet sln add console/PackedConsumer.csproj library/Consumer.csproj >/dev/null)
-step "C#: build and run"
+mkdir -p "$work/fsharp-console"
+cp "$root/eng/packed-consumer/fsharp-console/Program.fs" "$work/fsharp-console/Program.fs"
+cat > "$work/fsharp-console/FSharpConsumer.fsproj" <<XML
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+  <ItemGroup><Compile Include="Program.fs" /></ItemGroup>
+  <ItemGroup><PackageReference Include="ModelDsl" Version="$version" /></ItemGroup>
+</Project>
+XML
+# One build of the three projects: MSBuild restores and compiles them side by side.
+(cd "$work" && dotnet new sln -n consumers >/dev/null \
+  && dotnet sln add console/PackedConsumer.csproj library/Consumer.csproj fsharp-console/FSharpConsumer.fsproj >/dev/null)
+step "C# and F# consoles: build and run"
 (cd "$work" && dotnet build $links -v quiet -nologo -clp:NoSummary)
 dotnet run --project "$work/console" --no-build | tee "$work/console.log"
 grep -q "^packed consumer: GradesRegression trained 4 epochs, loss" "$work/console.log"
+dotnet run --project "$work/fsharp-console" --no-build | tee "$work/fsharp-console.log"
+grep -q "^packed F# program: first torch call gives 10" "$work/fsharp-console.log"
 
 step "F#: dotnet fsi with #r \"nuget: ModelDsl\""
 sed -e "s|@FEED@|$feed|" -e "s|@VERSION@|$version|g" -e "s|@LIBRARY@|$work/library/bin/Debug/net10.0/Consumer.dll|" \

@@ -5,7 +5,8 @@ namespace ModelDsl.Package.Tests;
 /// <summary>
 /// Issue 10's proof: eng/packed-consumer-test.sh packs the solution into a temporary feed and, from it alone, builds and
 /// runs a fresh console project that references only the ModelDsl package (no using lines, a plain torch call first) and
-/// an F# script with <c>#r "nuget: ModelDsl"</c> that trains a C# library's model and saves a figure with ModelDsl.Plotting.
+/// an F# script with <c>#r "nuget: ModelDsl"</c> that trains a C# library's model and saves a figure with ModelDsl.Plotting,
+/// and an F# console program that starts with a plain torch call.
 /// </summary>
 public class PackedConsumerTests
 {
@@ -23,6 +24,7 @@ public class PackedConsumerTests
             TimeSpan.FromMinutes(8));
         Assert.True(exitCode == 0, $"eng/packed-consumer-test.sh exited {exitCode}:\n{output}");
         Assert.Matches(@"packed consumer: GradesRegression trained 4 epochs, loss 0\.0[345]\d\d", output);
+        Assert.Contains("packed F# program: first torch call gives 10", output);
         Assert.Matches(@"packed F# script: loss [\d.]+ -> [\d.]+ over 60 epochs; figure .*loss\.png \(800 x 600\)", output);
         Assert.Contains("packed consumers passed", output);
     }
