@@ -96,6 +96,9 @@ sed -e "s|@FEED@|$feed|" -e "s|@VERSION@|$version|g" -e "s|@LIBRARY@|$work/libra
 (cd "$work" && dotnet fsi --quiet --exec script.fsx) | tee "$work/fsi.log"
 grep -q "^packed F# script: loss" "$work/fsi.log"
 [ -s "$work/loss.png" ] || { echo "the F# script wrote no figure"; exit 1; }
+sed -e "s|@FEED@|$feed|" -e "s|@VERSION@|$version|g" "$root/eng/packed-consumer/torch-only.fsx" > "$work/torch-only.fsx"
+(cd "$work" && dotnet fsi --quiet --exec torch-only.fsx) | tee "$work/torch-only.log"
+grep -q "^packed F# torch-only script: 10" "$work/torch-only.log"
 # TorchSharp's own fallback, when its natives do not load, copies ~600 MB into the NuGet cache; it must not have run.
 if [ "$had_consolidated" = no ] && [ -e "$torchsharp_consolidated" ]; then
   rm -rf "$torchsharp_consolidated"

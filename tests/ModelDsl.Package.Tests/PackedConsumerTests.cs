@@ -26,6 +26,7 @@ public class PackedConsumerTests
         Assert.Matches(@"packed consumer: GradesRegression trained 4 epochs, loss 0\.0[345]\d\d", output);
         Assert.Contains("packed F# program: first torch call gives 10", output);
         Assert.Matches(@"packed F# script: loss [\d.]+ -> [\d.]+ over 60 epochs; figure .*loss\.png \(800 x 600\)", output);
+        Assert.Contains("packed F# torch-only script: 10", output);
         Assert.Contains("packed consumers passed", output);
     }
 

@@ -26,8 +26,8 @@ public enum TorchNativeRepair
 /// are never written.</para>
 /// <para>Runs before a program's first <c>torch</c> call in every way a program can start with the ModelDsl package: this
 /// assembly's module initializer (any ModelDsl type used first), the module initializer the generator writes into every
-/// C# assembly that references the package (a first plain <c>torch</c> call in C#), the start-up file the package
-/// compiles into F# executables, and the package's F# Interactive script <c>content/ModelDsl.fsx</c> (<c>#r "nuget: ModelDsl"</c>). Call <see cref="Initialize"/> yourself only in a
+/// C# assembly that references the package (a first plain <c>torch</c> call in C#), a .NET startup hook in F#
+/// executables (<c>StartupHook</c>, named in their runtimeconfig by the package), and the package's F# Interactive script <c>content/ModelDsl.fsx</c> (<c>#r "nuget: ModelDsl"</c>). Call <see cref="Initialize"/> yourself only in a
 /// script that <c>#r</c>s the assemblies by path and calls <c>torch</c> before any ModelDsl type.</para>
 /// </remarks>
 public static class TorchRuntime
