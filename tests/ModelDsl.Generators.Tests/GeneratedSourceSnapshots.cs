@@ -27,5 +27,7 @@ public class GeneratedSourceSnapshots
     [Fact] public void ReportSeluMlp() => Verify([File.ReadAllText(Path.Combine(Root(), "examples/Labs/Stock/ReportSeluMlp.cs"))]);
     [Fact] public void OptimizationFunctions() => Verify([Example(nameof(OptimizationFunctions))]);
     [Fact] public void BroadcastingModel() => Verify([TestModel(nameof(BroadcastingModel))]);
+    [Fact] public void Classifiers() => Verify([Example(nameof(Classifiers))]);
+    [Fact] public void CatalogueModels() => Verify([TestModel(nameof(CatalogueModels))]);
     [Fact] public void TestFunctions() => Verify([TestModel(nameof(TestFunctions)), Example(nameof(OptimizationFunctions))]);
 }

@@ -1,7 +1,9 @@
 using ModelDsl.Data;
 using ModelDsl.Examples;
+using ModelDsl.Generators.Tests.Infrastructure;
 using ModelDsl.Generators.Tests.Models;
 using TorchSharp;
+using static ModelDsl.Generators.Tests.Infrastructure.Reference;
 using static TorchSharp.torch;
 
 namespace ModelDsl.Generators.Tests;
@@ -12,23 +14,7 @@ namespace ModelDsl.Generators.Tests;
 /// </summary>
 public class GradientTruthTests
 {
-    private const double Tolerance = 1e-8;
-    private static readonly ScalarType F64 = ScalarType.Float64;
-
-    private static Tensor Random(params long[] shape) => randn(shape, F64, generator: new Generator(7));
-
-    private static Tensor Leaf(Tensor t) => t.detach().clone().requires_grad_(true);
-
-    private static void Close(Tensor expected, Tensor actual, string name)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        double error = (expected.detach() - actual).abs().max().ToDouble();
-        double scale = Math.Max(expected.detach().abs().max().ToDouble(), 1e-6);
-        Assert.True(error <= Tolerance * scale, $"{name}: max |error| {error:E3} against max |value| {scale:E3}");
-    }
-
-    /// <summary>Backpropagates dOutput through the reference output (the vector-Jacobian product autograd computes).</summary>
-    private static void Backpropagate(Tensor output, Tensor dOutput) => (output * dOutput).sum().backward();
+    private static Tensor Random(params long[] shape) => Reference.Random(7, shape);
 
     [Fact]
     public void GradesRegression_backward_equals_autograd()

@@ -61,7 +61,7 @@ internal sealed class LayerArgumentReader(AttributeReader attribute, string owne
     /// </summary>
     public (int Rows, int Cols) Pair(int position, string name, string what, int? fallback = null)
     {
-        int[] values = attribute.Constructor(position) is { Kind: TypedConstantKind.Array } array
+        int[] values = attribute.Constructor(position) is { Kind: TypedConstantKind.Array, IsNull: false } array
             ? array.Values.Select(v => v.Value is int i ? i : 0).ToArray()
             : [];
         if (values.Length == 0 && fallback is int both) values = [both];
