@@ -1,0 +1,111 @@
+using BenchmarkDotNet.Attributes;
+using ModelDsl.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelDsl.Benchmarks;
+
+/// <summary>
+/// One LSTM forward and backward (last state out, a fixed upstream gradient in), float32, three ways on the same
+/// weights: the kernel before the rewrite, the kernel now, and TorchSharp's <c>nn.LSTM</c> with autograd. The
+/// autograd variant differentiates w.r.t. the four weights only (the input needs no gradient in a train step), the
+/// kernels return the input gradient as well.
+/// </summary>
+public sealed class LstmProblem
+{
+    public LstmProblem(long batch, long time, long features, long units, int seed)
+    {
+        var g = new Generator((ulong)seed);
+        X = randn([batch, time, features], generator: g);
+        // Weights of Keras' scale (glorot-like kernel, a small recurrent kernel, the unit-forget bias).
+        Kernel = randn([features, 4 * units], generator: g).mul_(Math.Sqrt(2.0 / (features + 4 * units)));
+        RecurrentKernel = randn([units, 4 * units], generator: g).mul_(1 / Math.Sqrt(units));
+        Bias = Initializers.LstmBias.UnitForget(units);
+        DOutput = randn([batch, units], generator: g);
+
+        // Keras' layout mapped to torch's: the same gate order i, f, c (torch's g), o; weights transposed; torch's
+        // second bias zero.
+        Torch = nn.LSTM(features, units, batchFirst: true);
+        using (no_grad())
+        {
+            Torch.get_parameter("weight_ih_l0")!.copy_(Kernel.t());
+            Torch.get_parameter("weight_hh_l0")!.copy_(RecurrentKernel.t());
+            Torch.get_parameter("bias_ih_l0")!.copy_(Bias);
+            Torch.get_parameter("bias_hh_l0")!.zero_();
+        }
+        TorchWeights = [.. Torch.parameters()];
+    }
+
+    public Tensor X { get; }
+    public Tensor Kernel { get; }
+    public Tensor RecurrentKernel { get; }
+    public Tensor Bias { get; }
+    public Tensor DOutput { get; }
+    public TorchSharp.Modules.LSTM Torch { get; }
+    public Tensor[] TorchWeights { get; }
+
+    /// <summary>The kernel's forward and backward; returns the kernel gradient (disposed with the caller's scope).</summary>
+    public LstmGradients Kernels()
+    {
+        var trace = LstmKernel.Forward(X, Kernel, RecurrentKernel, Bias);
+        return LstmKernel.Backward(DOutput, trace);
+    }
+
+    /// <summary>The kernel before the rewrite, forward and backward.</summary>
+    public LstmGradientsBefore KernelsBefore()
+    {
+        var trace = LstmKernelBefore.Forward(X, Kernel, RecurrentKernel, Bias);
+        return LstmKernelBefore.Backward(DOutput, trace);
+    }
+
+    /// <summary>nn.LSTM forward with autograd, then the weights' gradients for the same upstream gradient (Keras' last h).</summary>
+    public (Tensor Last, IList<Tensor> Gradients) TorchAutograd()
+    {
+        var (output, _, _) = Torch.call(X);
+        var last = output.select(1, -1);
+        return (last, autograd.grad([last], TorchWeights, [DOutput]));
+    }
+}
+
+/// <summary>
+/// LSTM forward + backward at the stock lab's size (LSTM(16) over 25 steps of 5 features, batch 101) and at a scaled
+/// size (128 units over 100 steps, batch 256), one intra-op thread.
+/// </summary>
+[Config(typeof(ShortConfig))]
+public class LstmForwardBackward
+{
+    private LstmProblem _problem = null!;
+
+    [Params("lab", "scaled")]
+    public string Size { get; set; } = "lab";
+
+    [GlobalSetup]
+    public void GlobalSetup()
+    {
+        Setup.Torch();
+        _problem = Size == "lab"
+            ? new LstmProblem(Setup.MlpBatch, 25, 5, 16, Setup.Seed)
+            : new LstmProblem(256, 100, 5, 128, Setup.Seed);
+    }
+
+    [Benchmark(Baseline = true)]
+    public void KernelBefore()
+    {
+        using var scope = NewDisposeScope();
+        _problem.KernelsBefore();
+    }
+
+    [Benchmark]
+    public void Kernel()
+    {
+        using var scope = NewDisposeScope();
+        _problem.Kernels();
+    }
+
+    [Benchmark]
+    public void TorchNnLstm()
+    {
+        using var scope = NewDisposeScope();
+        _problem.TorchAutograd();
+    }
+}

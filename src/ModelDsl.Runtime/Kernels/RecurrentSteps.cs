@@ -1,0 +1,119 @@
+using static TorchSharp.torch;
+
+namespace ModelDsl.Kernels;
+
+/// <summary>
+/// What the LSTM, GRU and SimpleRNN kernels share: argument checks, the time-major layout, the output of either
+/// return_sequences setting and the gradient arriving on it, and the gradients that are one matrix product over all
+/// steps. Every kernel keeps its states in a (T + 1, N, u) buffer whose row 0 is the zero initial state, so the
+/// states before each step are the contiguous rows [0, T) and the states after it the rows [1, T].
+/// </summary>
+internal static class RecurrentSteps
+{
+    /// <summary>
+    /// Checks x (N, T, F), kernel (F, gates·u), recurrentKernel (u, gates·u) and a bias of <paramref name="biasRows"/>
+    /// rows (0: a vector (gates·u)); all of one floating dtype and one device. Returns (N, T, F, u).
+    /// </summary>
+    public static (long Batch, long Time, long Features, long Units) Check(string layer, int gates,
+        Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor bias, int biasRows)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(kernel);
+        ArgumentNullException.ThrowIfNull(recurrentKernel);
+        ArgumentNullException.ThrowIfNull(bias);
+        string g = gates == 1 ? "u" : $"{gates}u";
+        if (x.dim() != 3)
+            throw new ArgumentException($"{layer} input must be (batch, time, features); got {Shape(x)}. " +
+                "Reshape the input to rank 3 (a single step is time = 1).", nameof(x));
+        if (x.size(1) < 1)
+            throw new ArgumentException($"{layer} input needs at least one time step; got {Shape(x)} (0 time steps).", nameof(x));
+        if (recurrentKernel.dim() != 2 || recurrentKernel.size(0) < 1 || recurrentKernel.size(1) != gates * recurrentKernel.size(0))
+            throw new ArgumentException($"{layer} recurrent kernel must be (u, {g}); got {Shape(recurrentKernel)}.", nameof(recurrentKernel));
+        long units = recurrentKernel.size(0), width = recurrentKernel.size(1), features = x.size(2);
+        if (kernel.dim() != 2 || kernel.size(0) != features || kernel.size(1) != width)
+            throw new ArgumentException($"{layer} kernel must be (features, {g}) = [{features}, {width}] for input {Shape(x)} " +
+                $"and recurrent kernel {Shape(recurrentKernel)}; got {Shape(kernel)}.", nameof(kernel));
+        bool biasFits = biasRows == 0
+            ? bias.dim() == 1 && bias.size(0) == width
+            : bias.dim() == 2 && bias.size(0) == biasRows && bias.size(1) == width;
+        if (!biasFits)
+            throw new ArgumentException($"{layer} bias must be {(biasRows == 0 ? $"({g}) = [{width}]" : $"({biasRows}, {g}) = [{biasRows}, {width}]")}; " +
+                $"got {Shape(bias)}.", nameof(bias));
+        if (!is_floating_point(x))
+            throw new ArgumentException($"{layer} input must be floating point (float32 or float64); got {x.dtype}.", nameof(x));
+        Like(kernel, nameof(kernel));
+        Like(recurrentKernel, nameof(recurrentKernel));
+        Like(bias, nameof(bias));
+        return (x.size(0), x.size(1), features, units);
+
+        void Like(Tensor t, string name)
+        {
+            if (t.dtype != x.dtype)
+                throw new ArgumentException($"{layer} {name} must have the input's dtype {x.dtype}; got {t.dtype}. Convert one of them.", name);
+            if (!SameDevice(t, x))
+                throw new ArgumentException($"{layer} {name} must be on the input's device {x.device}; got {t.device}. Move one of them.", name);
+        }
+    }
+
+    /// <summary>x (N, T, F) as time-major rows (T·N, F), contiguous: row t·N + n is x[n, t].</summary>
+    public static Tensor TimeMajorRows(Tensor x) => x.transpose(0, 1).reshape(x.size(0) * x.size(1), x.size(2));
+
+    /// <summary>A zero-initial-state buffer (T + 1, N, u) in x's dtype and device: row 0 zero, the rest uninitialised.</summary>
+    public static Tensor States(Tensor x, long units)
+    {
+        var states = empty(x.size(1) + 1, x.size(0), units, dtype: x.dtype, device: x.device);
+        states[0].zero_();
+        return states;
+    }
+
+    /// <summary>The layer's output from the states (T + 1, N, u): h_T (N, u), or every h_t (N, T, u) with sequences.</summary>
+    public static Tensor Output(Tensor states, bool returnSequences)
+    {
+        long time = states.size(0) - 1;
+        return returnSequences ? states.narrow(0, 1, time).transpose(0, 1).contiguous() : states[time];
+    }
+
+    /// <summary>
+    /// Checks dOutput against the output's shape and dtype, and returns the gradient arriving on every step's h as a
+    /// fresh time-major buffer (T, N, u) the backward may write into: every step's gradient with sequences, else zeros
+    /// but for the last step.
+    /// </summary>
+    public static Tensor Upstream(string layer, Tensor dOutput, Tensor states, bool returnSequences)
+    {
+        ArgumentNullException.ThrowIfNull(dOutput);
+        long time = states.size(0) - 1, batch = states.size(1), units = states.size(2);
+        bool fits = returnSequences
+            ? dOutput.dim() == 3 && dOutput.size(0) == batch && dOutput.size(1) == time && dOutput.size(2) == units
+            : dOutput.dim() == 2 && dOutput.size(0) == batch && dOutput.size(1) == units;
+        if (!fits)
+        {
+            string expected = returnSequences ? $"[{batch}, {time}, {units}] (batch, time, units)" : $"[{batch}, {units}] (batch, units)";
+            string hint = returnSequences ? "the forward returned every step" : "the forward returned the last step only";
+            throw new ArgumentException($"{layer} dOutput must have the output's shape {expected}: {hint}; got {Shape(dOutput)}.", nameof(dOutput));
+        }
+        if (dOutput.dtype != states.dtype || !SameDevice(dOutput, states))
+            throw new ArgumentException($"{layer} dOutput must be {states.dtype} on {states.device} like the forward; " +
+                $"got {dOutput.dtype} on {dOutput.device}.", nameof(dOutput));
+        if (returnSequences) return dOutput.transpose(0, 1).contiguous();
+        var upstream = zeros(time, batch, units, dtype: states.dtype, device: states.device);
+        upstream[time - 1].copy_(dOutput);
+        return upstream;
+    }
+
+    /// <summary>dL/dx (N, T, F) from the pre-activation gradients as rows (T·N, width) and the kernel (F, width).</summary>
+    public static Tensor InputGradient(Tensor dRows, Tensor kernel, long batch, long time) =>
+        dRows.mm(kernel.t()).view(time, batch, kernel.size(0)).transpose(0, 1).contiguous();
+
+    /// <summary>Σ_t aᵀ_t b_t over all steps as one product: rows (T·N, p) and (T·N, q) give (p, q).</summary>
+    public static Tensor SumOverSteps(Tensor aRows, Tensor bRows) => aRows.t().mm(bRows);
+
+    /// <summary>The states before each step, h_0 .. h_{T−1}, as rows (T·N, u) (a view).</summary>
+    public static Tensor PreviousStateRows(Tensor states) =>
+        states.narrow(0, 0, states.size(0) - 1).view((states.size(0) - 1) * states.size(1), states.size(2));
+
+    // torch.Device has no value equality: compare type and index.
+    private static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
+
+    /// <summary>"[2, 3, 5]".</summary>
+    public static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
+}
