@@ -5,25 +5,31 @@ namespace ModelDsl.Kernels;
 
 /// <summary>
 /// The result of <see cref="LstmKernel.Forward"/> and everything <see cref="LstmKernel.Backward"/> needs. Inside the
-/// kernel the gate blocks are in the order o, i, f, c (Keras' i, f, c, o rolled by u columns), so the three sigmoid
-/// blocks are adjacent and so are the three blocks the cell gradient reaches.
+/// kernel the gate blocks are in the order o, i, f, c (Keras' i, f, c, o rolled by u columns), so the three blocks the
+/// cell gradient reaches are adjacent, and the c block's weights are doubled, so that one sigmoid activates all four
+/// blocks: tanh(z) = 2σ(2z) − 1. <see cref="LstmKernel.Backward"/> overwrites <see cref="Gates"/> and
+/// <see cref="CellSigmoids"/> with its own values (as autograd frees its graph after a backward): one backward per trace.
 /// </summary>
 /// <param name="Output">The last hidden state h_T (batch, units), or every h_t (batch, time, units) with <paramref name="ReturnSequences"/>.</param>
 /// <param name="ReturnSequences">Whether <paramref name="Output"/> holds every step.</param>
 /// <param name="InputRows">The input as time-major rows (time·batch, features): row t·batch + n is x[n, t].</param>
-/// <param name="Kernel">The input kernel (features, 4u), blocks o, i, f, c (a copy).</param>
-/// <param name="RecurrentKernel">The recurrent kernel (u, 4u), blocks o, i, f, c (a copy).</param>
-/// <param name="Gates">Activated gates per step (time, batch, 4u): o, i, f, c̃ = tanh(.).</param>
+/// <param name="Kernel">The input kernel (features, 4u), blocks o, i, f, 2·c (a copy).</param>
+/// <param name="RecurrentKernel">The recurrent kernel (u, 4u), blocks o, i, f, 2·c (a copy).</param>
+/// <param name="Gates">Sigmoids per step (time, batch, 4u): o, i, f and s = σ(2 z_c), the candidate being 2s − 1.</param>
 /// <param name="Cells">Cell states (time + 1, batch, u): c_0 = 0, then c after each step.</param>
+/// <param name="CellSigmoids">σ(2c) after each step (time, batch, u): tanh(c) = 2σ(2c) − 1.</param>
 /// <param name="States">Hidden states (time + 1, batch, u): h_0 = 0, then h after each step.</param>
 public sealed record LstmTrace(Tensor Output, bool ReturnSequences, Tensor InputRows, Tensor Kernel, Tensor RecurrentKernel,
-    Tensor Gates, Tensor Cells, Tensor States)
+    Tensor Gates, Tensor Cells, Tensor CellSigmoids, Tensor States)
 {
     /// <summary>Units u.</summary>
     public long Units => RecurrentKernel.size(0);
 
     /// <summary>Time steps.</summary>
     public long TimeSteps => Gates.size(0);
+
+    /// <summary>Whether <see cref="LstmKernel.Backward"/> has run on this trace (and reused its gate buffers).</summary>
+    public bool Consumed { get; internal set; }
 }
 
 /// <summary>Gradients of the LSTM w.r.t. its input (batch, time, features) and its three weights, in Keras' layouts.</summary>
@@ -34,6 +40,8 @@ public sealed record LstmGradients(Tensor Input, Tensor Kernel, Tensor Recurrent
 /// tanh activation; the last state or, with return_sequences, every state. The backward is backpropagation through
 /// time, by hand. Only h·U and the elementwise recurrence run per step, in place on views of preallocated
 /// (time, batch, ·) buffers; the input projection and the weight gradients are single matrix products over all steps.
+/// Every tanh is computed as 2σ(2z) − 1: torch's tanh goes through MKL's vector math, about four times slower than
+/// its sigmoid, and once per row on a gate block; this way one sigmoid call activates a whole step's gates.
 /// </summary>
 public static class LstmKernel
 {
@@ -44,37 +52,38 @@ public static class LstmKernel
     /// </summary>
     public static LstmTrace Forward(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor bias, bool returnSequences = false)
     {
-        var (batch, time, _, units) = RecurrentSteps.Check("LSTM", 4, x, kernel, recurrentKernel, bias, biasRows: 0);
+        var (batch, time, _, u) = RecurrentSteps.Check("LSTM", 4, x, kernel, recurrentKernel, bias, biasRows: 0);
         using var scope = NewDisposeScope();
         using var one = 1.0.ToScalar();
-        long u = units;
+        using var two = 2.0.ToScalar();
 
-        // Blocks o, i, f, c: rolling the columns by u moves Keras' last block (o) first.
-        var w = kernel.roll(u, 1);
-        var recurrent = recurrentKernel.roll(u, 1);
+        var w = Internal(kernel, u, 1, two);
+        var recurrent = Internal(recurrentKernel, u, 1, two);
         var inputRows = RecurrentSteps.TimeMajorRows(x);
         // Every step's input part at once; each step then adds h·U in place and activates in place.
-        var gates = addmm(bias.roll(u, 0), inputRows, w, 1, 1).view(time, batch, 4 * u);
-        var cells = RecurrentSteps.States(x, u);
-        var states = RecurrentSteps.States(x, u);
+        var gates = addmm(Internal(bias, u, 0, two), inputRows, w, 1, 1).view(time, batch, 4 * u);
+        // Zero-filled, so that an accumulating op writes a product into a step's rows: torch has no out= here.
+        var cells = zeros(time + 1, batch, u, dtype: x.dtype, device: x.device);
+        var cellSigmoids = zeros(time, batch, u, dtype: x.dtype, device: x.device);
+        var states = zeros(time + 1, batch, u, dtype: x.dtype, device: x.device);
 
         // One native call per family of per-step views, none per step.
         var z = gates.unbind(0);
-        var sigmoids = gates.narrow(2, 0, 3 * u).unbind(0);
         var o = gates.narrow(2, 0, u).unbind(0);
         var i = gates.narrow(2, u, u).unbind(0);
         var f = gates.narrow(2, 2 * u, u).unbind(0);
-        var g = gates.narrow(2, 3 * u, u).unbind(0);
+        var s = gates.narrow(2, 3 * u, u).unbind(0);
         var c = cells.unbind(0);
+        var e = cellSigmoids.unbind(0);
         var h = states.unbind(0);
         for (long t = 0; t < time; t++)
         {
             if (t > 0) z[t].addmm_(h[t], recurrent);                  // h_0 = 0 adds nothing
-            sigmoids[t].sigmoid_();
-            g[t].tanh_();
-            if (t > 0) c[t + 1].copy_(c[t]).mul_(f[t]).addcmul_(i[t], g[t], one);
-            else c[1].copy_(g[0]).mul_(i[0]);                          // c_0 = 0
-            h[t + 1].copy_(c[t + 1]).tanh_().mul_(o[t]);
+            z[t].sigmoid_();
+            if (t > 0) c[t + 1].addcmul_(c[t], f[t], one);            // c_0 = 0 likewise
+            c[t + 1].addcmul_(i[t], s[t], two).sub_(i[t]);            // + i⊙(2s − 1)
+            e[t].add_(c[t + 1], two).sigmoid_();                      // σ(2c)
+            h[t + 1].addcmul_(o[t], e[t], two).sub_(o[t]);            // o⊙(2σ(2c) − 1)
         }
 
         return new LstmTrace(
@@ -85,64 +94,92 @@ public static class LstmKernel
             RecurrentKernel: recurrent.MoveToOuterDisposeScope(),
             Gates: gates.MoveToOuterDisposeScope(),
             Cells: cells.MoveToOuterDisposeScope(),
+            CellSigmoids: cellSigmoids.MoveToOuterDisposeScope(),
             States: states.MoveToOuterDisposeScope());
     }
 
     /// <summary>
     /// Backpropagation through time from dL/dOutput: (batch, units) for the last state, or (batch, time, units) with
     /// sequences (each step's h receives its own gradient). Returns dx (batch, time, features), dKernel (features, 4u),
-    /// dRecurrentKernel (u, 4u) and dBias (4u) in Keras' block order.
+    /// dRecurrentKernel (u, 4u) and dBias (4u) in Keras' block order. Reuses the trace's gate buffers: a second call
+    /// on the same trace throws <see cref="InvalidOperationException"/>.
     /// </summary>
     public static LstmGradients Backward(Tensor dOutput, LstmTrace trace)
     {
         ArgumentNullException.ThrowIfNull(trace);
+        if (trace.Consumed)
+            throw new InvalidOperationException("This LSTM trace was already differentiated: Backward reuses its buffers " +
+                "(as autograd frees its graph). Run Forward again for another backward pass.");
         using var scope = NewDisposeScope();
         var dh = RecurrentSteps.Upstream("LSTM", dOutput, trace.States, trace.ReturnSequences);   // (T, N, u), grows per step
+        trace.Consumed = true;
         using var one = 1.0.ToScalar();
+        using var two = 2.0.ToScalar();
+        using var four = 4.0.ToScalar();
+        using var minusOne = (-1.0).ToScalar();
         long time = trace.TimeSteps, batch = trace.States.size(1), u = trace.Units;
-        var gates = trace.Gates;
-        Tensor oAll = gates.narrow(2, 0, u), iAll = gates.narrow(2, u, u), fAll = gates.narrow(2, 2 * u, u), gAll = gates.narrow(2, 3 * u, u);
-        var tanhC = trace.Cells.narrow(0, 1, time).tanh();
 
-        // With h = o⊙tanh(c), c = f⊙c₋ + i⊙g and the gradients dh, dc reaching a step, the pre-activation gradients
-        // are dz = [dh⊙m_o, dc⊙m_i, dc⊙m_f, dc⊙m_g] and dc = dc₊⊙f₊ + dh⊙q. The multipliers depend on the forward
-        // only: computed here for all steps, into the buffer that becomes dz by one in-place product per step.
-        // σ' = s(1 − s), tanh' = 1 − t².
-        var dz = empty_like(gates);
-        dz.narrow(2, 0, 3 * u).copy_(gates.narrow(2, 0, 3 * u)).neg_().add_(one).mul_(gates.narrow(2, 0, 3 * u));
-        dz.narrow(2, 0, u).mul_(tanhC);
-        dz.narrow(2, u, u).mul_(gAll);
-        dz.narrow(2, 2 * u, u).mul_(trace.Cells.narrow(0, 0, time));
-        var dzC = dz.narrow(2, 3 * u, u).copy_(gAll);
-        dzC.mul_(dzC).neg_().add_(one).mul_(iAll);
-        var q = tanhC.square().neg_().add_(one).mul_(oAll);           // dh → dc: o⊙(1 − tanh²c)
+        // The pre-activations p (c block doubled) get dp = [dh⊙m_o, dc⊙m_i, dc⊙m_f, dc⊙m_c], where dc = dc₊⊙f₊ + dh⊙q
+        // with q = o⊙(1 − tanh²c) = 4·o⊙e(1 − e). Every m depends on the forward only: computed here for all steps,
+        // in place of the gates they are made of (the order matters), so that the gate buffer becomes dp by one
+        // product per step. σ' = s(1 − s) in every block; m_o = tanh(c)σ'(o), m_i = (2s − 1)σ'(i), m_f = c₋σ'(f),
+        // m_c = 2iσ'(s).
+        var dp = trace.Gates;
+        Tensor o = dp.narrow(2, 0, u), i = dp.narrow(2, u, u), f = dp.narrow(2, 2 * u, u), s = dp.narrow(2, 3 * u, u);
+        var e = trace.CellSigmoids;
+        var q = e.clone().addcmul_(e, e, minusOne).mul_(o);            // q / 4
+        var tanhC = e.mul_(two).sub_(one);
+        o.addcmul_(o, o, minusOne).mul_(tanhC);
+        var forget = f.clone();                                        // the recursion needs f itself
+        f.addcmul_(f, f, minusOne).mul_(trace.Cells.narrow(0, 0, time));
+        var candidate = tanhC.copy_(s).mul_(two).sub_(one);            // 2s − 1 (tanh(c) is no longer needed)
+        s.addcmul_(s, s, minusOne).mul_(i).mul_(two);
+        i.addcmul_(i, i, minusOne).mul_(candidate);
 
         var recurrentT = trace.RecurrentKernel.t();
-        var dc = zeros(batch, u, dtype: gates.dtype, device: gates.device);
+        var dc = zeros(batch, u, dtype: dp.dtype, device: dp.device);
         var dcBlocks = dc.unsqueeze(1);                                // (N, 1, u) against (N, 3, u)
-        var dzStep = dz.unbind(0);
-        var dzO = dz.narrow(2, 0, u).unbind(0);
-        var dzIfc = dz.narrow(2, u, 3 * u).view(time, batch, 3, u).unbind(0);
+        var dpStep = dp.unbind(0);
+        var dpO = dp.narrow(2, 0, u).unbind(0);
+        var dpIfc = dp.narrow(2, u, 3 * u).view(time, batch, 3, u).unbind(0);
         var dhStep = dh.unbind(0);
-        var f = fAll.unbind(0);
+        var fStep = forget.unbind(0);
         var qStep = q.unbind(0);
         for (long t = time - 1; t >= 0; t--)
         {
             if (t < time - 1)
             {
-                dhStep[t].addmm_(dzStep[t + 1], recurrentT);
-                dc.mul_(f[t + 1]);
+                dhStep[t].addmm_(dpStep[t + 1], recurrentT);
+                dc.mul_(fStep[t + 1]);
             }
-            dc.addcmul_(dhStep[t], qStep[t], one);
-            dzO[t].mul_(dhStep[t]);
-            dzIfc[t].mul_(dcBlocks);
+            dc.addcmul_(dhStep[t], qStep[t], four);
+            dpO[t].mul_(dhStep[t]);
+            dpIfc[t].mul_(dcBlocks);
         }
 
-        var dzRows = dz.view(time * batch, 4 * u);
+        var dpRows = dp.view(time * batch, 4 * u);
         return new LstmGradients(
-            Input: RecurrentSteps.InputGradient(dzRows, trace.Kernel, batch, time).MoveToOuterDisposeScope(),
-            Kernel: RecurrentSteps.SumOverSteps(trace.InputRows, dzRows).roll(-u, 1).MoveToOuterDisposeScope(),
-            RecurrentKernel: RecurrentSteps.SumOverSteps(RecurrentSteps.PreviousStateRows(trace.States), dzRows).roll(-u, 1).MoveToOuterDisposeScope(),
-            Bias: dzRows.sum(0L).roll(-u, 0).MoveToOuterDisposeScope());
+            Input: RecurrentSteps.InputGradient(dpRows, trace.Kernel, batch, time).MoveToOuterDisposeScope(),
+            Kernel: Keras(RecurrentSteps.SumOverSteps(trace.InputRows, dpRows), u, 1, two).MoveToOuterDisposeScope(),
+            RecurrentKernel: Keras(RecurrentSteps.SumOverSteps(RecurrentSteps.PreviousStateRows(trace.States), dpRows), u, 1, two).MoveToOuterDisposeScope(),
+            Bias: Keras(dpRows.sum(0L), u, 0, two).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Keras' blocks i, f, c, o along <paramref name="dim"/> as the kernel's o, i, f, 2·c (a new tensor).</summary>
+    private static Tensor Internal(Tensor weight, long u, long dim, Scalar two)
+    {
+        var rolled = weight.roll(u, dim);
+        rolled.narrow(dim, 3 * u, u).mul_(two);
+        return rolled;
+    }
+
+    /// <summary>
+    /// The gradient of a weight used as <see cref="Internal"/>'s o, i, f, 2·c, back in Keras' blocks i, f, c, o: the c
+    /// block's gradient is twice the doubled block's.
+    /// </summary>
+    private static Tensor Keras(Tensor gradient, long u, long dim, Scalar two)
+    {
+        gradient.narrow(dim, 3 * u, u).mul_(two);
+        return gradient.roll(-u, dim);
     }
 }

@@ -123,15 +123,25 @@ public class LstmKernelTests
     }
 
     [Fact]
-    public void The_backward_leaves_the_trace_reusable()
+    public void The_backward_consumes_its_trace_once_and_refuses_a_second_pass()
     {
-        // The backward writes into its own buffers only: the same trace gives the same gradients twice.
         var (x, kernel, recurrent, bias, dOut) = RecurrentCases.Problem(10, 2, 4, 3, 3, 4, [12], sequences: true);
         var trace = LstmKernel.Forward(x, kernel, recurrent, bias, returnSequences: true);
-        var first = LstmKernel.Backward(dOut, trace);
-        var second = LstmKernel.Backward(dOut, trace);
-        Assert.True(first.RecurrentKernel.equal(second.RecurrentKernel).all().item<bool>());
-        Assert.True(first.Input.equal(second.Input).all().item<bool>());
+        var output = trace.Output.clone();
+
+        // A refused upstream gradient leaves the trace untouched.
+        Assert.Throws<ArgumentException>(() => LstmKernel.Backward(zeros(2, 3, dtype: ScalarType.Float64), trace));
+        Assert.False(trace.Consumed);
+        var grads = LstmKernel.Backward(dOut, trace);
+        var again = LstmKernel.Backward(dOut, LstmKernel.Forward(x, kernel, recurrent, bias, returnSequences: true));
+        GradientCheck.AssertClose(again.RecurrentKernel, grads.RecurrentKernel, 0, "the same gradient from a fresh trace");
+
+        Assert.True(trace.Consumed);
+        var e = Assert.Throws<InvalidOperationException>(() => LstmKernel.Backward(dOut, trace));
+        Assert.Contains("already differentiated", e.Message);
+        Assert.Contains("Run Forward again", e.Message);
+        // The output is not one of the reused buffers.
+        GradientCheck.AssertClose(output, trace.Output, 0, "output after the backward");
     }
 
     [Theory]
