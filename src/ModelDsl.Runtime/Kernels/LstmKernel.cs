@@ -166,20 +166,13 @@ public static class LstmKernel
     }
 
     /// <summary>Keras' blocks i, f, c, o along <paramref name="dim"/> as the kernel's o, i, f, 2·c (a new tensor).</summary>
-    private static Tensor Internal(Tensor weight, long u, long dim, Scalar two)
-    {
-        var rolled = weight.roll(u, dim);
-        rolled.narrow(dim, 3 * u, u).mul_(two);
-        return rolled;
-    }
+    private static Tensor Internal(Tensor weight, long u, long dim, Scalar two) =>
+        RecurrentSteps.Scaled(weight.roll(u, dim), dim, 3 * u, u, two, inPlace: true);
 
     /// <summary>
     /// The gradient of a weight used as <see cref="Internal"/>'s o, i, f, 2·c, back in Keras' blocks i, f, c, o: the c
     /// block's gradient is twice the doubled block's.
     /// </summary>
-    private static Tensor Keras(Tensor gradient, long u, long dim, Scalar two)
-    {
-        gradient.narrow(dim, 3 * u, u).mul_(two);
-        return gradient.roll(-u, dim);
-    }
+    private static Tensor Keras(Tensor gradient, long u, long dim, Scalar two) =>
+        RecurrentSteps.Scaled(gradient, dim, 3 * u, u, two, inPlace: true).roll(-u, dim);
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ModelDsl.Kernels;
@@ -113,6 +114,18 @@ internal static class RecurrentSteps
 
     // torch.Device has no value equality: compare type and index.
     private static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
+
+    /// <summary>
+    /// <paramref name="weight"/> with the block [start, start + length) along <paramref name="dim"/> multiplied by
+    /// <paramref name="factor"/>: a copy, or the tensor itself with <paramref name="inPlace"/>. The kernels double the
+    /// weights of a tanh block, so that tanh(z) = 2σ(2z) − 1 comes from a sigmoid, and double that block's gradient back.
+    /// </summary>
+    public static Tensor Scaled(Tensor weight, long dim, long start, long length, Scalar factor, bool inPlace = false)
+    {
+        var result = inPlace ? weight : weight.clone();
+        result.narrow(dim, start, length).mul_(factor);
+        return result;
+    }
 
     /// <summary>"[2, 3, 5]".</summary>
     public static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
