@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using ModelDsl.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -58,6 +59,33 @@ public sealed class LstmProblem
         return LstmKernelBefore.Backward(DOutput, trace);
     }
 
+    /// <summary>
+    /// Throws unless the three variants compute the same output and weight gradients (float32: relative 1e-4), so
+    /// that the benchmark compares equal work.
+    /// </summary>
+    public void Verify()
+    {
+        using var scope = NewDisposeScope();
+        var trace = LstmKernel.Forward(X, Kernel, RecurrentKernel, Bias);
+        var output = trace.Output.clone();
+        var kernel = LstmKernel.Backward(DOutput, trace);
+        var before = KernelsBefore();
+        var (last, torch) = TorchAutograd();
+        // torch stores the weights transposed and has a second bias, whose gradient equals the first's.
+        Check("output vs nn.LSTM", last.detach(), output);
+        Check("dKernel vs nn.LSTM", torch[0].t(), kernel.Kernel);
+        Check("dRecurrentKernel vs nn.LSTM", torch[1].t(), kernel.RecurrentKernel);
+        Check("dBias vs nn.LSTM", torch[2], kernel.Bias);
+        Check("dRecurrentKernel vs the kernel before", before.RecurrentKernel, kernel.RecurrentKernel);
+        Check("dx vs the kernel before", before.Input, kernel.Input);
+
+        static void Check(string what, Tensor expected, Tensor actual)
+        {
+            double error = (actual - expected).abs().max().ToDouble() / expected.abs().max().ToDouble();
+            if (!(error <= 1e-4)) throw new InvalidOperationException($"{what}: relative difference {error:E2}");
+        }
+    }
+
     /// <summary>nn.LSTM forward with autograd, then the weights' gradients for the same upstream gradient (Keras' last h).</summary>
     public (Tensor Last, IList<Tensor> Gradients) TorchAutograd()
     {
@@ -68,10 +96,24 @@ public sealed class LstmProblem
 }
 
 /// <summary>
-/// LSTM forward + backward at the stock lab's size (LSTM(16) over 25 steps of 5 features, batch 101) and at a scaled
-/// size (128 units over 100 steps, batch 256), one intra-op thread.
+/// <see cref="ShortConfig"/> with a ten-minute limit on BenchmarkDotNet's build of its boilerplate project: on the
+/// shared 2-core machine that build alone overran the default two minutes.
 /// </summary>
-[Config(typeof(ShortConfig))]
+public sealed class ShortConfigPatientBuild : ManualConfig
+{
+    public ShortConfigPatientBuild()
+    {
+        Add(new ShortConfig());
+        WithBuildTimeout(TimeSpan.FromMinutes(10));
+    }
+}
+
+/// <summary>
+/// LSTM forward + backward at the stock lab's size (LSTM(16) over 25 steps of 5 features, batch 101) and at a scaled
+/// size (128 units over 100 steps of 5 features, batch 256), one intra-op thread. The setup first checks that the
+/// three variants agree.
+/// </summary>
+[Config(typeof(ShortConfigPatientBuild))]
 public class LstmForwardBackward
 {
     private LstmProblem _problem = null!;
@@ -86,6 +128,7 @@ public class LstmForwardBackward
         _problem = Size == "lab"
             ? new LstmProblem(Setup.MlpBatch, 25, 5, 16, Setup.Seed)
             : new LstmProblem(256, 100, 5, 128, Setup.Seed);
+        _problem.Verify();
     }
 
     [Benchmark(Baseline = true)]

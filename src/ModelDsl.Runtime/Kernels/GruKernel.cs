@@ -142,11 +142,12 @@ public static class GruKernel
         da.narrow(2, 2 * u, u).copy_(candidateSlope).mul_(dh);
         var daRows = da.view(time * batch, 3 * u);
         var dmRows = dm.view(time * batch, 3 * u);
+        var (dx, dKernel, dRecurrent) = RecurrentSteps.Products(daRows, dmRows, trace.InputRows, trace.Kernel, trace.States);
         // Keras' weights: the doubled candidate block's gradients, doubled.
         return new GruGradients(
-            Input: RecurrentSteps.InputGradient(daRows, trace.Kernel, batch, time).MoveToOuterDisposeScope(),
-            Kernel: RecurrentSteps.Scaled(RecurrentSteps.SumOverSteps(trace.InputRows, daRows), 1, 2 * u, u, two, inPlace: true).MoveToOuterDisposeScope(),
-            RecurrentKernel: RecurrentSteps.Scaled(RecurrentSteps.SumOverSteps(RecurrentSteps.PreviousStateRows(trace.States), dmRows), 1, 2 * u, u, two, inPlace: true).MoveToOuterDisposeScope(),
+            Input: dx.MoveToOuterDisposeScope(),
+            Kernel: RecurrentSteps.Scaled(dKernel, 1, 2 * u, u, two, inPlace: true).MoveToOuterDisposeScope(),
+            RecurrentKernel: RecurrentSteps.Scaled(dRecurrent, 1, 2 * u, u, two, inPlace: true).MoveToOuterDisposeScope(),
             Bias: RecurrentSteps.Scaled(stack([daRows.sum(0L), dmRows.sum(0L)]), 1, 2 * u, u, two, inPlace: true).MoveToOuterDisposeScope());
     }
 }

@@ -158,10 +158,11 @@ public static class LstmKernel
         }
 
         var dpRows = dp.view(time * batch, 4 * u);
+        var (dx, dKernel, dRecurrent) = RecurrentSteps.Products(dpRows, dpRows, trace.InputRows, trace.Kernel, trace.States);
         return new LstmGradients(
-            Input: RecurrentSteps.InputGradient(dpRows, trace.Kernel, batch, time).MoveToOuterDisposeScope(),
-            Kernel: Keras(RecurrentSteps.SumOverSteps(trace.InputRows, dpRows), u, 1, two).MoveToOuterDisposeScope(),
-            RecurrentKernel: Keras(RecurrentSteps.SumOverSteps(RecurrentSteps.PreviousStateRows(trace.States), dpRows), u, 1, two).MoveToOuterDisposeScope(),
+            Input: dx.MoveToOuterDisposeScope(),
+            Kernel: Keras(dKernel, u, 1, two).MoveToOuterDisposeScope(),
+            RecurrentKernel: Keras(dRecurrent, u, 1, two).MoveToOuterDisposeScope(),
             Bias: Keras(dpRows.sum(0L), u, 0, two).MoveToOuterDisposeScope());
     }
 

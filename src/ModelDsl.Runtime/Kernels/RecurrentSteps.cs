@@ -101,16 +101,20 @@ internal static class RecurrentSteps
         return upstream;
     }
 
-    /// <summary>dL/dx (N, T, F) from the pre-activation gradients as rows (T·N, width) and the kernel (F, width).</summary>
-    public static Tensor InputGradient(Tensor dRows, Tensor kernel, long batch, long time) =>
-        dRows.mm(kernel.t()).view(time, batch, kernel.size(0)).transpose(0, 1).contiguous();
-
-    /// <summary>Σ_t aᵀ_t b_t over all steps as one product: rows (T·N, p) and (T·N, q) give (p, q).</summary>
-    public static Tensor SumOverSteps(Tensor aRows, Tensor bRows) => aRows.t().mm(bRows);
-
-    /// <summary>The states before each step, h_0 .. h_{T−1}, as rows (T·N, u) (a view).</summary>
-    public static Tensor PreviousStateRows(Tensor states) =>
-        states.narrow(0, 0, states.size(0) - 1).view((states.size(0) - 1) * states.size(1), states.size(2));
+    /// <summary>
+    /// The gradients that are one matrix product over all steps, from the pre-activation gradients as rows (T·N, width):
+    /// of the input side x·W (<paramref name="inputSide"/>) and of the recurrent side h₋·U (<paramref name="recurrentSide"/>,
+    /// the same tensor but for the GRU). Returns dx (N, T, F) = inputSide·Wᵀ, dW = Σ_t x_tᵀ·inputSide_t and
+    /// dU = Σ_t h_{t−1}ᵀ·recurrentSide_t, in the kernel's internal layout.
+    /// </summary>
+    public static (Tensor Input, Tensor Kernel, Tensor RecurrentKernel) Products(Tensor inputSide, Tensor recurrentSide,
+        Tensor inputRows, Tensor kernel, Tensor states)
+    {
+        long time = states.size(0) - 1, batch = states.size(1), units = states.size(2);
+        var input = inputSide.mm(kernel.t()).view(time, batch, kernel.size(0)).transpose(0, 1).contiguous();
+        var previousStates = states.narrow(0, 0, time).view(time * batch, units);    // h_0 .. h_{T−1}
+        return (input, inputRows.t().mm(inputSide), previousStates.t().mm(recurrentSide));
+    }
 
     // torch.Device has no value equality: compare type and index.
     private static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;

@@ -82,10 +82,11 @@ public static class SimpleRnnKernel
         }
 
         var daRows = da.view(time * batch, u);
+        var (dx, dKernel, dRecurrent) = RecurrentSteps.Products(daRows, daRows, trace.InputRows, trace.Kernel, trace.States);
         return new SimpleRnnGradients(
-            Input: RecurrentSteps.InputGradient(daRows, trace.Kernel, batch, time).MoveToOuterDisposeScope(),
-            Kernel: RecurrentSteps.SumOverSteps(trace.InputRows, daRows).MoveToOuterDisposeScope(),
-            RecurrentKernel: RecurrentSteps.SumOverSteps(RecurrentSteps.PreviousStateRows(trace.States), daRows).MoveToOuterDisposeScope(),
+            Input: dx.MoveToOuterDisposeScope(),
+            Kernel: dKernel.MoveToOuterDisposeScope(),
+            RecurrentKernel: dRecurrent.MoveToOuterDisposeScope(),
             Bias: daRows.sum(0L).MoveToOuterDisposeScope());
     }
 }

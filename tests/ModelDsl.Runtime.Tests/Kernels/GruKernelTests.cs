@@ -31,19 +31,8 @@ public class GruKernelTests
         return RecurrentCases.Output(states, sequences);
     }
 
-    private static void AssertBackward(long batch, long time, long features, long units, bool sequences, ulong seed)
-    {
-        var (x, kernel, recurrent, bias, dOut) = RecurrentCases.Problem(seed, batch, time, features, units, 3, [2, 3 * units], sequences);
-
-        var trace = GruKernel.Forward(x, kernel, recurrent, bias, sequences);
-        var grads = GruKernel.Backward(dOut, trace);
-
-        Assert.Equal(dOut.shape, trace.Output.shape);
-        GradientCheck.AssertBackward(a => GruKernel.Forward(a[0], a[1], a[2], a[3], sequences).Output,
-            a => Reference(a[0], a[1], a[2], a[3], sequences),
-            [x, kernel, recurrent, bias], dOut, [grads.Input, grads.Kernel, grads.RecurrentKernel, grads.Bias],
-            ["x", "kernel", "recurrentKernel", "bias"]);
-    }
+    private static void AssertBackward(long batch, long time, long features, long units, bool sequences, ulong seed) =>
+        RecurrentCases.AssertBackward(RecurrentLayer.Gru, (a, s) => Reference(a[0], a[1], a[2], a[3], s), batch, time, features, units, sequences, seed);
 
     [Fact]
     public void Backward_through_25_steps_at_the_lab_width_matches_autograd_and_finite_differences() =>
@@ -76,10 +65,7 @@ public class GruKernelTests
         }
 
         Assert.Equal(expected[1], GruKernel.Forward(x, kernel, recurrent, bias).Output.ToDouble(), 14);
-        var both = GruKernel.Forward(x, kernel, recurrent, bias, returnSequences: true).Output;
-        Assert.Equal([1L, 2, 1], both.shape);
-        Assert.Equal(expected[0], both[0, 0, 0].ToDouble(), 14);
-        Assert.Equal(expected[1], both[0, 1, 0].ToDouble(), 14);
+        RecurrentCases.AssertSteps(GruKernel.Forward(x, kernel, recurrent, bias, returnSequences: true).Output, expected);
     }
 
     /// <summary>

@@ -29,19 +29,8 @@ public class LstmKernelTests
         return RecurrentCases.Output(states, sequences);
     }
 
-    private static void AssertBackward(long batch, long time, long features, long units, bool sequences, ulong seed)
-    {
-        var (x, kernel, recurrent, bias, dOut) = RecurrentCases.Problem(seed, batch, time, features, units, 4, [4 * units], sequences);
-
-        var trace = LstmKernel.Forward(x, kernel, recurrent, bias, sequences);
-        var grads = LstmKernel.Backward(dOut, trace);
-
-        Assert.Equal(dOut.shape, trace.Output.shape);
-        GradientCheck.AssertBackward(a => LstmKernel.Forward(a[0], a[1], a[2], a[3], sequences).Output,
-            a => Reference(a[0], a[1], a[2], a[3], sequences),
-            [x, kernel, recurrent, bias], dOut, [grads.Input, grads.Kernel, grads.RecurrentKernel, grads.Bias],
-            ["x", "kernel", "recurrentKernel", "bias"]);
-    }
+    private static void AssertBackward(long batch, long time, long features, long units, bool sequences, ulong seed) =>
+        RecurrentCases.AssertBackward(RecurrentLayer.Lstm, (a, s) => Reference(a[0], a[1], a[2], a[3], s), batch, time, features, units, sequences, seed);
 
     [Fact]
     public void Backward_through_25_steps_at_the_lab_width_matches_autograd_and_finite_differences() =>
@@ -78,10 +67,7 @@ public class LstmKernelTests
         Assert.Equal(h2, LstmKernel.Forward(x2, kernel, recurrent, bias).Output.ToDouble(), 14);
 
         // With sequences the output holds both steps, in time order.
-        var both = LstmKernel.Forward(x2, kernel, recurrent, bias, returnSequences: true).Output;
-        Assert.Equal([1L, 2, 1], both.shape);
-        Assert.Equal(h1, both[0, 0, 0].ToDouble(), 14);
-        Assert.Equal(h2, both[0, 1, 0].ToDouble(), 14);
+        RecurrentCases.AssertSteps(LstmKernel.Forward(x2, kernel, recurrent, bias, returnSequences: true).Output, h1, h2);
     }
 
     [Fact]

@@ -12,30 +12,14 @@ public class RecurrentKernelValidationTests
 {
     private const long Batch = 2, Time = 3, Features = 5, Units = 4;
 
-    /// <summary>A layer's forward (Output only), backward (Input gradient only), gate count and bias shape.</summary>
-    private sealed record Layer(string Name, int Gates, long[] BiasShape,
-        Func<Tensor, Tensor, Tensor, Tensor, bool, Tensor> Forward,
-        Func<Tensor, Tensor, Tensor, Tensor, bool, Tensor, Tensor> Backward);
-
-    private static Layer Get(string name) => name switch
-    {
-        "LSTM" => new(name, 4, [4 * Units],
-            (x, k, r, b, s) => LstmKernel.Forward(x, k, r, b, s).Output,
-            (x, k, r, b, s, d) => LstmKernel.Backward(d, LstmKernel.Forward(x, k, r, b, s)).Input),
-        "GRU" => new(name, 3, [2, 3 * Units],
-            (x, k, r, b, s) => GruKernel.Forward(x, k, r, b, s).Output,
-            (x, k, r, b, s, d) => GruKernel.Backward(d, GruKernel.Forward(x, k, r, b, s)).Input),
-        _ => new(name, 1, [Units],
-            (x, k, r, b, s) => SimpleRnnKernel.Forward(x, k, r, b, s).Output,
-            (x, k, r, b, s, d) => SimpleRnnKernel.Backward(d, SimpleRnnKernel.Forward(x, k, r, b, s)).Input),
-    };
-
-    private static ArgumentException Refused(Layer layer, Tensor x, Tensor? kernel = null, Tensor? recurrent = null, Tensor? bias = null)
+    private static ArgumentException Refused(RecurrentLayer layer, Tensor x, Tensor? kernel = null, Tensor? recurrent = null, Tensor? bias = null)
     {
         long width = layer.Gates * Units;
-        return Assert.Throws<ArgumentException>(() => layer.Forward(x, kernel ?? zeros(Features, width),
-            recurrent ?? zeros(Units, width), bias ?? zeros(layer.BiasShape), false));
+        return Assert.Throws<ArgumentException>(() => layer.Forward([x, kernel ?? zeros(Features, width),
+            recurrent ?? zeros(Units, width), bias ?? zeros(layer.BiasShape(Units))], false));
     }
+
+    private static RecurrentLayer Get(string name) => RecurrentLayer.Named(name);
 
     public static TheoryData<string> Layers => ["LSTM", "GRU", "SimpleRNN"];
 
@@ -97,7 +81,7 @@ public class RecurrentKernelValidationTests
         var layer = Get(name);
         var e = Refused(layer, zeros(Batch, Time, Features), bias: zeros(layer.Gates * Units + 1));
         Assert.Equal("bias", e.ParamName);
-        Assert.Contains($"[{string.Join(", ", layer.BiasShape)}]", e.Message);
+        Assert.Contains($"[{string.Join(", ", layer.BiasShape(Units))}]", e.Message);
         Assert.Contains($"got [{layer.Gates * Units + 1}]", e.Message);
     }
 
@@ -133,8 +117,8 @@ public class RecurrentKernelValidationTests
         long width = layer.Gates * Units;
         // The shape of the other return_sequences setting: the usual mistake when stacking.
         var wrong = sequences ? zeros(Batch, Units) : zeros(Batch, Time, Units);
-        var e = Assert.Throws<ArgumentException>(() => layer.Backward(zeros(Batch, Time, Features), zeros(Features, width),
-            zeros(Units, width), zeros(layer.BiasShape), sequences, wrong));
+        var e = Assert.Throws<ArgumentException>(() => layer.Backward([zeros(Batch, Time, Features), zeros(Features, width),
+            zeros(Units, width), zeros(layer.BiasShape(Units))], sequences, wrong));
         Assert.Equal("dOutput", e.ParamName);
         Assert.Contains(sequences ? "[2, 3, 4] (batch, time, units)" : "[2, 4] (batch, units)", e.Message);
         Assert.Contains($"got [{string.Join(", ", wrong.shape)}]", e.Message);

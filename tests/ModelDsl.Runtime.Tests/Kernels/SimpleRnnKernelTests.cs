@@ -19,19 +19,8 @@ public class SimpleRnnKernelTests
         return RecurrentCases.Output(states, sequences);
     }
 
-    private static void AssertBackward(long batch, long time, long features, long units, bool sequences, ulong seed)
-    {
-        var (x, kernel, recurrent, bias, dOut) = RecurrentCases.Problem(seed, batch, time, features, units, 1, [units], sequences);
-
-        var trace = SimpleRnnKernel.Forward(x, kernel, recurrent, bias, sequences);
-        var grads = SimpleRnnKernel.Backward(dOut, trace);
-
-        Assert.Equal(dOut.shape, trace.Output.shape);
-        GradientCheck.AssertBackward(a => SimpleRnnKernel.Forward(a[0], a[1], a[2], a[3], sequences).Output,
-            a => Reference(a[0], a[1], a[2], a[3], sequences),
-            [x, kernel, recurrent, bias], dOut, [grads.Input, grads.Kernel, grads.RecurrentKernel, grads.Bias],
-            ["x", "kernel", "recurrentKernel", "bias"]);
-    }
+    private static void AssertBackward(long batch, long time, long features, long units, bool sequences, ulong seed) =>
+        RecurrentCases.AssertBackward(RecurrentLayer.SimpleRnn, (a, s) => Reference(a[0], a[1], a[2], a[3], s), batch, time, features, units, sequences, seed);
 
     [Fact]
     public void Backward_through_25_steps_at_the_lab_width_matches_autograd_and_finite_differences() =>
@@ -53,10 +42,7 @@ public class SimpleRnnKernelTests
         double h1 = Math.Tanh(0.3 * 2 + 0.1), h2 = Math.Tanh(0.3 * -1 + 0.1 - 0.8 * h1);
 
         Assert.Equal(h2, SimpleRnnKernel.Forward(x, kernel, recurrent, bias).Output.ToDouble(), 14);
-        var both = SimpleRnnKernel.Forward(x, kernel, recurrent, bias, returnSequences: true).Output;
-        Assert.Equal([1L, 2, 1], both.shape);
-        Assert.Equal(h1, both[0, 0, 0].ToDouble(), 14);
-        Assert.Equal(h2, both[0, 1, 0].ToDouble(), 14);
+        RecurrentCases.AssertSteps(SimpleRnnKernel.Forward(x, kernel, recurrent, bias, returnSequences: true).Output, h1, h2);
     }
 
     [Theory]
