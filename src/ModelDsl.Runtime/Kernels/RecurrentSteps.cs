@@ -12,8 +12,9 @@ namespace ModelDsl.Kernels;
 internal static class RecurrentSteps
 {
     /// <summary>
-    /// Checks x (N, T, F), kernel (F, gates·u), recurrentKernel (u, gates·u) and a bias of <paramref name="biasRows"/>
-    /// rows (0: a vector (gates·u)); all of one floating dtype and one device. Returns (N, T, F, u).
+    /// Checks x (N, T, F) with T ≥ 1, kernel (F, gates·u), recurrentKernel (u, gates·u) and a bias of
+    /// <paramref name="biasRows"/> rows (0: a vector (gates·u)); all float32 or float64 of one dtype, on one device.
+    /// Returns (N, T, F, u).
     /// </summary>
     public static (long Batch, long Time, long Features, long Units) Check(string layer, int gates,
         Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor bias, int biasRows)
@@ -22,38 +23,24 @@ internal static class RecurrentSteps
         ArgumentNullException.ThrowIfNull(kernel);
         ArgumentNullException.ThrowIfNull(recurrentKernel);
         ArgumentNullException.ThrowIfNull(bias);
-        string g = gates == 1 ? "u" : $"{gates}u";
-        if (x.dim() != 3)
-            throw new ArgumentException($"{layer} input must be (batch, time, features); got {Shape(x)}. " +
-                "Reshape the input to rank 3 (a single step is time = 1).", nameof(x));
-        if (x.size(1) < 1)
+        if (x.dim() == 3 && x.size(1) < 1)
             throw new ArgumentException($"{layer} input needs at least one time step; got {Shape(x)} (0 time steps).", nameof(x));
+        ConvolutionGeometry.CheckInput(layer, x, 3, "(batch, time, features)");
+        string g = gates == 1 ? "u" : $"{gates}u";
         if (recurrentKernel.dim() != 2 || recurrentKernel.size(0) < 1 || recurrentKernel.size(1) != gates * recurrentKernel.size(0))
             throw new ArgumentException($"{layer} recurrent kernel must be (u, {g}); got {Shape(recurrentKernel)}.", nameof(recurrentKernel));
         long units = recurrentKernel.size(0), width = recurrentKernel.size(1), features = x.size(2);
         if (kernel.dim() != 2 || kernel.size(0) != features || kernel.size(1) != width)
             throw new ArgumentException($"{layer} kernel must be (features, {g}) = [{features}, {width}] for input {Shape(x)} " +
                 $"and recurrent kernel {Shape(recurrentKernel)}; got {Shape(kernel)}.", nameof(kernel));
-        bool biasFits = biasRows == 0
-            ? bias.dim() == 1 && bias.size(0) == width
-            : bias.dim() == 2 && bias.size(0) == biasRows && bias.size(1) == width;
+        bool biasFits = biasRows == 0 ? ConvolutionGeometry.HasShape(bias, [width]) : ConvolutionGeometry.HasShape(bias, [biasRows, width]);
         if (!biasFits)
             throw new ArgumentException($"{layer} bias must be {(biasRows == 0 ? $"({g}) = [{width}]" : $"({biasRows}, {g}) = [{biasRows}, {width}]")}; " +
                 $"got {Shape(bias)}.", nameof(bias));
-        if (!is_floating_point(x))
-            throw new ArgumentException($"{layer} input must be floating point (float32 or float64); got {x.dtype}.", nameof(x));
-        Like(kernel, nameof(kernel));
-        Like(recurrentKernel, nameof(recurrentKernel));
-        Like(bias, nameof(bias));
+        ConvolutionGeometry.CheckLike(layer, x, kernel, nameof(kernel));
+        ConvolutionGeometry.CheckLike(layer, x, recurrentKernel, nameof(recurrentKernel));
+        ConvolutionGeometry.CheckLike(layer, x, bias, nameof(bias));
         return (x.size(0), x.size(1), features, units);
-
-        void Like(Tensor t, string name)
-        {
-            if (t.dtype != x.dtype)
-                throw new ArgumentException($"{layer} {name} must have the input's dtype {x.dtype}; got {t.dtype}. Convert one of them.", name);
-            if (!SameDevice(t, x))
-                throw new ArgumentException($"{layer} {name} must be on the input's device {x.device}; got {t.device}. Move one of them.", name);
-        }
     }
 
     /// <summary>x (N, T, F) as time-major rows (T·N, F), contiguous: row t·N + n is x[n, t].</summary>
@@ -83,18 +70,13 @@ internal static class RecurrentSteps
     {
         ArgumentNullException.ThrowIfNull(dOutput);
         long time = states.size(0) - 1, batch = states.size(1), units = states.size(2);
-        bool fits = returnSequences
-            ? dOutput.dim() == 3 && dOutput.size(0) == batch && dOutput.size(1) == time && dOutput.size(2) == units
-            : dOutput.dim() == 2 && dOutput.size(0) == batch && dOutput.size(1) == units;
-        if (!fits)
+        if (!(returnSequences ? ConvolutionGeometry.HasShape(dOutput, [batch, time, units]) : ConvolutionGeometry.HasShape(dOutput, [batch, units])))
         {
             string expected = returnSequences ? $"[{batch}, {time}, {units}] (batch, time, units)" : $"[{batch}, {units}] (batch, units)";
             string hint = returnSequences ? "the forward returned every step" : "the forward returned the last step only";
             throw new ArgumentException($"{layer} dOutput must have the output's shape {expected}: {hint}; got {Shape(dOutput)}.", nameof(dOutput));
         }
-        if (dOutput.dtype != states.dtype || !SameDevice(dOutput, states))
-            throw new ArgumentException($"{layer} dOutput must be {states.dtype} on {states.device} like the forward; " +
-                $"got {dOutput.dtype} on {dOutput.device}.", nameof(dOutput));
+        ConvolutionGeometry.CheckLike(layer, states, dOutput, nameof(dOutput));
         if (returnSequences) return dOutput.transpose(0, 1).contiguous();
         var upstream = zeros(time, batch, units, dtype: states.dtype, device: states.device);
         upstream[time - 1].copy_(dOutput);
@@ -116,9 +98,6 @@ internal static class RecurrentSteps
         return (input, inputRows.t().mm(inputSide), previousStates.t().mm(recurrentSide));
     }
 
-    // torch.Device has no value equality: compare type and index.
-    private static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
-
     /// <summary>
     /// <paramref name="weight"/> with the block [start, start + length) along <paramref name="dim"/> multiplied by
     /// <paramref name="factor"/>: a copy, or the tensor itself with <paramref name="inPlace"/>. The kernels double the
@@ -131,6 +110,6 @@ internal static class RecurrentSteps
         return result;
     }
 
-    /// <summary>"[2, 3, 5]".</summary>
-    public static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
+    /// <summary>"[2, 3, 5]", as the other kernels write shapes.</summary>
+    private static string Shape(Tensor t) => ConvolutionGeometry.Shape(t);
 }

@@ -29,7 +29,7 @@ public class RecurrentKernelValidationTests
     {
         var e = Refused(Get(name), zeros(Batch, Features));
         Assert.Equal("x", e.ParamName);
-        Assert.Contains($"{name} input must be (batch, time, features); got [2, 5]", e.Message);
+        Assert.Contains($"{name} input must be (batch, time, features) (rank 3); got shape [2, 5] (rank 2)", e.Message);
     }
 
     [Theory]
@@ -92,7 +92,7 @@ public class RecurrentKernelValidationTests
         var layer = Get(name);
         var e = Refused(layer, zeros(Batch, Time, Features, dtype: ScalarType.Float64));
         Assert.Equal("kernel", e.ParamName);
-        Assert.Contains("must have the input's dtype Float64; got Float32", e.Message);
+        Assert.Contains($"{name} kernel has dtype Float32 but the input has Float64", e.Message);
     }
 
     [Theory]
@@ -101,7 +101,19 @@ public class RecurrentKernelValidationTests
     {
         var e = Refused(Get(name), zeros(Batch, Time, Features, dtype: ScalarType.Int64));
         Assert.Equal("x", e.ParamName);
-        Assert.Contains("must be floating point (float32 or float64); got Int64", e.Message);
+        Assert.Contains($"{name} input must be Float32 or Float64; got Int64", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void An_upstream_gradient_of_another_dtype_is_refused(string name)
+    {
+        var layer = Get(name);
+        long width = layer.Gates * Units;
+        var e = Assert.Throws<ArgumentException>(() => layer.Backward([zeros(Batch, Time, Features), zeros(Features, width),
+            zeros(Units, width), zeros(layer.BiasShape(Units))], false, zeros(Batch, Units, dtype: ScalarType.Float64)));
+        Assert.Equal("dOutput", e.ParamName);
+        Assert.Contains($"{name} dOutput has dtype Float64 but the input has Float32", e.Message);
     }
 
     [Theory]
