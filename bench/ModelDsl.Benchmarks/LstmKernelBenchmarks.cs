@@ -152,3 +152,75 @@ public class LstmForwardBackward
         _problem.TorchAutograd();
     }
 }
+
+/// <summary>
+/// <c>--lstm-cpu [rounds]</c>: the three variants of <see cref="LstmForwardBackward"/> interleaved round by round, timed
+/// by the calling thread's CPU time (libtorch runs on it with one intra-op thread), with medians and minima. On a
+/// shared machine, wall-clock means move with everyone else's load and BenchmarkDotNet runs the variants one after
+/// another, so their ratios drift; CPU time leaves out the time the thread is descheduled and interleaving exposes
+/// the variants to the same load.
+/// </summary>
+public static class LstmInterleaved
+{
+    public static int Run(TextWriter output, int rounds)
+    {
+        Setup.Torch();
+        output.WriteLine($"LSTM forward + backward, thread CPU time per call, {rounds} interleaved rounds (load average {LoadAverage()})");
+        output.WriteLine("| size | variant | median ms | min ms | nn.LSTM ÷ this (medians) | before ÷ this (medians) |");
+        output.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
+        foreach (var (size, problem, calls) in new[]
+        {
+            ("lab", new LstmProblem(Setup.MlpBatch, 25, 5, 16, Setup.Seed), 100),
+            ("scaled", new LstmProblem(256, 100, 5, 128, Setup.Seed), 2),
+        })
+        {
+            problem.Verify();
+            (string Name, Action Call)[] variants =
+            [
+                ("KernelBefore", () => { using var s = NewDisposeScope(); problem.KernelsBefore(); }),
+                ("Kernel", () => { using var s = NewDisposeScope(); problem.Kernels(); }),
+                ("TorchNnLstm", () => { using var s = NewDisposeScope(); problem.TorchAutograd(); }),
+            ];
+            var times = new List<double>[variants.Length];
+            for (int v = 0; v < variants.Length; v++)
+            {
+                times[v] = [];
+                for (int k = 0; k < 3; k++) variants[v].Call();    // warm-up
+            }
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int j = 0; j < variants.Length; j++)
+                {
+                    int v = (round + j) % variants.Length;          // a rotating order: no variant always runs first
+                    double start = ThreadCpuMilliseconds();
+                    for (int k = 0; k < calls; k++) variants[v].Call();
+                    times[v].Add((ThreadCpuMilliseconds() - start) / calls);
+                }
+            }
+            double Median(int v) => times[v].Order().ElementAt(times[v].Count / 2);
+            for (int v = 0; v < variants.Length; v++)
+                output.WriteLine($"| {size} | {variants[v].Name} | {Median(v):F3} | {times[v].Min():F3} | " +
+                    $"{Median(2) / Median(v):F2} | {Median(0) / Median(v):F2} |");
+        }
+        output.WriteLine($"(load average after: {LoadAverage()})");
+        return 0;
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>CLOCK_THREAD_CPUTIME_ID on Linux; elsewhere the process's CPU time.</summary>
+    private static double ThreadCpuMilliseconds()
+    {
+        const int ThreadCpuClock = 3;
+        if (OperatingSystem.IsLinux() && ClockGetTime(ThreadCpuClock, out var t) == 0)
+            return t.Seconds * 1e3 + t.Nanoseconds / 1e6;
+        return System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+    }
+}
