@@ -119,8 +119,9 @@ public class PipelineTests
         Assert.Equal(
             ["ModelDsl.Examples.BreastCancerLogistic.g.cs", "ModelDsl.Examples.DigitsCnn.g.cs", "ModelDsl.Examples.DigitsMlp.g.cs",
              "ModelDsl.Examples.DigitsRegularizedMlp.g.cs", "ModelDsl.Examples.GradesRegression.g.cs",
-             "ModelDsl.Examples.OptimizationFunctions.Derivatives.g.cs", "ModelDsl.Examples.StockLstm.g.cs",
-             "ModelDsl.Examples.StockMlp.g.cs", "ModelDsl.Examples.StockSeluMlp.g.cs",
+             "ModelDsl.Examples.OptimizationFunctions.Derivatives.g.cs", "ModelDsl.Examples.StockConv1D.g.cs", "ModelDsl.Examples.StockGru.g.cs",
+             "ModelDsl.Examples.StockLstm.g.cs",
+             "ModelDsl.Examples.StockMlp.g.cs", "ModelDsl.Examples.StockSeluMlp.g.cs", "ModelDsl.Examples.StockStackedLstm.g.cs",
              "ModelDsl.Generators.Tests.Models.AdamArgumentsModel.g.cs", "ModelDsl.Generators.Tests.Models.BroadcastingModel.g.cs",
              "ModelDsl.Generators.Tests.Models.Convolution1DModel.g.cs", "ModelDsl.Generators.Tests.Models.ConvolutionModel.g.cs",
              "ModelDsl.Generators.Tests.Models.DivisionModel.g.cs", "ModelDsl.Generators.Tests.Models.EmbeddingModel.g.cs", "ModelDsl.Generators.Tests.Models.HuberModel.g.cs",
