@@ -80,14 +80,16 @@ internal static class ModelAnalysis
             var plan = new ModelPlan(model, graph, tensors.ToEquatableArray(), reverse, summary.ToEquatableArray(),
                 model.Metrics.Select(m => new MetricPlan(m, Resolve(m, model.Loss, graph.Result.Shape))).ToEquatableArray(), loss, indexInput, Managed: false);
             // The managed backend, unless the model uses what it cannot run: then TorchSharp, and the generator says why.
-            string? unsupported = model.Backend == "Torch" ? null : Emit.ManagedEmitter.Unsupported(plan);
+            string? unsupported = model.Backend == "Torch" ? null
+                : !Emit.ManagedEmitter.Enabled ? (model.Backend == "Managed" ? "the managed backend's runtime kernels are not in this release yet" : null)
+                : Emit.ManagedEmitter.Unsupported(plan);
             if (unsupported is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(model.Backend == "Managed" ? Diagnostics.DiagnosticDescriptors.ManagedUnavailable : Diagnostics.DiagnosticDescriptors.TorchBackend,
                     model.Location, model.Name, unsupported));
                 if (model.Backend == "Managed") return null;
             }
-            return plan with { Managed = model.Backend != "Torch" && unsupported is null };
+            return plan with { Managed = Emit.ManagedEmitter.Enabled && model.Backend != "Torch" && unsupported is null };
         }
         catch (System.Exception exception)
         {

@@ -51,6 +51,9 @@ internal sealed class ManagedEmitter
         }
     }
 
+    /// <summary>Whether models get a managed backend at all: off until every span kernel the emitter calls is in the runtime.</summary>
+    public const bool Enabled = false;
+
     /// <summary>Why the model has no managed backend (a layer or an operation it cannot run), or null when it has one.</summary>
     public static string? Unsupported(ModelPlan plan)
     {

@@ -21,7 +21,7 @@ public static class ManagedBackend
            && (backend == Backend.Managed || x.size(0) * multiplyAddsPerSample <= AutoThreshold);
 
     /// <summary>A new CPU tensor of <paramref name="shape"/> and <paramref name="dtype"/> holding <paramref name="values"/>.</summary>
-    public static Tensor ToTensor<T>(ReadOnlySpan<T> values, long[] shape, ScalarType dtype) where T : unmanaged
+    public static Tensor ToTensor<T>(ReadOnlySpan<T> values, long[] shape, ScalarType dtype) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var result = empty(shape, dtype);
         values.CopyTo(TensorSpans.Of<T>(result));
@@ -33,7 +33,7 @@ public static class ManagedBackend
     /// of them, as Keras' losses align (batch) with (batch, 1)); a copy in <paramref name="converted"/> (for the caller
     /// to dispose) when their dtype or layout differs.
     /// </summary>
-    public static ReadOnlySpan<T> Targets<T>(Tensor y, int count, out Tensor? converted) where T : unmanaged
+    public static ReadOnlySpan<T> Targets<T>(Tensor y, int count, out Tensor? converted) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         if (y.numel() != count)
             throw new ArgumentException($"The targets have shape ({string.Join(", ", y.shape)}), {y.numel()} values, but the predictions have {count}.", nameof(y));
