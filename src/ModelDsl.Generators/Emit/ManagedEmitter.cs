@@ -52,7 +52,7 @@ internal sealed class ManagedEmitter
     }
 
     /// <summary>Whether models get a managed backend at all: off until every span kernel the emitter calls is in the runtime.</summary>
-    public const bool Enabled = false;
+    public const bool Enabled = true;
 
     /// <summary>Why the model has no managed backend (a layer or an operation it cannot run), or null when it has one.</summary>
     public static string? Unsupported(ModelPlan plan)
@@ -196,6 +196,7 @@ internal sealed class ManagedEmitter
         return node.Kind switch
         {
             OpKind.Constant => $"{T}.CreateTruncating({node.Symbol})",
+            OpKind.Input => "input",
             _ when Alias(node) => Value(node.Inputs[0]),
             _ => _value[id],
         };

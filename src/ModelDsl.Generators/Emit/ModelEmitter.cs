@@ -72,7 +72,7 @@ internal sealed class ModelEmitter
     private string Emit()
     {
         _w.WriteHeader();
-        using (Names.OpenType(_w, _model.Type, $" : {Training}.ICheckpointable, global::System.IDisposable"))
+        using (Names.OpenType(_w, _model.Type, $" : {Training}.ICheckpointable, global::System.IDisposable{(_plan.Managed ? ", global::ModelDsl.Managed.IManagedModel" : "")}"))
         {
             EmitParameters();
             _w.WriteLine();

@@ -102,3 +102,10 @@ public sealed class ManagedWorkspace
         return typed.AsSpan(0, length);
     }
 }
+
+/// <summary>A generated model that has a managed backend besides TorchSharp's: which one runs is chosen per model.</summary>
+public interface IManagedModel : Training.ITrainableModel
+{
+    /// <summary>Which code runs TrainStep, TestStep, Forward and Predict (see <see cref="ModelDsl.Backend"/>).</summary>
+    Backend Backend { get; set; }
+}
