@@ -92,7 +92,7 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
         }
         catch (System.Exception exception) when (exception is not System.OperationCanceledException)
         {
-            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.InternalError, location?.ToLocation() ?? Location.None, type, exception.ToString().Replace("\n", " | ")));
+            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.InternalError, location?.ToLocation() ?? Location.None, type, exception.Message));
             return;
         }
         context.AddSource(hintName, SourceText.From(text, System.Text.Encoding.UTF8));

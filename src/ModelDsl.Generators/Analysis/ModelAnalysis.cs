@@ -93,7 +93,7 @@ internal static class ModelAnalysis
         }
         catch (System.Exception exception)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.InternalError, location, model.Name, exception.ToString().Replace("\n", " | ")));
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.InternalError, location, model.Name, exception.Message));
             return null;
         }
     }
