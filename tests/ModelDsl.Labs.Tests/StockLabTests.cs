@@ -1,5 +1,6 @@
 using ModelDsl.Labs.Data;
 using ModelDsl.Labs.Stock;
+using static ModelDsl.Labs.Tests.KerasParameters;
 
 namespace ModelDsl.Labs.Tests;
 
@@ -45,13 +46,13 @@ public class StockLabTests
         Assert.Equal(2577, LabModels.StockSeluMlp(1).TrainableParams);
         Assert.Equal(2577, LabModels.StockSeluMlpLecun(1, new Optimizers.Adam(0.001)).TrainableParams);
 
-        // Keras' rules, recomputed: Dense(in → out) has in·out + out; LSTM(u) on f features 4·u·(f + u + 1);
+        // Keras' rules, recomputed (KerasParameters): Dense(in → out) has in·out + out; LSTM(u) on f features 4·u·(f + u + 1);
         // Normalization on f features keeps mean, variance (f each) and a count, none trainable.
-        static long Dense(long inputs, long units) => inputs * units + units;
-        const long features = 5, window = 25, normalization = 2 * features + 1;
+        const long features = 5, window = 25;
+        long normalization = Normalization(features);
         Assert.Equal(normalization + Dense(window * features, 16) + Dense(16, 1), LabModels.StockMlp(1, w.Features).Params);
         Assert.Equal(Dense(window * features, 16) + 2 * Dense(16, 16) + Dense(16, 1), LabModels.StockSeluMlp(1).Params);
-        Assert.Equal(normalization + 4 * 16 * (features + 16 + 1) + Dense(16, 1), LabModels.StockLstm(1, w.Features).Params);
+        Assert.Equal(normalization + Lstm(features, 16) + Dense(16, 1), LabModels.StockLstm(1, w.Features).Params);
         Assert.Equal(normalization, LabModels.StockLstm(1, w.Features).Params - LabModels.StockLstm(1, w.Features).TrainableParams);
     }
 
@@ -94,7 +95,8 @@ public class StockLabTests
         Assert.Equal(new WindowCounts(101, 38, 4), r.Windows);
         Assert.Equal(["mlp", "selu_mlp", "lstm"], r.Models.Where(m => m.Variant == "faithful").Select(m => m.Name));
         PinnedFigures.AssertStock(r);
-        Assert.Equal(3, r.Models.Count(m => m.Variant == "improved"));
+        Assert.Equal(["mlp_improved", "selu_mlp_improved", "lstm_improved", "gru_improved", "stacked_lstm_improved", "conv1d_improved"],
+            r.Models.Where(m => m.Variant == "improved").Select(m => m.Name));
         Assert.All(r.Models.Where(m => m.Diverged is null), m =>
         {
             Assert.True(double.IsFinite(m.TestMae), $"{m.Name} test MAE {m.TestMae}");
@@ -102,7 +104,8 @@ public class StockLabTests
         });
         Assert.All(r.Models.Where(m => m.Variant == "faithful"), m => Assert.Equal(3, m.EpochsRun));
         Assert.True(double.IsFinite(r.Baselines.PersistenceMae) && double.IsFinite(r.Baselines.TrainMeanMae));
-        string[] expected = ["adj_close", "daily_loss_box", "learning_curves_mlp", "learning_curves_selu_mlp", "learning_curves_lstm", "relative_learning_curves", "predictions"];
+        string[] expected = ["adj_close", "daily_loss_box", "learning_curves_mlp", "learning_curves_selu_mlp", "learning_curves_lstm",
+            .. r.Models.Where(m => m.Variant == "improved").Select(m => $"learning_curves_{m.Name}"), "relative_learning_curves", "predictions"];
         foreach (var name in expected) Assert.Contains(r.Figures, f => Path.GetFileName(f) == $"stock_{name}.png");
         Assert.Contains("16.22", log.ToString());
 
@@ -157,7 +160,7 @@ public class StockLabTests
             Assert.Contains("SYNTHETIC DATA", log.ToString());
             Assert.Contains(r.Notes, n => n.Contains("SYNTHETIC"));
             Assert.Equal(new WindowCounts(101, 38, 4), r.Windows);
-            Assert.Equal(10, r.Plots.Count);
+            Assert.Equal(13, r.Plots.Count);
             Assert.All(r.Plots, p => Assert.Contains(StockLab.SyntheticFigureNote, p.Value.ToPlot().Axes.Title.Label.Text));
         }
         finally

@@ -100,7 +100,7 @@ public static class StockLab
             Determinism.Seed(options.Seed);
             var model = make();
             // As the notebook's model.summary(), before training.
-            foreach (var line in model.Summary.TrimEnd('\n').Split('\n')) log.WriteLine("      " + line);
+            PrintSummary(model, log);
             models.Add(Train(model, w, epochs, "faithful", null, log, withReport: lab == "stock"));
         }
 
@@ -111,17 +111,18 @@ public static class StockLab
         using (var changes = new ImprovedWindows(s, options.Seed))
         {
             var trainRows = changes.TrainRows;
-            foreach (var (make, windows) in new (Func<StockModel>, StockWindows)[]
+            // The last element: print the model's Summary() first, for the models that have no faithful run whose summary was printed.
+            foreach (var (make, windows, summary) in new (Func<StockModel>, StockWindows, bool)[]
                      {
-                         (() => LabModels.StockMlp(options.Seed, trainRows, new Adam(0.001)), changes.Scaled),
-                         (() => LabModels.StockSeluMlpLecun(options.Seed, new Adam(0.001)), changes.Standardized),
-                         (() => LabModels.StockLstm(options.Seed, trainRows, new Adam(0.001)), changes.Scaled),
+                         (() => LabModels.StockMlp(options.Seed, trainRows, new Adam(0.001)), changes.Scaled, false),
+                         (() => LabModels.StockSeluMlpLecun(options.Seed, new Adam(0.001)), changes.Standardized, false),
+                         (() => LabModels.StockLstm(options.Seed, trainRows, new Adam(0.001)), changes.Scaled, false),
                          // Issue 8's sequence models, after the three above so that their runs (and the shared windows' shuffling) stay as they were.
-                         (() => LabModels.StockGru(options.Seed, trainRows, new Adam(0.001)), changes.Scaled),
-                         (() => LabModels.StockStackedLstm(options.Seed, trainRows, new Adam(0.001)), changes.Scaled),
-                         (() => LabModels.StockConv1D(options.Seed, trainRows, new Adam(0.001)), changes.Scaled),
+                         (() => LabModels.StockGru(options.Seed, trainRows, new Adam(0.001)), changes.Scaled, true),
+                         (() => LabModels.StockStackedLstm(options.Seed, trainRows, new Adam(0.001)), changes.Scaled, true),
+                         (() => LabModels.StockConv1D(options.Seed, trainRows, new Adam(0.001)), changes.Scaled, true),
                      })
-                models.Add(TrainImproved(make, windows, options.Seed, Math.Max(epochs, ImprovedMaxEpochs), log));
+                models.Add(TrainImproved(make, windows, options.Seed, Math.Max(epochs, ImprovedMaxEpochs), log, summary));
         }
 
         var improved = models.Where(m => m.Variant == "improved" && m.Diverged is null).ToList();
@@ -266,13 +267,23 @@ public static class StockLab
 
     /// <summary>One run of the improved configuration: the model made after <c>Determinism.Seed(seed)</c>, trained on
     /// <paramref name="windows"/> (an <see cref="ImprovedWindows"/> set) for at most <paramref name="maxEpochs"/> epochs with early
-    /// stopping on val_loss (patience <see cref="ImprovedPatience"/>, best weights restored); named <c>&lt;model&gt;_improved</c>.</summary>
-    public static StockModelResult TrainImproved(Func<StockModel> make, StockWindows windows, int seed, int maxEpochs, TextWriter log)
+    /// stopping on val_loss (patience <see cref="ImprovedPatience"/>, best weights restored); named <c>&lt;model&gt;_improved</c>;
+    /// with <paramref name="printSummary"/>, the model's <c>Summary()</c> is logged first.</summary>
+    public static StockModelResult TrainImproved(Func<StockModel> make, StockWindows windows, int seed, int maxEpochs, TextWriter log,
+        bool printSummary = false)
     {
         Determinism.Seed(seed);
         var stop = new EarlyStopping("val_loss", patience: ImprovedPatience, restoreBestWeights: true);
-        var r = Train(make(), windows, maxEpochs, "improved", stop, log);
+        var model = make();
+        if (printSummary) PrintSummary(model, log);
+        var r = Train(model, windows, maxEpochs, "improved", stop, log);
         return r with { Name = r.Name + "_improved", BestEpoch = stop.BestEpoch >= 0 ? stop.BestEpoch + 1 : null };
+    }
+
+    /// <summary>The generated <c>Summary()</c>, as the notebook's model.summary() before training.</summary>
+    private static void PrintSummary(StockModel model, TextWriter log)
+    {
+        foreach (var line in model.Summary.TrimEnd('\n').Split('\n')) log.WriteLine("      " + line);
     }
 
     private static StockModelResult Train(StockModel m, StockWindows w, int epochs, string variant, ICallback? callback, TextWriter log,
