@@ -54,6 +54,32 @@ public class StockLabTests
         Assert.Equal(Dense(window * features, 16) + 2 * Dense(16, 16) + Dense(16, 1), LabModels.StockSeluMlp(1).Params);
         Assert.Equal(normalization + Lstm(features, 16) + Dense(16, 1), LabModels.StockLstm(1, w.Features).Params);
         Assert.Equal(normalization, LabModels.StockLstm(1, w.Features).Params - LabModels.StockLstm(1, w.Features).TrainableParams);
+
+        // Issue 8's sequence models: GRU(16) (reset_after) 3·16·(5 + 16 + 2) = 1,104; LSTM(16) → LSTM(8) 1,408 + 800;
+        // causal Conv1D(16, 5) 5·5·16 + 16 = 416 (GlobalAveragePooling1D has none).
+        foreach (var (model, trainable) in new[]
+                 {
+                     (LabModels.StockGru(1, w.Features), Gru(features, 16) + Dense(16, 1)),
+                     (LabModels.StockStackedLstm(1, w.Features), Lstm(features, 16) + Lstm(16, 8) + Dense(8, 1)),
+                     (LabModels.StockConv1D(1, w.Features), Conv1D(5, features, 16) + Dense(16, 1)),
+                 })
+        {
+            Assert.Equal(trainable, model.TrainableParams);
+            Assert.Equal(normalization + trainable, model.Params);
+        }
+        Assert.Equal(1104, Gru(features, 16));
+        Assert.Equal(416, Conv1D(5, features, 16));
+    }
+
+    [Fact]
+    public void Sequence_models_short_improved_runs_give_their_pinned_figures()
+    {
+        var series = YahooCsv.Read(LabData.Ko2018);
+        PinnedFigures.AssertStockSequenceModels(make =>
+        {
+            using var changes = new ImprovedWindows(series, seed: 42);
+            return StockLab.TrainImproved(() => make(changes.TrainRows), changes.Scaled, seed: 42, maxEpochs: 5, TextWriter.Null);
+        });
     }
 
     /// <summary>The totals the report's model.summary() printed (notebook cells In [..], "Total params: 2,044" ...).</summary>
