@@ -135,15 +135,21 @@ public class StockLabTests
         foreach (var name in expected) Assert.Contains(r.Figures, f => Path.GetFileName(f) == $"stock_{name}.png");
         Assert.Contains("16.22", log.ToString());
 
-        // Each faithful model's generated summary is printed before its training line, as the notebook's model.summary().
+        // Each faithful model's generated summary is printed before its training line, as the notebook's model.summary();
+        // so is each sequence model's (no faithful run) before its improved run's line, which names it without "_improved".
         string text = log.ToString();
         int previous = 0;
-        foreach (var (name, total) in new[] { ("mlp", "Total params: 2,044"), ("selu_mlp", "Total params: 2,577"), ("lstm", "Total params: 1,436") })
+        foreach (var (name, line, total) in new[]
+                 {
+                     ("mlp", "mlp", "Total params: 2,044"), ("selu_mlp", "selu_mlp", "Total params: 2,577"), ("lstm", "lstm", "Total params: 1,436"),
+                     ("gru_improved", "gru", "Total params: 1,132"), ("stacked_lstm_improved", "stacked_lstm", "Total params: 2,228"),
+                     ("conv1d_improved", "conv1d", "Total params: 444"),
+                 })
         {
             var m = r.Models.Single(x => x.Name == name);
             Assert.Contains(total, m.Summary);
-            int summaryAt = text.IndexOf(m.Summary.Split('\n')[0], StringComparison.Ordinal);
-            int trainedAt = text.IndexOf($"      {name,-10} ", StringComparison.Ordinal);
+            int summaryAt = text.IndexOf(m.Summary.Split('\n')[0], previous, StringComparison.Ordinal);
+            int trainedAt = text.IndexOf($"      {line,-12} ", previous, StringComparison.Ordinal);
             Assert.InRange(summaryAt, previous, trainedAt);
             Assert.Contains(total, text[summaryAt..trainedAt]);
             previous = trainedAt;
