@@ -25,7 +25,7 @@ internal static class FunctionParser
         }
         try
         {
-            FunctionDeclaration? function = Parse(method, symbol, context.SemanticModel, diagnostics, cancellationToken);
+            FunctionDeclaration? function = Parse(method, symbol, ModelParser.BodyModel(context.SemanticModel, method.SyntaxTree), diagnostics, cancellationToken);
             return Result.From(function, diagnostics);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

@@ -250,8 +250,7 @@ internal static class ModelParser
             return null;
         }
 
-        SemanticModel forwardModel = forwardSyntax.SyntaxTree == semanticModel.SyntaxTree
-            ? semanticModel : semanticModel.Compilation.GetSemanticModel(forwardSyntax.SyntaxTree);
+        SemanticModel forwardModel = BodyModel(semanticModel, forwardSyntax.SyntaxTree);
         var lowering = new TensorLowering(forwardModel, diagnostics, type, forward, layers, parameters);
         OpGraph? graph = lowering.LowerBody(forwardSyntax);
         foreach (LayerDeclaration layer in layers.Where(l => graph is not null && !graph.Nodes.Any(n => n.Kind == OpKind.Layer && n.Symbol == l.Name)))
@@ -294,7 +293,7 @@ internal static class ModelParser
                 method.Name, problem));
             return null;
         }
-        SemanticModel lossModel = syntax.SyntaxTree == semanticModel.SyntaxTree ? semanticModel : semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+        SemanticModel lossModel = BodyModel(semanticModel, syntax.SyntaxTree);
         OpGraph? graph = new TensorLowering(lossModel, diagnostics, type, method, [], [], isLoss: true).LowerBody(syntax);
         return graph is null ? null : new LossDeclaration(method.Name, method.Parameters[0].Name, method.Parameters[1].Name, graph);
     }
@@ -446,4 +445,37 @@ internal static class ModelParser
                 modifiers, LocationInfo.From(syntax.Identifier.GetLocation()))
             : null;
     }
+
+    /// <summary>
+    /// The semantic model a method body is lowered with: without nullable analysis, which the lowering never reads and
+    /// which otherwise costs about a third of binding a body (the transform reruns for every model on every edit).
+    /// The option is marked experimental in Roslyn: should a host compiler lack it, the ordinary model is used.
+    /// </summary>
+    internal static SemanticModel BodyModel(SemanticModel declaring, SyntaxTree tree)
+    {
+        if (!s_noNullableAnalysisMissing)
+        {
+            try
+            {
+                return WithoutNullableAnalysis(declaring.Compilation, tree);
+            }
+            catch (MissingMethodException)
+            {
+                s_noNullableAnalysisMissing = true;
+            }
+            catch (TypeLoadException)
+            {
+                s_noNullableAnalysisMissing = true;
+            }
+        }
+        return tree == declaring.SyntaxTree ? declaring : declaring.Compilation.GetSemanticModel(tree);
+    }
+
+    private static volatile bool s_noNullableAnalysisMissing;
+
+#pragma warning disable RSEXPERIMENTAL001 // SemanticModelOptions: see BodyModel.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static SemanticModel WithoutNullableAnalysis(Compilation compilation, SyntaxTree tree)
+        => compilation.GetSemanticModel(tree, SemanticModelOptions.DisableNullableAnalysis);
+#pragma warning restore RSEXPERIMENTAL001
 }
