@@ -19,7 +19,8 @@ public static class EmbeddingSpans
     public static void Forward<T>(ReadOnlySpan<long> indices, ReadOnlySpan<T> table, Span<T> y, int count, int inputDim, int outputDim)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(indices, table.Length, nameof(table), y.Length, nameof(y), count, inputDim, outputDim);
+        SpanChecks.Length(Kernel, table.Length, (long)inputDim * outputDim, nameof(table), "(inputDim, outputDim)");
+        Check(indices, y.Length, nameof(y), count, inputDim, outputDim);
         for (int i = 0; i < count; i++)
             table.Slice((int)indices[i] * outputDim, outputDim).CopyTo(y.Slice(i * outputDim, outputDim));
     }
@@ -32,8 +33,8 @@ public static class EmbeddingSpans
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<long> indices, Span<T> dTable, int count, int inputDim, int outputDim)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(indices, dTable.IsEmpty ? inputDim * outputDim : dTable.Length, nameof(dTable), dy.Length, nameof(dy), count, inputDim, outputDim);
-        if (dTable.IsEmpty) return;
+        Check(indices, dy.Length, nameof(dy), count, inputDim, outputDim);
+        if (!SpanChecks.Wanted(Kernel, dTable.Length, (long)inputDim * outputDim, nameof(dTable), "(inputDim, outputDim)")) return;
         for (int i = 0; i < count; i++)
         {
             Span<T> row = dTable.Slice((int)indices[i] * outputDim, outputDim);
@@ -41,13 +42,12 @@ public static class EmbeddingSpans
         }
     }
 
-    private static void Check(ReadOnlySpan<long> indices, int table, string tableName, int values, string valuesName, int count, int inputDim, int outputDim)
+    private static void Check(ReadOnlySpan<long> indices, int values, string valuesName, int count, int inputDim, int outputDim)
     {
         SpanChecks.Sizes(Kernel, count, nameof(count));
         SpanChecks.Positive(Kernel, inputDim, nameof(inputDim));
         SpanChecks.Positive(Kernel, outputDim, nameof(outputDim));
         SpanChecks.Length(Kernel, indices.Length, count, nameof(indices), "(count)");
-        SpanChecks.Length(Kernel, table, (long)inputDim * outputDim, tableName, "(inputDim, outputDim)");
         SpanChecks.Length(Kernel, values, (long)count * outputDim, valuesName, "(count, outputDim)");
         for (int i = 0; i < indices.Length; i++)
         {

@@ -121,6 +121,24 @@ public class EmbeddingDropoutSpansTests
     }
 
     [Fact]
+    public void Masks_drawn_inside_a_dispose_scope_stay_right_after_it()
+    {
+        using Generator torchRandom = new(5), managedRandom = new(5);
+        var x = ones(3, 11, dtype: ScalarType.Float32);
+        var mask = new float[33];
+        for (int round = 0; round < 3; round++)
+        {
+            using (NewDisposeScope())
+            {
+                DropoutSpans.DrawMask<float>(mask, 0.4, managedRandom);
+                Close<float>(DropoutKernel.Forward(x, 0.4, torchRandom).Mask, mask, 0, $"mask of round {round}");
+            }
+            DropoutSpans.DrawMask<float>(mask, 0.4, managedRandom);
+            Close<float>(DropoutKernel.Forward(x, 0.4, torchRandom).Mask, mask, 0, $"mask after round {round}");
+        }
+    }
+
+    [Fact]
     public void DropoutKernel_DrawMask_fills_a_tensor_as_Forward_draws_its_mask()
     {
         using Generator first = new(99), second = new(99);
