@@ -119,6 +119,8 @@ public abstract class Optimizer : IDisposable
             throw new ArgumentException(
                 $"This optimizer was first stepped with {_shapes.Count} parameters and now gets {parameters.Count}: " +
                 "its state is kept per index, so pass the same tensors in the same order on every call.", nameof(parameters));
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new ArgumentException($"Optimizer.Step<{typeof(T).Name}>: the span update takes float or double gradients.", nameof(gradients));
         var dtype = TensorSpans.ScalarTypeOf<T>();
         long total = 0;
         for (int i = 0; i < parameters.Count; i++)
@@ -207,12 +209,11 @@ public abstract class Optimizer : IDisposable
         return true;
     }
 
-    private static Tensor GradientTensor<T>(ReadOnlySpan<T> gradient, long[] shape) where T : unmanaged
-    {
-        if (typeof(T) == typeof(float)) return tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(gradient).ToArray(), shape);
-        if (typeof(T) == typeof(double)) return tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(gradient).ToArray(), shape);
-        throw new ArgumentException($"Optimizer.Step: {typeof(T).Name} gradients are not supported; use float or double.", nameof(gradient));
-    }
+    /// <summary>A tensor holding a copy of <paramref name="gradient"/> (float or double, checked by the caller).</summary>
+    private static Tensor GradientTensor<T>(ReadOnlySpan<T> gradient, long[] shape) where T : unmanaged =>
+        typeof(T) == typeof(float)
+            ? tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(gradient).ToArray(), shape)
+            : tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(gradient).ToArray(), shape);
 
     private static long Count(long[] shape)
     {

@@ -135,4 +135,33 @@ public class FusedOptimizerTests
         Assert.Throws<ArgumentException>(() => optimizer.Step<double>([zeros(4, ScalarType.Float64), zeros(1, ScalarType.Float64)], new double[5]));
         Assert.Equal(1, optimizer.Iterations);
     }
+
+    /// <summary>An optimizer of the user's, with only the torch-op update.</summary>
+    private sealed class Halving() : Optimizer(new ConstantLearningRate(0.5))
+    {
+        protected override void Update(int index, Tensor parameter, Tensor gradient, double learningRate, long iteration) =>
+            parameter.sub_(gradient.mul(learningRate).add_(Slot("seen", index, parameter).add_(1)));
+    }
+
+    [Fact]
+    public void An_optimizer_without_a_fused_loop_takes_its_torch_update_in_the_span_step()
+    {
+        using var scope = NewDisposeScope();
+        var g = SpanTest.Rng(8);
+        var initial = Shapes.Select(s => SpanTest.Randn<double>(g, s)).ToArray();
+        var viaList = initial.Select(t => t.clone()).ToArray();
+        var viaSpan = initial.Select(t => t.clone()).ToArray();
+        using var list = new Halving();
+        using var span = new Halving();
+        for (int step = 0; step < 2; step++)
+        {
+            var gradients = Shapes.Select(s => SpanTest.Randn<double>(g, s)).ToArray();
+            list.Step(viaList, gradients);
+            span.Step<double>(viaSpan, gradients.SelectMany(SpanTest.Values<double>).ToArray());
+        }
+        Assert.Equal(2, span.Iterations);
+        for (int i = 0; i < viaSpan.Length; i++)
+            SpanTest.Close<double>(viaList[i], SpanTest.Values<double>(viaSpan[i]), 0, $"parameter {i}");
+        Assert.Throws<ArgumentException>(() => span.Step<Half>(viaSpan, new Half[30]));
+    }
 }
