@@ -53,7 +53,10 @@ public static class BinarySpans
         bool wantB = SpanChecks.Wanted(Kernel, db.Length, (long)bRows * bCols, nameof(db), "(bRows, bCols)");
         if (!wantA && !wantB) return;
         Span<T> bufferA = stackalloc T[Chunk], bufferB = stackalloc T[Chunk], gradient = stackalloc T[Chunk];
+        // A broadcast column or scalar operand's gradient is summed in double over its row (or everything), then added once.
+        double sumA = 0, sumB = 0;
         for (int r = 0; r < rows; r++)
+        {
             for (int start = 0; start < cols; start += Chunk)
             {
                 int length = Math.Min(Chunk, cols - start), at = r * cols + start;
@@ -61,9 +64,12 @@ public static class BinarySpans
                 ReadOnlySpan<T> left = Operand(a, aRows, aCols, r, start, length, bufferA, cols);
                 ReadOnlySpan<T> right = Operand(b, bRows, bCols, r, start, length, bufferB, cols);
                 Span<T> scratch = gradient[..length];
-                if (wantA) Reduce(Gradient(op, first: true, g, left, right, output, scratch), da, aRows, aCols, r, start, cols);
-                if (wantB) Reduce(Gradient(op, first: false, g, left, right, output, scratch), db, bRows, bCols, r, start, cols);
+                if (wantA) sumA += Reduce(Gradient(op, first: true, g, left, right, output, scratch), da, aRows, aCols, r, start, cols);
+                if (wantB) sumB += Reduce(Gradient(op, first: false, g, left, right, output, scratch), db, bRows, bCols, r, start, cols);
             }
+            if (wantA) Flush(da, aRows, aCols, r, rows, cols, ref sumA);
+            if (wantB) Flush(db, bRows, bCols, r, rows, cols, ref sumB);
+        }
     }
 
     /// <summary>y = a op b over spans of one length.</summary>
@@ -135,17 +141,24 @@ public static class BinarySpans
         return filled;
     }
 
-    /// <summary>Adds a chunk of gradient into an operand's gradient, summing over a broadcast column.</summary>
-    private static void Reduce<T>(ReadOnlySpan<T> gradient, Span<T> d, int dRows, int dCols, int r, int start, int cols)
+    /// <summary>Adds a chunk of gradient into an operand's gradient where it has the columns; for a broadcast column,
+    /// returns the chunk's sum (in double) for <see cref="Flush"/>.</summary>
+    private static double Reduce<T>(ReadOnlySpan<T> gradient, Span<T> d, int dRows, int dCols, int r, int start, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int row = dRows == 1 ? 0 : r;
-        if (dCols == cols)
-        {
-            Span<T> target = d.Slice(row * dCols + start, gradient.Length);
-            TensorPrimitives.Add(target, gradient, target);
-        }
-        else d[row] += TensorPrimitives.Sum(gradient);
+        if (dCols != cols) return ElementMath.Sum(gradient);
+        Span<T> target = d.Slice((dRows == 1 ? 0 : r) * dCols + start, gradient.Length);
+        TensorPrimitives.Add(target, gradient, target);
+        return 0;
+    }
+
+    /// <summary>After row r: adds a broadcast column's pending sum into its row's gradient (a scalar's after the last row).</summary>
+    private static void Flush<T>(Span<T> d, int dRows, int dCols, int r, int rows, int cols, ref double sum)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (dCols == cols || (dRows == 1 && r != rows - 1)) return;
+        d[dRows == 1 ? 0 : r] += T.CreateTruncating(sum);
+        sum = 0;
     }
 
     private static void Check(int aLength, int aRows, int aCols, int bLength, int bRows, int bCols, int yLength, string yName, int rows, int cols)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace ModelDsl.Managed;
 
@@ -67,4 +68,22 @@ internal static class ElementMath
 
     /// <summary>1/(1 + e^(−x)).</summary>
     public static T Sigmoid<T>(T x) where T : IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
+
+    /// <summary>
+    /// The sum of <paramref name="x"/> accumulated in double (float values widened a chunk at a time): a reduction of
+    /// many float terms keeps the precision torch's float64 reference has, whatever the order of the terms.
+    /// </summary>
+    public static double Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double)) return double.CreateTruncating(TensorPrimitives.Sum(x));
+        Span<double> wide = stackalloc double[ActivationSpans.Chunk];
+        double sum = 0;
+        for (int start = 0; start < x.Length; start += wide.Length)
+        {
+            int length = Math.Min(wide.Length, x.Length - start);
+            TensorPrimitives.ConvertTruncating<T, double>(x.Slice(start, length), wide[..length]);
+            sum += TensorPrimitives.Sum<double>(wide[..length]);
+        }
+        return sum;
+    }
 }

@@ -13,11 +13,11 @@ public static class ReduceSpans
     private const string Kernel = nameof(ReduceSpans);
     private const int Chunk = ActivationSpans.Chunk;
 
-    /// <summary>The sum of every element.</summary>
-    public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sum(x);
+    /// <summary>The sum of every element (accumulated in double).</summary>
+    public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(ElementMath.Sum(x));
 
     /// <summary>The mean of every element (NaN for none).</summary>
-    public static T Mean<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Sum(x) / T.CreateTruncating(x.Length);
+    public static T Mean<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(ElementMath.Sum(x) / x.Length);
 
     /// <summary>dx += dy for the sum of every element of x.</summary>
     public static void SumBackward<T>(T dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add(dx, dy, dx);
@@ -117,7 +117,7 @@ public static class ReduceSpans
             if (inner == 1)
             {
                 ReadOnlySpan<T> values = x.Slice(o * axis, axis);
-                y[o] = maximum ? TensorPrimitives.Max(values) : TensorPrimitives.Sum(values);
+                y[o] = maximum ? TensorPrimitives.Max(values) : T.CreateTruncating(ElementMath.Sum(values));
                 continue;
             }
             Span<T> target = y.Slice(o * inner, inner);
