@@ -33,7 +33,7 @@ public class ReduceSpansTests
         {
             Func<Tensor, Tensor> reference = kind switch
             {
-                "Sum" => t => t.sum(1),
+                "Sum" => t => t.sum(1L),
                 "Mean" => t => t.mean([1L]),
                 _ => t => t.amax([1L]),
             };
