@@ -83,11 +83,26 @@ public static class ActivationSpans
                 T alpha = T.CreateTruncating(ActivationKernel.EluAlpha);
                 for (int i = 0; i < dx.Length; i++) dx[i] += x[i] > T.Zero ? dy[i] : dy[i] * (y[i] + alpha);
                 break;
-            case Activation.Tanh:
-                for (int i = 0; i < dx.Length; i++) dx[i] += dy[i] * (one - y[i] * y[i]);
-                break;
-            case Activation.Sigmoid:
-                for (int i = 0; i < dx.Length; i++) dx[i] += dy[i] * y[i] * (one - y[i]);
+            case Activation.Tanh or Activation.Sigmoid:
+                // dx += dy·(1 − y²) or dy·(y(1 − y)), a chunk of the factor at a time on the stack.
+                Span<T> factor = stackalloc T[Chunk];
+                for (int start = 0; start < dx.Length; start += Chunk)
+                {
+                    int length = Math.Min(Chunk, dx.Length - start);
+                    ReadOnlySpan<T> output = y.Slice(start, length);
+                    Span<T> f = factor[..length], target = dx.Slice(start, length);
+                    if (activation == Activation.Tanh)
+                    {
+                        TensorPrimitives.Multiply(output, output, f);
+                        TensorPrimitives.Subtract(one, f, f);
+                    }
+                    else
+                    {
+                        TensorPrimitives.Subtract(one, output, f);
+                        TensorPrimitives.Multiply(f, output, f);
+                    }
+                    TensorPrimitives.MultiplyAdd(dy.Slice(start, length), f, target, target);
+                }
                 break;
             case Activation.Softplus:
                 for (int i = 0; i < dx.Length; i++) dx[i] += dy[i] * ElementMath.Sigmoid(x[i]);
