@@ -24,16 +24,7 @@ public sealed class LstmProblem
         Bias = Initializers.LstmBias.UnitForget(units);
         DOutput = randn([batch, units], generator: g);
 
-        // Keras' layout mapped to torch's: the same gate order i, f, c (torch's g), o; weights transposed; torch's
-        // second bias zero.
-        Torch = nn.LSTM(features, units, batchFirst: true);
-        using (no_grad())
-        {
-            Torch.get_parameter("weight_ih_l0")!.copy_(Kernel.t());
-            Torch.get_parameter("weight_hh_l0")!.copy_(RecurrentKernel.t());
-            Torch.get_parameter("bias_ih_l0")!.copy_(Bias);
-            Torch.get_parameter("bias_hh_l0")!.zero_();
-        }
+        Torch = KerasLstm.ToTorch(Kernel, RecurrentKernel, Bias);
         TorchWeights = [.. Torch.parameters()];
     }
 
@@ -181,23 +172,15 @@ public static class LstmInterleaved
                 ("Kernel", () => { using var s = NewDisposeScope(); problem.Kernels(); }),
                 ("TorchNnLstm", () => { using var s = NewDisposeScope(); problem.TorchAutograd(); }),
             ];
-            var times = new List<double>[variants.Length];
-            for (int v = 0; v < variants.Length; v++)
+            foreach (var (_, call) in variants)
+                for (int k = 0; k < 3; k++) call();    // warm-up
+            var times = Interleaved.Run(variants.Length, v =>
             {
-                times[v] = [];
-                for (int k = 0; k < 3; k++) variants[v].Call();    // warm-up
-            }
-            for (int round = 0; round < rounds; round++)
-            {
-                for (int j = 0; j < variants.Length; j++)
-                {
-                    int v = (round + j) % variants.Length;          // a rotating order: no variant always runs first
-                    double start = ThreadCpuMilliseconds();
-                    for (int k = 0; k < calls; k++) variants[v].Call();
-                    times[v].Add((ThreadCpuMilliseconds() - start) / calls);
-                }
-            }
-            double Median(int v) => times[v].Order().ElementAt(times[v].Count / 2);
+                double start = ThreadCpuMilliseconds();
+                for (int k = 0; k < calls; k++) variants[v].Call();
+                return (ThreadCpuMilliseconds() - start) / calls;
+            }, (round, _) => round < rounds);
+            double Median(int v) => Interleaved.Median(times[v]);
             for (int v = 0; v < variants.Length; v++)
                 output.WriteLine($"| {size} | {variants[v].Name} | {Median(v):F3} | {times[v].Min():F3} | " +
                     $"{Median(2) / Median(v):F2} | {Median(0) / Median(v):F2} |");
