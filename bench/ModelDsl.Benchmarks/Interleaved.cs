@@ -29,4 +29,23 @@ public static class Interleaved
 
     /// <summary>The upper median (the middle value of an odd count).</summary>
     public static double Median(IReadOnlyCollection<double> values) => values.Order().ElementAt(values.Count / 2);
+
+    /// <summary>The 1, 5 and 15 minute load averages (Linux), "n/a" elsewhere.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>CLOCK_THREAD_CPUTIME_ID on Linux; elsewhere the process's CPU time.</summary>
+    public static double ThreadCpuMilliseconds()
+    {
+        const int ThreadCpuClock = 3;
+        if (OperatingSystem.IsLinux() && ClockGetTime(ThreadCpuClock, out var t) == 0)
+            return t.Seconds * 1e3 + t.Nanoseconds / 1e6;
+        return System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+    }
 }

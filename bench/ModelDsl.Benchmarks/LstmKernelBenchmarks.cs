@@ -156,7 +156,7 @@ public static class LstmInterleaved
     public static int Run(TextWriter output, int rounds)
     {
         Setup.Torch();
-        output.WriteLine($"LSTM forward + backward, thread CPU time per call, {rounds} interleaved rounds (load average {LoadAverage()})");
+        output.WriteLine($"LSTM forward + backward, thread CPU time per call, {rounds} interleaved rounds (load average {Interleaved.LoadAverage()})");
         output.WriteLine("| size | variant | median ms | min ms | nn.LSTM ÷ this (medians) | before ÷ this (medians) |");
         output.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
         foreach (var (size, problem, calls) in new[]
@@ -176,34 +176,16 @@ public static class LstmInterleaved
                 for (int k = 0; k < 3; k++) call();    // warm-up
             var times = Interleaved.Run(variants.Length, v =>
             {
-                double start = ThreadCpuMilliseconds();
+                double start = Interleaved.ThreadCpuMilliseconds();
                 for (int k = 0; k < calls; k++) variants[v].Call();
-                return (ThreadCpuMilliseconds() - start) / calls;
+                return (Interleaved.ThreadCpuMilliseconds() - start) / calls;
             }, (round, _) => round < rounds);
             double Median(int v) => Interleaved.Median(times[v]);
             for (int v = 0; v < variants.Length; v++)
                 output.WriteLine($"| {size} | {variants[v].Name} | {Median(v):F3} | {times[v].Min():F3} | " +
                     $"{Median(2) / Median(v):F2} | {Median(0) / Median(v):F2} |");
         }
-        output.WriteLine($"(load average after: {LoadAverage()})");
+        output.WriteLine($"(load average after: {Interleaved.LoadAverage()})");
         return 0;
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
-    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-    /// <summary>CLOCK_THREAD_CPUTIME_ID on Linux; elsewhere the process's CPU time.</summary>
-    private static double ThreadCpuMilliseconds()
-    {
-        const int ThreadCpuClock = 3;
-        if (OperatingSystem.IsLinux() && ClockGetTime(ThreadCpuClock, out var t) == 0)
-            return t.Seconds * 1e3 + t.Nanoseconds / 1e6;
-        return System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
     }
 }
