@@ -7,12 +7,12 @@ namespace ModelDsl.Benchmarks;
 /// <summary>One fixed batch, as flat float arrays (for the managed prototypes) and as tensors (for TorchSharp).</summary>
 public sealed class Batch
 {
-    private Batch(float[] x, float[] y, long[] xShape)
+    private Batch(float[] x, float[] y, long[] xShape, Tensor? yTensor = null)
     {
         X = x;
         Y = y;
         XTensor = tensor(x, xShape);
-        YTensor = tensor(y, [y.Length, 1]);
+        YTensor = yTensor ?? tensor(y, [y.Length, 1]);
     }
 
     public float[] X { get; }
@@ -28,6 +28,19 @@ public sealed class Batch
         float[] x = Normal(random, batch * sampleSize);
         float[] y = Normal(random, batch);
         return new Batch(x, y, [batch, .. sampleShape.Select(d => (long)d)]);
+    }
+
+    /// <summary>
+    /// Standard-normal inputs of shape (batch, sampleShape...) and class indices (batch,) of dtype int64, uniform over
+    /// [0, classes), from a fixed seed; <see cref="Y"/> holds the same indices as floats.
+    /// </summary>
+    public static Batch CreateClasses(int seed, int batch, int classes, params int[] sampleShape)
+    {
+        var random = new Random(seed);
+        int sampleSize = sampleShape.Aggregate(1, (a, b) => a * b);
+        float[] x = Normal(random, batch * sampleSize);
+        long[] labels = [.. Enumerable.Range(0, batch).Select(_ => (long)random.Next(classes))];
+        return new Batch(x, [.. labels.Select(l => (float)l)], [batch, .. sampleShape.Select(d => (long)d)], tensor(labels));
     }
 
     private static float[] Normal(Random random, int count)

@@ -24,16 +24,7 @@ public sealed class LstmProblem
         Bias = Initializers.LstmBias.UnitForget(units);
         DOutput = randn([batch, units], generator: g);
 
-        // Keras' layout mapped to torch's: the same gate order i, f, c (torch's g), o; weights transposed; torch's
-        // second bias zero.
-        Torch = nn.LSTM(features, units, batchFirst: true);
-        using (no_grad())
-        {
-            Torch.get_parameter("weight_ih_l0")!.copy_(Kernel.t());
-            Torch.get_parameter("weight_hh_l0")!.copy_(RecurrentKernel.t());
-            Torch.get_parameter("bias_ih_l0")!.copy_(Bias);
-            Torch.get_parameter("bias_hh_l0")!.zero_();
-        }
+        Torch = KerasLstm.ToTorch(Kernel, RecurrentKernel, Bias);
         TorchWeights = [.. Torch.parameters()];
     }
 
@@ -165,7 +156,7 @@ public static class LstmInterleaved
     public static int Run(TextWriter output, int rounds)
     {
         Setup.Torch();
-        output.WriteLine($"LSTM forward + backward, thread CPU time per call, {rounds} interleaved rounds (load average {LoadAverage()})");
+        output.WriteLine($"LSTM forward + backward, thread CPU time per call, {rounds} interleaved rounds (load average {Interleaved.LoadAverage()})");
         output.WriteLine("| size | variant | median ms | min ms | nn.LSTM ÷ this (medians) | before ÷ this (medians) |");
         output.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
         foreach (var (size, problem, calls) in new[]
@@ -181,46 +172,20 @@ public static class LstmInterleaved
                 ("Kernel", () => { using var s = NewDisposeScope(); problem.Kernels(); }),
                 ("TorchNnLstm", () => { using var s = NewDisposeScope(); problem.TorchAutograd(); }),
             ];
-            var times = new List<double>[variants.Length];
-            for (int v = 0; v < variants.Length; v++)
+            foreach (var (_, call) in variants)
+                for (int k = 0; k < 3; k++) call();    // warm-up
+            var times = Interleaved.Run(variants.Length, v =>
             {
-                times[v] = [];
-                for (int k = 0; k < 3; k++) variants[v].Call();    // warm-up
-            }
-            for (int round = 0; round < rounds; round++)
-            {
-                for (int j = 0; j < variants.Length; j++)
-                {
-                    int v = (round + j) % variants.Length;          // a rotating order: no variant always runs first
-                    double start = ThreadCpuMilliseconds();
-                    for (int k = 0; k < calls; k++) variants[v].Call();
-                    times[v].Add((ThreadCpuMilliseconds() - start) / calls);
-                }
-            }
-            double Median(int v) => times[v].Order().ElementAt(times[v].Count / 2);
+                double start = Interleaved.ThreadCpuMilliseconds();
+                for (int k = 0; k < calls; k++) variants[v].Call();
+                return (Interleaved.ThreadCpuMilliseconds() - start) / calls;
+            }, (round, _) => round < rounds);
+            double Median(int v) => Interleaved.Median(times[v]);
             for (int v = 0; v < variants.Length; v++)
                 output.WriteLine($"| {size} | {variants[v].Name} | {Median(v):F3} | {times[v].Min():F3} | " +
                     $"{Median(2) / Median(v):F2} | {Median(0) / Median(v):F2} |");
         }
-        output.WriteLine($"(load average after: {LoadAverage()})");
+        output.WriteLine($"(load average after: {Interleaved.LoadAverage()})");
         return 0;
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
-    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-    /// <summary>CLOCK_THREAD_CPUTIME_ID on Linux; elsewhere the process's CPU time.</summary>
-    private static double ThreadCpuMilliseconds()
-    {
-        const int ThreadCpuClock = 3;
-        if (OperatingSystem.IsLinux() && ClockGetTime(ThreadCpuClock, out var t) == 0)
-            return t.Seconds * 1e3 + t.Nanoseconds / 1e6;
-        return System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
     }
 }

@@ -8,6 +8,17 @@ if (args is ["--verify"])
 // `--lstm-cpu [rounds]`: the LSTM kernel against nn.LSTM, interleaved, by thread CPU time (see LstmInterleaved).
 if (args is ["--lstm-cpu", ..])
     return LstmInterleaved.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 15);
+// `--quick [--json PATH]`: every model's train step by backend and threads against autograd, interleaved, medians (see Quick).
+if (args is ["--quick", ..])
+{
+    int json = Array.IndexOf(args, "--json");
+    if (json >= 0 && json + 1 >= args.Length)
+    {
+        Console.Error.WriteLine("--json needs a path");
+        return 2;
+    }
+    return Quick.Run(Console.Out, json >= 0 ? args[json + 1] : null);
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Verification).Assembly).Run(args);
 return 0;

@@ -32,9 +32,8 @@ public static class LabModels
     public static StockModel StockMlp(int seed, Tensor adaptOn, Optimizer? optimizer = null)
     {
         var m = new Examples.StockMlp(seed);
-        m.Adapt(adaptOn);
-        if (optimizer is not null) m.Optimizer = optimizer;
-        return Describe("mlp", "Normalization + Flatten + Dense(16, relu) + Dense(1)", m, m.Predict, Examples.StockMlp.ParameterCount, m.Optimizer, m.Summary());
+        return Adapted("mlp", "Normalization + Flatten + Dense(16, relu) + Dense(1)", m, m.Adapt, adaptOn, optimizer, m.Predict,
+            Examples.StockMlp.ParameterCount, m.Summary);
     }
 
     /// <summary>The report's SELU MLP (GlorotUniform kernels, as Keras' default); Adam 0.08 unless given.</summary>
@@ -56,9 +55,42 @@ public static class LabModels
     public static StockModel StockLstm(int seed, Tensor adaptOn, Optimizer? optimizer = null)
     {
         var m = new Examples.StockLstm(seed);
-        m.Adapt(adaptOn);
-        if (optimizer is not null) m.Optimizer = optimizer;
-        return Describe("lstm", "Normalization + LSTM(16) + Dense(1)", m, m.Predict, Examples.StockLstm.ParameterCount, m.Optimizer, m.Summary());
+        return Adapted("lstm", "Normalization + LSTM(16) + Dense(1)", m, m.Adapt, adaptOn, optimizer, m.Predict, Examples.StockLstm.ParameterCount, m.Summary);
+    }
+
+    /// <summary>The generated <see cref="Examples.StockGru"/> (Keras' GRU, reset_after), its Normalization adapted on <paramref name="adaptOn"/>; Adam 0.001 unless given.</summary>
+    public static StockModel StockGru(int seed, Tensor adaptOn, Optimizer? optimizer = null)
+    {
+        var m = new Examples.StockGru(seed);
+        return Adapted("gru", "Normalization + GRU(16) + Dense(1)", m, m.Adapt, adaptOn, optimizer, m.Predict, Examples.StockGru.ParameterCount, m.Summary);
+    }
+
+    /// <summary>The generated <see cref="Examples.StockStackedLstm"/> (LSTM(16) returning every step, then LSTM(8)), its
+    /// Normalization adapted on <paramref name="adaptOn"/>; Adam 0.001 unless given.</summary>
+    public static StockModel StockStackedLstm(int seed, Tensor adaptOn, Optimizer? optimizer = null)
+    {
+        var m = new Examples.StockStackedLstm(seed);
+        return Adapted("stacked_lstm", "Normalization + LSTM(16, every step) + LSTM(8) + Dense(1)", m, m.Adapt, adaptOn, optimizer, m.Predict,
+            Examples.StockStackedLstm.ParameterCount, m.Summary);
+    }
+
+    /// <summary>The generated <see cref="Examples.StockConv1D"/> (causal Conv1D, global average over the steps), its
+    /// Normalization adapted on <paramref name="adaptOn"/>; Adam 0.001 unless given.</summary>
+    public static StockModel StockConv1D(int seed, Tensor adaptOn, Optimizer? optimizer = null)
+    {
+        var m = new Examples.StockConv1D(seed);
+        return Adapted("conv1d", "Normalization + Conv1D(16, 5, causal, relu) + GlobalAveragePooling1D + Dense(1)", m, m.Adapt, adaptOn, optimizer, m.Predict,
+            Examples.StockConv1D.ParameterCount, m.Summary);
+    }
+
+    /// <summary>A generated model with a Normalization layer: adapted on <paramref name="adaptOn"/>, then given <paramref name="optimizer"/>
+    /// (when not null; else it keeps its declared one).</summary>
+    private static StockModel Adapted(string name, string label, ICheckpointable model, Action<Tensor> adapt, Tensor adaptOn, Optimizer? optimizer,
+        Func<Tensor, Tensor> predict, ParameterCount count, Func<string> summary)
+    {
+        adapt(adaptOn);
+        if (optimizer is not null) model.Optimizer = optimizer;
+        return Describe(name, label, model, predict, count, model.Optimizer, summary());
     }
 
     private static StockModel Describe(string name, string label, ITrainableModel model, Func<Tensor, Tensor> predict, ParameterCount count,

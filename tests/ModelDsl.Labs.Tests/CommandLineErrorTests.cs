@@ -177,7 +177,7 @@ public sealed class CommandLineErrorTests : IDisposable
         Assert.Contains("the lab goes on with the other models", stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var models = doc.RootElement.GetProperty("models").EnumerateArray().ToList();
-        Assert.Equal(6, models.Count);
+        Assert.Equal(9, models.Count);
         var diverged = models.Where(m => m.TryGetProperty("diverged", out _)).ToList();
         Assert.NotEmpty(diverged);
         Assert.All(diverged, m =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static ModelDsl.Labs.Tests.KerasParameters;
 
 namespace ModelDsl.Labs.Tests;
 
@@ -70,5 +71,28 @@ public class CommandLineTests
         Assert.Equal(JsonValueKind.Number, stock.GetProperty("baselines").GetProperty("persistence_mae").ValueKind);
         Assert.Equal(JsonValueKind.Number, stock.GetProperty("baselines").GetProperty("train_mean_mae").ValueKind);
         Assert.Contains("Total params: 2,044", model.GetProperty("summary").GetString());
+
+        // Issue 8's sequence models are improved models of the JSON, with Keras' parameter counts recomputed from the layers' shapes
+        // (5 features; Normalization's 2·5 + 1 are its non-trainable ones) and their generated summary.
+        var models = stock.GetProperty("models").EnumerateArray().ToList();
+        Assert.Equal(["mlp", "selu_mlp", "lstm", "mlp_improved", "selu_mlp_improved", "lstm_improved", "gru_improved", "stacked_lstm_improved", "conv1d_improved"],
+            models.Select(m => m.GetProperty("name").GetString()));
+        const long f = 5;
+        foreach (var (name, parameters) in new[]
+                 {
+                     ("gru_improved", Normalization(f) + Gru(f, 16) + Dense(16, 1)),                                  // 11 + 1,104 + 17
+                     ("stacked_lstm_improved", Normalization(f) + Lstm(f, 16) + Lstm(16, 8) + Dense(8, 1)),            // 11 + 1,408 + 800 + 9
+                     ("conv1d_improved", Normalization(f) + Conv1D(5, f, 16) + Dense(16, 1)),                         // 11 + 416 + 17
+                 })
+        {
+            var m = models.Single(m => m.GetProperty("name").GetString() == name);
+            Assert.Equal("improved", m.GetProperty("variant").GetString());
+            Assert.Equal(parameters, m.GetProperty("params").GetInt64());
+            Assert.Equal(parameters - Normalization(f), m.GetProperty("trainable_params").GetInt64());
+            Assert.Equal(0.001, m.GetProperty("learning_rate").GetDouble());
+            Assert.Contains($"Total params: {parameters:N0}", m.GetProperty("summary").GetString());
+            Assert.Equal(JsonValueKind.Number, m.GetProperty("test_mae").ValueKind);
+            Assert.Equal(m.GetProperty("epochs_run").GetInt32(), m.GetProperty("val_mae").GetArrayLength());
+        }
     }
 }

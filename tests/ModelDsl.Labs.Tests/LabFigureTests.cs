@@ -93,9 +93,10 @@ public class LabFigureTests
     public void Stock_figures()
     {
         var r = StockLab.Run(new LabOptions(LabName.Stock, Epochs: 4, Csv: LabData.Ko2018, Plots: false), new StringWriter());
-        Assert.Equal(["stock_adj_close", "stock_daily_loss_box", "stock_learning_curves_lstm", "stock_learning_curves_lstm_improved",
-            "stock_learning_curves_mlp", "stock_learning_curves_mlp_improved", "stock_learning_curves_selu_mlp",
-            "stock_learning_curves_selu_mlp_improved", "stock_predictions", "stock_relative_learning_curves"], r.Plots.Keys.Order());
+        Assert.Equal(["stock_adj_close", "stock_daily_loss_box", "stock_learning_curves_conv1d_improved", "stock_learning_curves_gru_improved",
+            "stock_learning_curves_lstm", "stock_learning_curves_lstm_improved", "stock_learning_curves_mlp", "stock_learning_curves_mlp_improved",
+            "stock_learning_curves_selu_mlp", "stock_learning_curves_selu_mlp_improved", "stock_learning_curves_stacked_lstm_improved",
+            "stock_predictions", "stock_relative_learning_curves"], r.Plots.Keys.Order());
         Assert.All(r.Plots.Values, f => Assert.DoesNotContain(StockLab.SyntheticFigureNote, f.ToPlot().Axes.Title.Label.Text));
 
         var prices = PlotContents.Of(r.Plots["stock_adj_close"]);

@@ -1,5 +1,6 @@
 using ModelDsl.Labs.Data;
 using ModelDsl.Labs.Stock;
+using static ModelDsl.Labs.Tests.KerasParameters;
 
 namespace ModelDsl.Labs.Tests;
 
@@ -45,14 +46,40 @@ public class StockLabTests
         Assert.Equal(2577, LabModels.StockSeluMlp(1).TrainableParams);
         Assert.Equal(2577, LabModels.StockSeluMlpLecun(1, new Optimizers.Adam(0.001)).TrainableParams);
 
-        // Keras' rules, recomputed: Dense(in → out) has in·out + out; LSTM(u) on f features 4·u·(f + u + 1);
+        // Keras' rules, recomputed (KerasParameters): Dense(in → out) has in·out + out; LSTM(u) on f features 4·u·(f + u + 1);
         // Normalization on f features keeps mean, variance (f each) and a count, none trainable.
-        static long Dense(long inputs, long units) => inputs * units + units;
-        const long features = 5, window = 25, normalization = 2 * features + 1;
+        const long features = 5, window = 25;
+        long normalization = Normalization(features);
         Assert.Equal(normalization + Dense(window * features, 16) + Dense(16, 1), LabModels.StockMlp(1, w.Features).Params);
         Assert.Equal(Dense(window * features, 16) + 2 * Dense(16, 16) + Dense(16, 1), LabModels.StockSeluMlp(1).Params);
-        Assert.Equal(normalization + 4 * 16 * (features + 16 + 1) + Dense(16, 1), LabModels.StockLstm(1, w.Features).Params);
+        Assert.Equal(normalization + Lstm(features, 16) + Dense(16, 1), LabModels.StockLstm(1, w.Features).Params);
         Assert.Equal(normalization, LabModels.StockLstm(1, w.Features).Params - LabModels.StockLstm(1, w.Features).TrainableParams);
+
+        // Issue 8's sequence models: GRU(16) (reset_after) 3·16·(5 + 16 + 2) = 1,104; LSTM(16) → LSTM(8) 1,408 + 800;
+        // causal Conv1D(16, 5) 5·5·16 + 16 = 416 (GlobalAveragePooling1D has none).
+        foreach (var (model, trainable) in new[]
+                 {
+                     (LabModels.StockGru(1, w.Features), Gru(features, 16) + Dense(16, 1)),
+                     (LabModels.StockStackedLstm(1, w.Features), Lstm(features, 16) + Lstm(16, 8) + Dense(8, 1)),
+                     (LabModels.StockConv1D(1, w.Features), Conv1D(5, features, 16) + Dense(16, 1)),
+                 })
+        {
+            Assert.Equal(trainable, model.TrainableParams);
+            Assert.Equal(normalization + trainable, model.Params);
+        }
+        Assert.Equal(1104, Gru(features, 16));
+        Assert.Equal(416, Conv1D(5, features, 16));
+    }
+
+    [Fact]
+    public void Sequence_models_short_improved_runs_give_their_pinned_figures()
+    {
+        var series = YahooCsv.Read(LabData.Ko2018);
+        PinnedFigures.AssertStockSequenceModels(make =>
+        {
+            using var changes = new ImprovedWindows(series, seed: 42);
+            return StockLab.TrainImproved(() => make(changes.TrainRows), changes.Scaled, seed: 42, maxEpochs: 5, TextWriter.Null);
+        });
     }
 
     /// <summary>The totals the report's model.summary() printed (notebook cells In [..], "Total params: 2,044" ...).</summary>
@@ -94,7 +121,8 @@ public class StockLabTests
         Assert.Equal(new WindowCounts(101, 38, 4), r.Windows);
         Assert.Equal(["mlp", "selu_mlp", "lstm"], r.Models.Where(m => m.Variant == "faithful").Select(m => m.Name));
         PinnedFigures.AssertStock(r);
-        Assert.Equal(3, r.Models.Count(m => m.Variant == "improved"));
+        Assert.Equal(["mlp_improved", "selu_mlp_improved", "lstm_improved", "gru_improved", "stacked_lstm_improved", "conv1d_improved"],
+            r.Models.Where(m => m.Variant == "improved").Select(m => m.Name));
         Assert.All(r.Models.Where(m => m.Diverged is null), m =>
         {
             Assert.True(double.IsFinite(m.TestMae), $"{m.Name} test MAE {m.TestMae}");
@@ -102,19 +130,26 @@ public class StockLabTests
         });
         Assert.All(r.Models.Where(m => m.Variant == "faithful"), m => Assert.Equal(3, m.EpochsRun));
         Assert.True(double.IsFinite(r.Baselines.PersistenceMae) && double.IsFinite(r.Baselines.TrainMeanMae));
-        string[] expected = ["adj_close", "daily_loss_box", "learning_curves_mlp", "learning_curves_selu_mlp", "learning_curves_lstm", "relative_learning_curves", "predictions"];
+        string[] expected = ["adj_close", "daily_loss_box", "learning_curves_mlp", "learning_curves_selu_mlp", "learning_curves_lstm",
+            .. r.Models.Where(m => m.Variant == "improved").Select(m => $"learning_curves_{m.Name}"), "relative_learning_curves", "predictions"];
         foreach (var name in expected) Assert.Contains(r.Figures, f => Path.GetFileName(f) == $"stock_{name}.png");
         Assert.Contains("16.22", log.ToString());
 
-        // Each faithful model's generated summary is printed before its training line, as the notebook's model.summary().
+        // Each faithful model's generated summary is printed before its training line, as the notebook's model.summary();
+        // so is each sequence model's (no faithful run) before its improved run's line, which names it without "_improved".
         string text = log.ToString();
         int previous = 0;
-        foreach (var (name, total) in new[] { ("mlp", "Total params: 2,044"), ("selu_mlp", "Total params: 2,577"), ("lstm", "Total params: 1,436") })
+        foreach (var (name, line, total) in new[]
+                 {
+                     ("mlp", "mlp", "Total params: 2,044"), ("selu_mlp", "selu_mlp", "Total params: 2,577"), ("lstm", "lstm", "Total params: 1,436"),
+                     ("gru_improved", "gru", "Total params: 1,132"), ("stacked_lstm_improved", "stacked_lstm", "Total params: 2,228"),
+                     ("conv1d_improved", "conv1d", "Total params: 444"),
+                 })
         {
             var m = r.Models.Single(x => x.Name == name);
             Assert.Contains(total, m.Summary);
-            int summaryAt = text.IndexOf(m.Summary.Split('\n')[0], StringComparison.Ordinal);
-            int trainedAt = text.IndexOf($"      {name,-10} ", StringComparison.Ordinal);
+            int summaryAt = text.IndexOf(m.Summary.Split('\n')[0], previous, StringComparison.Ordinal);
+            int trainedAt = text.IndexOf($"      {line,-12} ", previous, StringComparison.Ordinal);
             Assert.InRange(summaryAt, previous, trainedAt);
             Assert.Contains(total, text[summaryAt..trainedAt]);
             previous = trainedAt;
@@ -157,7 +192,7 @@ public class StockLabTests
             Assert.Contains("SYNTHETIC DATA", log.ToString());
             Assert.Contains(r.Notes, n => n.Contains("SYNTHETIC"));
             Assert.Equal(new WindowCounts(101, 38, 4), r.Windows);
-            Assert.Equal(10, r.Plots.Count);
+            Assert.Equal(13, r.Plots.Count);
             Assert.All(r.Plots, p => Assert.Contains(StockLab.SyntheticFigureNote, p.Value.ToPlot().Axes.Title.Label.Text));
         }
         finally

@@ -22,7 +22,9 @@ public sealed record SplitRows(int Train, int Val, int Test);
 
 /// <summary>
 /// The stock lab (RUDN, lab 5, variant 15): KO quotes, 25-day windows, Adj Close 12 days later, three models
-/// (MLP with Normalization, SELU MLP, LSTM), MSE loss, MAE metric, 50 epochs; plus baselines and an improved configuration.
+/// (MLP with Normalization, SELU MLP, LSTM), MSE loss, MAE metric, 50 epochs; plus baselines and an improved configuration
+/// (<see cref="ImprovedWindows"/>, <see cref="TrainImproved"/>) of those three and of issue 8's GRU(16), stacked LSTM(16) → LSTM(8)
+/// and causal Conv1D(16, 5).
 /// </summary>
 public static class StockLab
 {
@@ -98,35 +100,29 @@ public static class StockLab
             Determinism.Seed(options.Seed);
             var model = make();
             // As the notebook's model.summary(), before training.
-            foreach (var line in model.Summary.TrimEnd('\n').Split('\n')) log.WriteLine("      " + line);
+            PrintSummary(model, log);
             models.Add(Train(model, w, epochs, "faithful", null, log, withReport: lab == "stock"));
         }
 
         log.WriteLine();
         log.WriteLine("   -- improved: target = Adj Close 12 days later minus the window's last Close, standardized with the training windows' mean/std;");
-        log.WriteLine("      Normalization adapted on the TRAINING rows only (no look-ahead)");
+        log.WriteLine("      Normalization adapted on the TRAINING rows only (no look-ahead); the three models above, then GRU(16), LSTM(16) → LSTM(8), Conv1D(16, 5, causal)");
         log.WriteLine($"      (SELU model: features standardized with training-row statistics, LecunNormal kernels), Adam 0.001, early stopping on val_loss (patience {ImprovedPatience}, best weights), ≤ {ImprovedMaxEpochs} epochs");
-        // Targets: Adj Close 12 days later minus the window's last Close, standardized with the training windows' statistics.
-        using (var changes = new StockWindows(s, options.Seed, relativeToLastClose: true))
+        using (var changes = new ImprovedWindows(s, options.Seed))
         {
-            var trainChanges = changes.TrainOrdered.WindowStarts.Select(p => s.AdjClose[StockWindows.TargetRow(p)] - s.Close[StockWindows.LastRow(p)]).ToArray();
-            double shift = trainChanges.Average(), scale = Math.Sqrt(trainChanges.Average(v => (v - shift) * (v - shift)));
-            if (!(scale > 1e-9)) scale = 1;
-            using var scaled = new StockWindows(s, options.Seed, shift, scale, relativeToLastClose: true);
-            using var standardized = new StockWindows(s, options.Seed, shift, scale, standardizeFeatures: true, relativeToLastClose: true);
-            using var trainRows = scaled.Features.narrow(0, 0, scaled.NumTrain);
-            foreach (var (make, windows) in new (Func<StockModel>, StockWindows)[]
+            var trainRows = changes.TrainRows;
+            // The last element: print the model's Summary() first, for the models that have no faithful run whose summary was printed.
+            foreach (var (make, windows, summary) in new (Func<StockModel>, StockWindows, bool)[]
                      {
-                         (() => LabModels.StockMlp(options.Seed, trainRows, new Adam(0.001)), scaled),
-                         (() => LabModels.StockSeluMlpLecun(options.Seed, new Adam(0.001)), standardized),
-                         (() => LabModels.StockLstm(options.Seed, trainRows, new Adam(0.001)), scaled),
+                         (() => LabModels.StockMlp(options.Seed, trainRows, new Adam(0.001)), changes.Scaled, false),
+                         (() => LabModels.StockSeluMlpLecun(options.Seed, new Adam(0.001)), changes.Standardized, false),
+                         (() => LabModels.StockLstm(options.Seed, trainRows, new Adam(0.001)), changes.Scaled, false),
+                         // Issue 8's sequence models, after the three above so that their runs (and the shared windows' shuffling) stay as they were.
+                         (() => LabModels.StockGru(options.Seed, trainRows, new Adam(0.001)), changes.Scaled, true),
+                         (() => LabModels.StockStackedLstm(options.Seed, trainRows, new Adam(0.001)), changes.Scaled, true),
+                         (() => LabModels.StockConv1D(options.Seed, trainRows, new Adam(0.001)), changes.Scaled, true),
                      })
-            {
-                Determinism.Seed(options.Seed);
-                var stop = new EarlyStopping("val_loss", patience: ImprovedPatience, restoreBestWeights: true);
-                var r = Train(make(), windows, Math.Max(epochs, ImprovedMaxEpochs), "improved", stop, log);
-                models.Add(r with { Name = r.Name + "_improved", BestEpoch = stop.BestEpoch >= 0 ? stop.BestEpoch + 1 : null });
-            }
+                models.Add(TrainImproved(make, windows, options.Seed, Math.Max(epochs, ImprovedMaxEpochs), log, summary));
         }
 
         var improved = models.Where(m => m.Variant == "improved" && m.Diverged is null).ToList();
@@ -269,6 +265,27 @@ public static class StockLab
         return figure;
     }
 
+    /// <summary>One run of the improved configuration: the model made after <c>Determinism.Seed(seed)</c>, trained on
+    /// <paramref name="windows"/> (an <see cref="ImprovedWindows"/> set) for at most <paramref name="maxEpochs"/> epochs with early
+    /// stopping on val_loss (patience <see cref="ImprovedPatience"/>, best weights restored); named <c>&lt;model&gt;_improved</c>;
+    /// with <paramref name="printSummary"/>, the model's <c>Summary()</c> is logged first.</summary>
+    public static StockModelResult TrainImproved(Func<StockModel> make, StockWindows windows, int seed, int maxEpochs, TextWriter log,
+        bool printSummary = false)
+    {
+        Determinism.Seed(seed);
+        var stop = new EarlyStopping("val_loss", patience: ImprovedPatience, restoreBestWeights: true);
+        var model = make();
+        if (printSummary) PrintSummary(model, log);
+        var r = Train(model, windows, maxEpochs, "improved", stop, log);
+        return r with { Name = r.Name + "_improved", BestEpoch = stop.BestEpoch >= 0 ? stop.BestEpoch + 1 : null };
+    }
+
+    /// <summary>The generated <c>Summary()</c>, as the notebook's model.summary() before training.</summary>
+    private static void PrintSummary(StockModel model, TextWriter log)
+    {
+        foreach (var line in model.Summary.TrimEnd('\n').Split('\n')) log.WriteLine("      " + line);
+    }
+
     private static StockModelResult Train(StockModel m, StockWindows w, int epochs, string variant, ICallback? callback, TextWriter log,
         bool withReport = false)
     {
@@ -302,7 +319,7 @@ public static class StockLab
                 }
             }
         }
-        log.WriteLine($"      {m.Name,-10} {m.Label}: {m.Params:N0} params ({m.TrainableParams:N0} trainable), {m.Optimizer}; "
+        log.WriteLine($"      {m.Name,-12} {m.Label}: {m.Params:N0} params ({m.TrainableParams:N0} trainable), {m.Optimizer}; "
                       + (diverged is not null
                           ? $"DIVERGED in epoch {diverged.Epoch}, batch {diverged.Batch} (loss {diverged.Loss}) after {trainMae.Count} complete epochs; the lab goes on with the other models"
                           : $"{trainMae.Count} epochs, val MAE {valMae[^1]:F2} (min {valMae.Min():F2}), test MAE {testMae:F2}"));

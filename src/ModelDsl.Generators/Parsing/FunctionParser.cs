@@ -25,7 +25,7 @@ internal static class FunctionParser
         }
         try
         {
-            FunctionDeclaration? function = Parse(method, symbol, context.SemanticModel, diagnostics, cancellationToken);
+            FunctionDeclaration? function = Parse(method, symbol, ModelParser.BodyModel(context.SemanticModel, method.SyntaxTree), diagnostics, cancellationToken);
             return Result.From(function, diagnostics);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -159,7 +159,7 @@ internal static class FunctionParser
                     return failed ? null : Add(OpKind.Elementwise, [.. arguments], node, symbol: callee.Name, extra: [qualified]);
                 }
             }
-            else if (callee.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName) && callee.IsStatic)
+            else if (callee.GetAttributes().Any(a => SymbolNames.Of(a.AttributeClass) == AttributeName) && callee.IsStatic)
             {
                 return failed ? null : Add(OpKind.Call, [.. arguments], node, symbol: callee.Name,
                     extra: [qualified, .. callee.Parameters.Select(p => p.Name)]);

@@ -35,7 +35,7 @@ internal static class ModelParser
     private static EquatableArray<UserMember> UserMembers(INamedTypeSymbol type, CancellationToken cancellationToken)
         => type.GetMembers()
             .Where(m => !m.IsImplicitlyDeclared && m is not IMethodSymbol { MethodKind: not MethodKind.Ordinary }
-                        && !m.GetAttributes().Any(a => IsLayerAttribute(a) || a.AttributeClass?.ToDisplayString() == ParameterAttribute))
+                        && !m.GetAttributes().Any(a => IsLayerAttribute(a) || SymbolNames.Of(a.AttributeClass) == ParameterAttribute))
             .Select(m => new UserMember(m.Name, LocationInfo.From(m.Locations.FirstOrDefault(l => l.IsInSource))))
             .Concat(type.GetTypeMembers().Select(t => new UserMember(t.Name, LocationInfo.From(t.Locations.FirstOrDefault(l => l.IsInSource)))))
             .GroupBy(m => m.Name).Select(g => g.First())
@@ -50,7 +50,7 @@ internal static class ModelParser
     internal static bool IsUnknown(AttributeData attribute) => attribute.AttributeClass is null or { TypeKind: TypeKind.Error };
 
     /// <summary>True for the attribute of a layer in the catalogue ([Dense], [Lstm], ...).</summary>
-    internal static bool IsLayerAttribute(AttributeData attribute) => LayerCatalogue.ForAttribute(attribute.AttributeClass?.ToDisplayString()) is not null;
+    internal static bool IsLayerAttribute(AttributeData attribute) => LayerCatalogue.ForAttribute(SymbolNames.Of(attribute.AttributeClass)) is not null;
 
     public static Result<ParsedModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -63,7 +63,7 @@ internal static class ModelParser
         {
             // [Model] on two partial parts (CS0579, the compiler's to report): only the first part generates, so that the
             // model's hint name is added once.
-            AttributeData? first = type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == AttributeName && a.ApplicationSyntaxReference is not null)
+            AttributeData? first = type.GetAttributes().Where(a => SymbolNames.Of(a.AttributeClass) == AttributeName && a.ApplicationSyntaxReference is not null)
                 .OrderBy(a => a.ApplicationSyntaxReference!.SyntaxTree.FilePath, StringComparer.Ordinal).ThenBy(a => a.ApplicationSyntaxReference!.Span.Start).FirstOrDefault();
             // (context.Attributes holds the symbol's matching attributes from every part: compare with the target declaration.)
             if (first is not null && (first.ApplicationSyntaxReference!.SyntaxTree != declaration.SyntaxTree || !declaration.Span.Contains(first.ApplicationSyntaxReference.Span)))
@@ -98,7 +98,7 @@ internal static class ModelParser
         var members = new List<PartialMember>();
         foreach (ISymbol member in type.GetMembers())
         {
-            if (!member.GetAttributes().Any(a => IsLayerAttribute(a) || a.AttributeClass?.ToDisplayString() == ParameterAttribute || IsUnknown(a)))
+            if (!member.GetAttributes().Any(a => IsLayerAttribute(a) || SymbolNames.Of(a.AttributeClass) == ParameterAttribute || IsUnknown(a)))
                 continue;
             SyntaxTokenList declared = member.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MemberDeclarationSyntax>()
                 .Select(d => d.Modifiers).FirstOrDefault(m => m.Any(SyntaxKind.PartialKeyword));
@@ -190,13 +190,13 @@ internal static class ModelParser
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SeveralLayerAttributes,
                     LocationInfo.From(layerAttributes[1].ApplicationSyntaxReference?.GetSyntax(cancellationToken)), member.Name,
-                    LayerCatalogue.ForAttribute(layerAttributes[0].AttributeClass!.ToDisplayString())!.Name,
-                    LayerCatalogue.ForAttribute(layerAttributes[1].AttributeClass!.ToDisplayString())!.Name));
+                    LayerCatalogue.ForAttribute(SymbolNames.Of(layerAttributes[0].AttributeClass))!.Name,
+                    LayerCatalogue.ForAttribute(SymbolNames.Of(layerAttributes[1].AttributeClass))!.Name));
                 continue;
             }
             foreach (AttributeData data in member.GetAttributes())
             {
-                string? name = data.AttributeClass?.ToDisplayString();
+                string? name = SymbolNames.Of(data.AttributeClass);
                 if (LayerCatalogue.ForAttribute(name) is { } definition)
                 {
                     if (member is IMethodSymbol layerMethod && ReadLayer(layerMethod, data, definition, diagnostics, cancellationToken) is { } layer) layers.Add(layer);
@@ -231,9 +231,9 @@ internal static class ModelParser
         (IMethodSymbol forward, MethodDeclarationSyntax? forwardSyntax) = forwards[0];
         if (forwardSyntax is null) return null;
         string? problem = forward.IsStatic ? "it is static"
-            : forward.ReturnType.ToDisplayString() != TensorType ? $"it returns '{forward.ReturnType.ToDisplayString()}'"
+            : SymbolNames.Of(forward.ReturnType) != TensorType ? $"it returns '{forward.ReturnType.ToDisplayString()}'"
             : forward.Parameters.Length != 1 ? $"it has {forward.Parameters.Length} parameters"
-            : forward.Parameters[0].Type.ToDisplayString() != TensorType ? $"its parameter has type '{forward.Parameters[0].Type.ToDisplayString()}'"
+            : SymbolNames.Of(forward.Parameters[0].Type) != TensorType ? $"its parameter has type '{forward.Parameters[0].Type.ToDisplayString()}'"
             : forwardSyntax.ParameterList.Parameters[0].Modifiers.Count > 0 ? $"its parameter is declared '{forwardSyntax.ParameterList.Parameters[0].Modifiers}'"
             : forwardSyntax.Body is null && forwardSyntax.ExpressionBody is null ? "it has no body"
             : forward.IsGenericMethod ? "it is generic"
@@ -250,8 +250,7 @@ internal static class ModelParser
             return null;
         }
 
-        SemanticModel forwardModel = forwardSyntax.SyntaxTree == semanticModel.SyntaxTree
-            ? semanticModel : semanticModel.Compilation.GetSemanticModel(forwardSyntax.SyntaxTree);
+        SemanticModel forwardModel = BodyModel(semanticModel, forwardSyntax.SyntaxTree);
         var lowering = new TensorLowering(forwardModel, diagnostics, type, forward, layers, parameters);
         OpGraph? graph = lowering.LowerBody(forwardSyntax);
         foreach (LayerDeclaration layer in layers.Where(l => graph is not null && !graph.Nodes.Any(n => n.Kind == OpKind.Layer && n.Symbol == l.Name)))
@@ -282,8 +281,8 @@ internal static class ModelParser
         string? problem = losses.Count > 1 ? $"it is one of {losses.Count} [Loss] methods ('{string.Join("', '", losses.Select(l => l.Symbol.Name))}'); keep one"
             : model.Named("Loss") is not null ? "[Model] also names a Loss; remove one of the two"
             : method.IsStatic ? "it is static"
-            : method.ReturnType.ToDisplayString() != TensorType ? $"it returns '{method.ReturnType.ToDisplayString()}'"
-            : method.Parameters.Length != 2 || method.Parameters.Any(p => p.Type.ToDisplayString() != TensorType)
+            : SymbolNames.Of(method.ReturnType) != TensorType ? $"it returns '{method.ReturnType.ToDisplayString()}'"
+            : method.Parameters.Length != 2 || method.Parameters.Any(p => SymbolNames.Of(p.Type) != TensorType)
               || syntax.ParameterList.Parameters.Any(p => p.Modifiers.Count > 0) ? "it must take exactly two tensors, the prediction and the target"
             : syntax.Body is null && syntax.ExpressionBody is null ? "it has no body"
             : method.IsGenericMethod ? "it is generic"
@@ -294,7 +293,7 @@ internal static class ModelParser
                 method.Name, problem));
             return null;
         }
-        SemanticModel lossModel = syntax.SyntaxTree == semanticModel.SyntaxTree ? semanticModel : semanticModel.Compilation.GetSemanticModel(syntax.SyntaxTree);
+        SemanticModel lossModel = BodyModel(semanticModel, syntax.SyntaxTree);
         OpGraph? graph = new TensorLowering(lossModel, diagnostics, type, method, [], [], isLoss: true).LowerBody(syntax);
         return graph is null ? null : new LossDeclaration(method.Name, method.Parameters[0].Name, method.Parameters[1].Name, graph);
     }
@@ -304,7 +303,7 @@ internal static class ModelParser
         OptimizerDeclaration? chosen = null;
         foreach (AttributeData data in type.GetAttributes())
         {
-            if (OptimizerCatalogue.ForAttribute(data.AttributeClass?.ToDisplayString()) is not { } definition) continue;
+            if (OptimizerCatalogue.ForAttribute(SymbolNames.Of(data.AttributeClass)) is not { } definition) continue;
             if (chosen is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SeveralOptimizers, LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax()),
@@ -384,8 +383,8 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNotPartial, LocationInfo.From(syntax.Identifier.GetLocation()), method.Name, expected));
             ok = false;
         }
-        else if (method.IsStatic || method.ReturnType.ToDisplayString() != TensorType || method.Parameters.Length != 1
-                 || method.Parameters[0].Type.ToDisplayString() != TensorType || method.IsGenericMethod || method.IsAsync
+        else if (method.IsStatic || SymbolNames.Of(method.ReturnType) != TensorType || method.Parameters.Length != 1
+                 || SymbolNames.Of(method.Parameters[0].Type) != TensorType || method.IsGenericMethod || method.IsAsync
                  || syntax.ParameterList.Parameters.Any(p => p.Modifiers.Count > 0 || p.Default is not null))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSignature, LocationInfo.From(syntax.Identifier.GetLocation()),
@@ -412,7 +411,7 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerNotPartial, LocationInfo.From(syntax.Identifier.GetLocation()), property.Name, expected));
             ok = false;
         }
-        else if (property.IsStatic || property.Type.ToDisplayString() != TensorType || property.SetMethod is not null || property.GetMethod is null)
+        else if (property.IsStatic || SymbolNames.Of(property.Type) != TensorType || property.SetMethod is not null || property.GetMethod is null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSignature, LocationInfo.From(syntax.Identifier.GetLocation()),
                 property.Name, "a [Parameter]", expected));
@@ -446,4 +445,37 @@ internal static class ModelParser
                 modifiers, LocationInfo.From(syntax.Identifier.GetLocation()))
             : null;
     }
+
+    /// <summary>
+    /// The semantic model a method body is lowered with: without nullable analysis, which the lowering never reads and
+    /// which otherwise costs about a third of binding a body (the transform reruns for every model on every edit).
+    /// The option is marked experimental in Roslyn: should a host compiler lack it, the ordinary model is used.
+    /// </summary>
+    internal static SemanticModel BodyModel(SemanticModel declaring, SyntaxTree tree)
+    {
+        if (!s_noNullableAnalysisMissing)
+        {
+            try
+            {
+                return WithoutNullableAnalysis(declaring.Compilation, tree);
+            }
+            catch (MissingMethodException)
+            {
+                s_noNullableAnalysisMissing = true;
+            }
+            catch (TypeLoadException)
+            {
+                s_noNullableAnalysisMissing = true;
+            }
+        }
+        return tree == declaring.SyntaxTree ? declaring : declaring.Compilation.GetSemanticModel(tree);
+    }
+
+    private static volatile bool s_noNullableAnalysisMissing;
+
+#pragma warning disable RSEXPERIMENTAL001 // SemanticModelOptions: see BodyModel.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static SemanticModel WithoutNullableAnalysis(Compilation compilation, SyntaxTree tree)
+        => compilation.GetSemanticModel(tree, SemanticModelOptions.DisableNullableAnalysis);
+#pragma warning restore RSEXPERIMENTAL001
 }

@@ -83,7 +83,7 @@ internal sealed class TensorLowering : ForwardLowering
             Names["\0" + property.Name] = id;
             return id;
         }
-        if (symbol is IPropertySymbol other && other.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "ModelDsl.ParameterAttribute"))
+        if (symbol is IPropertySymbol other && other.GetAttributes().Any(a => SymbolNames.Of(a.AttributeClass) == "ModelDsl.ParameterAttribute"))
         {
             // In a [Loss] method parameters are not inputs; elsewhere the parameter was rejected and its diagnostic reported.
             return _isLoss ? Unsupported(node, $"the parameter '{other.Name}'", "a loss compares the prediction with the target: use only those and Ops functions") : null;
@@ -117,7 +117,7 @@ internal sealed class TensorLowering : ForwardLowering
             }
         }
         if (callee is null) return null; // the compiler reports the unknown method
-        if (callee.ContainingType?.ToDisplayString() != OpsType)
+        if (SymbolNames.Of(callee.ContainingType) != OpsType)
         {
             Report(DiagnosticDescriptors.NotDifferentiableCall, node, shown,
                 "a layer method, a [Parameter] property or Ops." + string.Join("/", Structural.Concat(DerivativeRules.TensorElementwise)));

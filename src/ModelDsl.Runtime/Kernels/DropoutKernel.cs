@@ -24,15 +24,44 @@ public static class DropoutKernel
     public static DropoutTrace Forward(Tensor x, double rate, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
-        if (!(rate >= 0 && rate <= 1))
-            throw new ArgumentOutOfRangeException(nameof(rate), rate, $"{Kernel}: the dropout rate must be in [0, 1]; got {rate}.");
+        CheckRate(rate);
         ArgumentChecks.Floating(x, nameof(x), Kernel);
         using var scope = NewDisposeScope();
-        Tensor mask;
-        if (rate == 0) mask = ones_like(x);
-        else if (rate == 1) mask = zeros_like(x);   // not keep / 0: no 0/0 = NaN
-        else mask = empty_like(x).bernoulli_(1 - rate, generator).mul_(1 / (1 - rate));
+        var mask = empty_like(x);
+        FillMask(mask, rate, generator);
         return new DropoutTrace((x * mask).MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Fills <paramref name="into"/> (any floating tensor, in place) with keep/(1 − rate), keep ~ Bernoulli(1 − rate),
+    /// drawn from <paramref name="generator"/> exactly as <see cref="Forward"/> draws its mask: the same generator state
+    /// and the same dtype and number of elements give the same mask and leave the generator in the same state. rate = 0
+    /// (all ones) and rate = 1 (all zeros) do not draw. The managed backend fills its masks through this.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">rate is outside [0, 1] (or NaN).</exception>
+    /// <exception cref="ArgumentException"><paramref name="into"/> is not floating.</exception>
+    public static void DrawMask(Tensor into, double rate, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        ArgumentNullException.ThrowIfNull(generator);
+        CheckRate(rate);
+        ArgumentChecks.Floating(into, nameof(into), Kernel);
+        using var scope = NewDisposeScope();
+        FillMask(into, rate, generator);
+    }
+
+    /// <summary>Throws unless rate is in [0, 1].</summary>
+    internal static void CheckRate(double rate)
+    {
+        if (!(rate >= 0 && rate <= 1))
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, $"{Kernel}: the dropout rate must be in [0, 1]; got {rate}.");
+    }
+
+    private static void FillMask(Tensor mask, double rate, Generator generator)
+    {
+        if (rate == 0) mask.fill_(1);
+        else if (rate == 1) mask.zero_();   // not keep / 0: no 0/0 = NaN
+        else mask.bernoulli_(1 - rate, generator).mul_(1 / (1 - rate));
     }
 
     /// <summary>dx = dy ⊙ Mask (dy of the forward output's shape).</summary>

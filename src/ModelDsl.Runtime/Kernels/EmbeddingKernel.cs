@@ -53,10 +53,14 @@ public static class EmbeddingKernel
                 $"{Kernel}: indices must be integer class indices (int64, or int32); got {indices.dtype}. " +
                 "Pass int64 indices (e.g. .to_type(ScalarType.Int64) on whole-valued data).", nameof(indices));
         if (ArgumentChecks.FirstInvalidIndex(indices, inputDim) is { } bad)
-            throw new ArgumentException(
-                $"{Kernel}: index {bad} is out of range: indices must be in [0, {inputDim}) for a table of inputDim = " +
-                $"{inputDim} rows. Raise inputDim or fix the indices.", nameof(indices));
+            throw new ArgumentException(OutOfRange(bad, inputDim), nameof(indices));
     }
+
+    /// <summary>The message of an index outside [0, inputDim); <paramref name="bad"/> is "value at position".
+    /// Shared with the managed backend's <c>EmbeddingSpans</c>, so both backends say the same.</summary>
+    internal static string OutOfRange(string bad, long inputDim) =>
+        $"{Kernel}: index {bad} is out of range: indices must be in [0, {inputDim}) for a table of inputDim = " +
+        $"{inputDim} rows. Raise inputDim or fix the indices.";
 
     private static long[] OutputShape(Tensor indices, long outputDim)
     {

@@ -1,3 +1,4 @@
+using System.Numerics;
 using static TorchSharp.torch;
 
 namespace ModelDsl.Optimizers;
@@ -46,5 +47,34 @@ public class Adam : Optimizer
         m.add_(gradient.sub(m).mul_(1 - Beta1));
         v.add_(gradient.square().sub_(v).mul_(1 - Beta2));
         parameter.sub_(m.mul(alpha).div_(v.sqrt().add_(Epsilon)));
+    }
+
+    /// <summary>The decoupled weight decay applied before the Adam step (AdamW's), 0 for Adam.</summary>
+    private protected virtual double DecoupledDecay => 0;
+
+    private protected override bool FusedUpdate<T>(int index, Tensor parameter, Span<T> w, ReadOnlySpan<T> g, double learningRate, long iteration)
+    {
+        if (!TrySlotSpan<T>(MomentumSlot, index, parameter, w.Length, out var m) ||
+            !TrySlotSpan<T>(VelocitySlot, index, parameter, w.Length, out var v)) return false;
+        double t = iteration + 1;
+        double alpha = learningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t));
+        FusedLoop.Run(new Rule<T>(alpha, 1 - Beta1, 1 - Beta2, Epsilon, DecoupledDecay * learningRate, DecoupledDecay != 0), w, g, m, v, default);
+        return true;
+    }
+
+    /// <summary>[w ← w − w·(λ·lr)]; m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2); w ← w − m·α / (√v + ε).</summary>
+    private readonly struct Rule<T>(double alpha, double oneMinusBeta1, double oneMinusBeta2, double epsilon, double decay, bool decays)
+        : IFusedRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly Vector<T> _alpha = FusedLoop.Constant<T>(alpha), _b1 = FusedLoop.Constant<T>(oneMinusBeta1),
+            _b2 = FusedLoop.Constant<T>(oneMinusBeta2), _epsilon = FusedLoop.Constant<T>(epsilon), _decay = FusedLoop.Constant<T>(decay);
+
+        public void Apply(ref Vector<T> w, Vector<T> g, ref Vector<T> m, ref Vector<T> v, ref Vector<T> c)
+        {
+            if (decays) w -= w * _decay;
+            m += (g - m) * _b1;
+            v += (g * g - v) * _b2;
+            w -= m * _alpha / (Vector.SquareRoot(v) + _epsilon);
+        }
     }
 }

@@ -33,4 +33,6 @@ public sealed class AdamW : Adam
         if (WeightDecay != 0) parameter.sub_(parameter.mul(WeightDecay * learningRate));
         base.Update(index, parameter, gradient, learningRate, iteration);
     }
+
+    private protected override double DecoupledDecay => WeightDecay;
 }

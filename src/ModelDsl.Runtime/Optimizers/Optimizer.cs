@@ -1,3 +1,5 @@
+using System.Numerics;
+using ModelDsl.Managed;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -80,18 +82,7 @@ public abstract class Optimizer : IDisposable
             if (!shape.SequenceEqual(gradients[i].shape))
                 throw new ArgumentException(
                     $"Gradient {i} has shape {Show(gradients[i].shape)} but parameter {i} has shape {Show(shape)}.", nameof(gradients));
-            if (i < _shapes.Count && !shape.SequenceEqual(_shapes[i]))
-                throw new ArgumentException(
-                    $"Parameter {i} has shape {Show(shape)} but had shape {Show(_shapes[i])} on the first step: " +
-                    "pass the same tensors in the same order on every call.", nameof(parameters));
-            foreach (var name in _slotNames)
-            {
-                var slots = _slots[name];
-                if (i < slots.Count && slots[i] is { } slot && !slot.shape.SequenceEqual(shape))
-                    throw new ArgumentException(
-                        $"Parameter {i} has shape {Show(shape)} but its loaded optimizer slot '{name}' has shape {Show(slot.shape)}: " +
-                        "the state belongs to other parameters.", nameof(parameters));
-            }
+            CheckParameter(i, shape);
         }
         if (_shapes.Count == 0)
             foreach (var p in parameters) _shapes.Add(p.shape);
@@ -101,9 +92,134 @@ public abstract class Optimizer : IDisposable
         using (NewDisposeScope())
         {
             for (int i = 0; i < parameters.Count; i++)
-                Update(i, parameters[i], gradients[i], learningRate, Iterations);
+            {
+                // CPU contiguous float32/float64 tensors take the fused one-pass loop (same numbers, a few native calls
+                // instead of one per torch op); anything else, or a slot that cannot be read as a span, the torch ops.
+                if (!StepFused(i, parameters[i], gradients[i], learningRate))
+                    Update(i, parameters[i], gradients[i], learningRate, Iterations);
+            }
         }
         Iterations++;
+    }
+
+    /// <summary>
+    /// Applies one update to every parameter from <paramref name="gradients"/>, every parameter's gradient
+    /// concatenated in list order (the managed backend's one gradient buffer), then advances <see cref="Iterations"/>.
+    /// The same update, state slots and numbers as <see cref="Step(IReadOnlyList{Tensor}, IReadOnlyList{Tensor})"/>, in
+    /// one pass over each parameter's memory.
+    /// </summary>
+    /// <exception cref="ArgumentException">A parameter that is not a CPU, contiguous tensor of <typeparamref name="T"/>'s
+    /// dtype, a gradient buffer whose length is not the parameters' total, or parameters whose count or sizes differ from
+    /// the first step's.</exception>
+    public void Step<T>(IReadOnlyList<Tensor> parameters, ReadOnlySpan<T> gradients) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (_shapes.Count > 0 && _shapes.Count != parameters.Count)
+            throw new ArgumentException(
+                $"This optimizer was first stepped with {_shapes.Count} parameters and now gets {parameters.Count}: " +
+                "its state is kept per index, so pass the same tensors in the same order on every call.", nameof(parameters));
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new ArgumentException($"Optimizer.Step<{typeof(T).Name}>: the span update takes float or double gradients.", nameof(gradients));
+        var dtype = TensorSpans.ScalarTypeOf<T>();
+        long total = 0;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var parameter = parameters[i] ?? throw new ArgumentNullException(nameof(parameters), $"Parameter {i} is null.");
+            if (TensorSpans.Problem(parameter, dtype) is { } problem)
+                throw new ArgumentException($"Parameter {i}: {problem}", nameof(parameters));
+            CheckParameter(i, parameter.shape);
+            total += parameter.numel();
+        }
+        if (gradients.Length != total)
+            throw new ArgumentException(
+                $"The gradient buffer has {gradients.Length} elements but the {parameters.Count} parameters have {total}: it must hold " +
+                "every parameter's gradient, concatenated in list order.", nameof(gradients));
+        if (_shapes.Count == 0)
+            foreach (var p in parameters) _shapes.Add(p.shape);
+
+        double learningRate = CurrentLearningRate;
+        int offset = 0;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            int count = (int)Count(_shapes[i]);
+            var gradient = gradients.Slice(offset, count);
+            offset += count;
+            var w = TensorSpans.Unchecked<T>(parameters[i], count);
+            if (FusedUpdate(i, parameters[i], w, gradient, learningRate, Iterations)) continue;
+            // An optimizer without a fused loop (or a slot that is not a CPU span): the torch ops on a copy of the gradient.
+            using (torch.no_grad())
+            using (NewDisposeScope())
+                Update(i, parameters[i], GradientTensor(gradient, _shapes[i]), learningRate, Iterations);
+        }
+        Iterations++;
+    }
+
+    /// <summary>Throws unless parameter <paramref name="index"/> has the shape it had on the first step and the shape of
+    /// every slot loaded for it.</summary>
+    private void CheckParameter(int index, long[] shape)
+    {
+        if (index < _shapes.Count && !shape.SequenceEqual(_shapes[index]))
+            throw new ArgumentException(
+                $"Parameter {index} has shape {Show(shape)} but had shape {Show(_shapes[index])} on the first step: " +
+                "pass the same tensors in the same order on every call.", "parameters");
+        foreach (var name in _slotNames)
+        {
+            var slots = _slots[name];
+            if (index < slots.Count && slots[index] is { } slot && !slot.shape.SequenceEqual(shape))
+                throw new ArgumentException(
+                    $"Parameter {index} has shape {Show(shape)} but its loaded optimizer slot '{name}' has shape {Show(slot.shape)}: " +
+                    "the state belongs to other parameters.", "parameters");
+        }
+    }
+
+    /// <summary>The fused update of parameter <paramref name="index"/> when it and its gradient are CPU contiguous
+    /// tensors of one float dtype; false (nothing changed) otherwise.</summary>
+    private bool StepFused(int index, Tensor parameter, Tensor gradient, double learningRate)
+    {
+        var dtype = parameter.dtype;
+        if (dtype is not (ScalarType.Float32 or ScalarType.Float64)) return false;
+        if (TensorSpans.Problem(parameter, dtype) is not null || TensorSpans.Problem(gradient, dtype) is not null) return false;
+        int count = (int)parameter.numel();
+        return dtype == ScalarType.Float32
+            ? FusedUpdate(index, parameter, TensorSpans.Unchecked<float>(parameter, count), TensorSpans.Unchecked<float>(gradient, count), learningRate, Iterations)
+            : FusedUpdate(index, parameter, TensorSpans.Unchecked<double>(parameter, count), TensorSpans.Unchecked<double>(gradient, count), learningRate, Iterations);
+    }
+
+    /// <summary>
+    /// Updates parameter <paramref name="index"/> in one pass over its memory <paramref name="w"/> and its gradient
+    /// <paramref name="g"/>, with exactly the numbers of <see cref="Update"/>; false, before changing anything, when this
+    /// optimizer has no fused loop (the default) or a slot cannot be read as a span (<see cref="TrySlotSpan"/>).
+    /// </summary>
+    private protected virtual bool FusedUpdate<T>(int index, Tensor parameter, Span<T> w, ReadOnlySpan<T> g, double learningRate, long iteration)
+        where T : unmanaged, IFloatingPointIeee754<T> => false;
+
+    /// <summary>The memory of slot <paramref name="name"/> of parameter <paramref name="index"/> (created as zeros on
+    /// first use), or false when it is not a CPU contiguous tensor of T with the parameter's element count.</summary>
+    private protected bool TrySlotSpan<T>(string name, int index, Tensor parameter, int count, out Span<T> span)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var slot = Slot(name, index, parameter);
+        if (TensorSpans.Problem(slot, TensorSpans.ScalarTypeOf<T>()) is not null || slot.numel() != count)
+        {
+            span = default;
+            return false;
+        }
+        span = TensorSpans.Unchecked<T>(slot, count);
+        return true;
+    }
+
+    /// <summary>A tensor holding a copy of <paramref name="gradient"/> (float or double, checked by the caller).</summary>
+    private static Tensor GradientTensor<T>(ReadOnlySpan<T> gradient, long[] shape) where T : unmanaged =>
+        typeof(T) == typeof(float)
+            ? tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(gradient).ToArray(), shape)
+            : tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(gradient).ToArray(), shape);
+
+    private static long Count(long[] shape)
+    {
+        long count = 1;
+        foreach (long size in shape) count *= size;
+        return count;
     }
 
     /// <summary>Updates one parameter in place. Runs inside a dispose scope: temporaries are freed afterwards,

@@ -1,3 +1,4 @@
+using System.Numerics;
 using static TorchSharp.torch;
 
 namespace ModelDsl.Optimizers;
@@ -66,5 +67,46 @@ public sealed class RmsProp : Optimizer
         }
         else
             parameter.sub_(increment);
+    }
+
+    private protected override bool FusedUpdate<T>(int index, Tensor parameter, Span<T> w, ReadOnlySpan<T> g, double learningRate, long iteration)
+    {
+        // Slots in the order the torch update first uses them (velocity, average gradient, momentum): GetState lists them so.
+        Span<T> average = default, momentum = default;
+        if (!TrySlotSpan<T>(VelocitySlot, index, parameter, w.Length, out var velocity) ||
+            (Centered && !TrySlotSpan(AverageGradientSlot, index, parameter, w.Length, out average)) ||
+            (Momentum > 0 && !TrySlotSpan(MomentumSlot, index, parameter, w.Length, out momentum))) return false;
+        FusedLoop.Run(new Rule<T>(learningRate, Rho, 1 - Rho, Epsilon, Momentum, Centered, Momentum > 0), w, g, velocity, average, momentum);
+        return true;
+    }
+
+    /// <summary>v ← v·ρ + g²(1 − ρ); [a ← a·ρ + g(1 − ρ)]; d = √(v [− a²] + ε); increment g·lr / d, through the momentum
+    /// slot m ← m·μ + increment when μ &gt; 0; w ← w − increment (or m).</summary>
+    private readonly struct Rule<T>(double learningRate, double rho, double oneMinusRho, double epsilon, double momentum, bool centered, bool hasMomentum)
+        : IFusedRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly Vector<T> _rate = FusedLoop.Constant<T>(learningRate), _rho = FusedLoop.Constant<T>(rho),
+            _oneMinusRho = FusedLoop.Constant<T>(oneMinusRho), _epsilon = FusedLoop.Constant<T>(epsilon), _momentum = FusedLoop.Constant<T>(momentum);
+
+        public void Apply(ref Vector<T> w, Vector<T> g, ref Vector<T> v, ref Vector<T> a, ref Vector<T> m)
+        {
+            v = v * _rho + g * g * _oneMinusRho;
+            Vector<T> denominator;
+            if (centered)
+            {
+                a = a * _rho + g * _oneMinusRho;
+                denominator = Vector.SquareRoot(v - a * a + _epsilon);
+            }
+            else
+                denominator = Vector.SquareRoot(v + _epsilon);
+            var increment = g * _rate / denominator;
+            if (hasMomentum)
+            {
+                m = m * _momentum + increment;
+                w -= m;
+            }
+            else
+                w -= increment;
+        }
     }
 }

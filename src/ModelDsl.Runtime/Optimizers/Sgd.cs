@@ -1,3 +1,4 @@
+using System.Numerics;
 using static TorchSharp.torch;
 
 namespace ModelDsl.Optimizers;
@@ -46,5 +47,39 @@ public sealed class Sgd : Optimizer
             parameter.add_(v.mul(Momentum).sub_(gradient.mul(learningRate)));
         else
             parameter.add_(v);
+    }
+
+    private protected override bool FusedUpdate<T>(int index, Tensor parameter, Span<T> w, ReadOnlySpan<T> g, double learningRate, long iteration)
+    {
+        if (Momentum == 0)
+        {
+            FusedLoop.Run(new PlainRule<T>(learningRate), w, g, default, default, default);
+            return true;
+        }
+        if (!TrySlotSpan<T>(MomentumSlot, index, parameter, w.Length, out var v)) return false;
+        FusedLoop.Run(new MomentumRule<T>(learningRate, Momentum, Nesterov), w, g, v, default, default);
+        return true;
+    }
+
+    /// <summary>w − g·lr.</summary>
+    private readonly struct PlainRule<T>(double learningRate) : IFusedRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly Vector<T> _rate = FusedLoop.Constant<T>(learningRate);
+
+        public void Apply(ref Vector<T> w, Vector<T> g, ref Vector<T> a, ref Vector<T> b, ref Vector<T> c) => w -= g * _rate;
+    }
+
+    /// <summary>v ← v·μ − g·lr; w ← w + v, or with Nesterov w ← w + (v·μ − g·lr).</summary>
+    private readonly struct MomentumRule<T>(double learningRate, double momentum, bool nesterov) : IFusedRule<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly Vector<T> _rate = FusedLoop.Constant<T>(learningRate), _momentum = FusedLoop.Constant<T>(momentum);
+
+        public void Apply(ref Vector<T> w, Vector<T> g, ref Vector<T> v, ref Vector<T> b, ref Vector<T> c)
+        {
+            var step = g * _rate;
+            v = v * _momentum - step;
+            w += nesterov ? v * _momentum - step : v;
+        }
     }
 }
