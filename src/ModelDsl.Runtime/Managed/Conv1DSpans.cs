@@ -7,7 +7,7 @@ namespace ModelDsl.Managed;
 /// Keras' Conv1D without its activation over spans, channels last, as <see cref="Conv1DKernel"/>: x (n, length, in),
 /// kernel (kernelSize, in, filters), bias (filters), y (n, outLength, filters) with outLength =
 /// <see cref="Conv1DKernel.OutputLength"/>; valid, same or causal padding. It is <see cref="Conv2DSpans"/> on inputs of
-/// height 1 (no scratch, no allocation).
+/// height 1 (<see cref="Im2ColSpans"/>).
 /// </summary>
 public static class Conv1DSpans
 {
@@ -22,7 +22,7 @@ public static class Conv1DSpans
     {
         var steps = Geometry(n, length, inChannels, filters, kernelSize, stride, padding, dilation);
         Conv2DSpans.CheckForward(Kernel, x, kernel, bias, y, n, SpanWindow.Unit, steps, inChannels, filters);
-        Conv2DSpans.Convolve(x, kernel, bias, y, n, SpanWindow.Unit, steps, inChannels, filters);
+        Im2ColSpans.Convolve(x, kernel, bias, y, n, SpanWindow.Unit, steps, inChannels, filters);
     }
 
     /// <summary>
@@ -37,7 +37,7 @@ public static class Conv1DSpans
     {
         var steps = Geometry(n, length, inChannels, filters, kernelSize, stride, padding, dilation);
         Conv2DSpans.CheckBackward(Kernel, dy, x, kernel, dx, dKernel, dBias, n, SpanWindow.Unit, steps, inChannels, filters);
-        Conv2DSpans.ConvolveBackward(dy, x, kernel, dx, dKernel, dBias, n, SpanWindow.Unit, steps, inChannels, filters);
+        Im2ColSpans.ConvolveBackward(dy, x, kernel, dx, dKernel, dBias, n, SpanWindow.Unit, steps, inChannels, filters);
     }
 
     private static SpanWindow Geometry(int n, int length, int inChannels, int filters, int kernelSize, int stride, Padding padding, int dilation)

@@ -41,22 +41,4 @@ internal readonly struct SpanWindow
 
     /// <summary>The input position read by output <paramref name="o"/> at window offset <paramref name="b"/> (may lie in the padding).</summary>
     public int Position(int o, int b) => o * Stride + b * Dilation - PadBefore;
-
-    /// <summary>The outputs [lo, hi) whose window offset <paramref name="b"/> lies inside the input (lo ≥ hi: none).</summary>
-    public void Range(int b, out int lo, out int hi)
-    {
-        long first = (long)PadBefore - (long)b * Dilation;           // o·s ≥ first
-        long last = Input - 1L + PadBefore - (long)b * Dilation;      // o·s ≤ last
-        lo = (int)Math.Clamp(first <= 0 ? 0 : (first + Stride - 1) / Stride, 0, Output);
-        hi = (int)Math.Clamp(last < 0 ? 0 : last / Stride + 1, 0, Output);
-    }
-
-    /// <summary>The outputs [lo, hi) whose whole window lies inside the input (lo ≥ hi: none).</summary>
-    public void Interior(out int lo, out int hi)
-    {
-        Range(0, out lo, out int hi0);
-        Range(Window - 1, out int lo1, out hi);
-        lo = Math.Max(lo, lo1);
-        hi = Math.Min(hi, hi0);
-    }
 }
