@@ -1,6 +1,6 @@
 using System.Numerics;
 using ModelDsl.Kernels;
-using static ModelDsl.Managed.SpanMath;
+using static ModelDsl.Managed.Simd;
 
 namespace ModelDsl.Managed;
 
@@ -20,12 +20,12 @@ public static class GruSpans
     private const string Layer = "GRU";
 
     /// <summary>The trace's length: n·time·5u (gates 3u, the recurrent candidate part, previous states).</summary>
-    public static int TraceLength(int n, int time, int units) => LayerSpanChecks.Product(Layer, "n·time·5·units", n, time, 5, units);
+    public static int TraceLength(int n, int time, int units) => SpanChecks.Product(Layer, "n·time·5·units", n, time, 5, units);
 
     /// <summary>The backward scratch's length: n·time·4u (gate gradients, the recurrent candidate's) + n·u (dh) + 3u·u (Uᵀ).</summary>
     public static int ScratchLength(int n, int time, int units) =>
-        checked(LayerSpanChecks.Product(Layer, "n·time·4·units", n, time, 4, units) + LayerSpanChecks.Product(Layer, "n·units", n, units)
-            + LayerSpanChecks.Product(Layer, "3·units·units", 3, units, units));
+        checked(SpanChecks.Product(Layer, "n·time·4·units", n, time, 4, units) + SpanChecks.Product(Layer, "n·units", n, units)
+            + SpanChecks.Product(Layer, "3·units·units", 3, units, units));
 
     /// <summary>
     /// x (n, time, features); kernel (features, 3u); recurrentKernel (u, 3u); bias (2, 3u); blocks z, r, h. Per step with
@@ -105,8 +105,8 @@ public static class GruSpans
             RecurrentSpanSteps.Upstream(dOutput, dh, n, time, u, t, returnSequences, add: t < time - 1);
             if (t < time - 1)
             {
-                BlockedGemm.Multiply(da[((t + 1) * g)..], time * g, 1, recurrentT, u, dh, u, n, 2 * u, u, accumulate: true);
-                BlockedGemm.Multiply(dCandidate[((t + 1) * u)..], time * u, 1, recurrentT[(2 * u * u)..], u, dh, u, n, u, u, accumulate: true);
+                Gemm.Multiply(da[((t + 1) * g)..], time * g, 1, recurrentT, u, dh, u, n, 2 * u, u, accumulate: true);
+                Gemm.Multiply(dCandidate[((t + 1) * u)..], time * u, 1, recurrentT[(2 * u * u)..], u, dh, u, n, u, u, accumulate: true);
             }
             for (int b = 0; b < n; b++)
             {
@@ -138,8 +138,8 @@ public static class GruSpans
         {
             var z = Sigmoid(Load(ref gates, j) + Load(ref recurrentBias, j));
             var reset = Sigmoid(Load(ref gates, r + j) + Load(ref recurrentBias, r + j));
-            var candidate = Tanh(MulAdd(reset, Load(ref candidatePart, j), Load(ref gates, c + j)));
-            var h = MulAdd(z, Load(ref previous, j) - candidate, candidate);
+            var candidate = Tanh(MultiplyAdd(reset, Load(ref candidatePart, j), Load(ref gates, c + j)));
+            var h = MultiplyAdd(z, Load(ref previous, j) - candidate, candidate);
             Store(z, ref gates, j);
             Store(reset, ref gates, r + j);
             Store(candidate, ref gates, c + j);
@@ -148,8 +148,8 @@ public static class GruSpans
         }
         for (; j < u; j++)
         {
-            T z = SpanMath.Sigmoid(At(ref gates, j) + At(ref recurrentBias, j));
-            T reset = SpanMath.Sigmoid(At(ref gates, r + j) + At(ref recurrentBias, r + j));
+            T z = Simd.Sigmoid(At(ref gates, j) + At(ref recurrentBias, j));
+            T reset = Simd.Sigmoid(At(ref gates, r + j) + At(ref recurrentBias, r + j));
             T candidate = T.Tanh(At(ref gates, c + j) + reset * At(ref candidatePart, j));
             T h = candidate + z * (At(ref previous, j) - candidate);
             At(ref gates, j) = z;

@@ -1,6 +1,6 @@
 using System.Numerics;
 using ModelDsl.Kernels;
-using static ModelDsl.Managed.SpanMath;
+using static ModelDsl.Managed.Simd;
 
 namespace ModelDsl.Managed;
 
@@ -21,12 +21,12 @@ public static class LstmSpans
     private const string Layer = "LSTM";
 
     /// <summary>The trace's length: n·time·7u (gates 4u, previous cells, tanh of the cells, previous states).</summary>
-    public static int TraceLength(int n, int time, int units) => LayerSpanChecks.Product(Layer, "n·time·7·units", n, time, 7, units);
+    public static int TraceLength(int n, int time, int units) => SpanChecks.Product(Layer, "n·time·7·units", n, time, 7, units);
 
     /// <summary>The backward scratch's length: n·time·4u (gate gradients) + 2·n·u (dh and the cell gradient) + 4u·u (Uᵀ).</summary>
     public static int ScratchLength(int n, int time, int units) =>
-        checked(LayerSpanChecks.Product(Layer, "n·time·4·units", n, time, 4, units) + 2 * LayerSpanChecks.Product(Layer, "n·units", n, units)
-            + LayerSpanChecks.Product(Layer, "4·units·units", 4, units, units));
+        checked(SpanChecks.Product(Layer, "n·time·4·units", n, time, 4, units) + 2 * SpanChecks.Product(Layer, "n·units", n, units)
+            + SpanChecks.Product(Layer, "4·units·units", 4, units, units));
 
     /// <summary>
     /// x (n, time, features); kernel (features, 4u); recurrentKernel (u, 4u); bias (4u); blocks i, f, c, o. Per step
@@ -100,7 +100,7 @@ public static class LstmSpans
         {
             RecurrentSpanSteps.Upstream(dOutput, dh, n, time, u, t, returnSequences, add: false);
             if (t < time - 1)
-                BlockedGemm.Multiply(dz[((t + 1) * g)..], time * g, 1, recurrentT, u, dh, u, n, g, u, accumulate: true);
+                Gemm.Multiply(dz[((t + 1) * g)..], time * g, 1, recurrentT, u, dh, u, n, g, u, accumulate: true);
             for (int b = 0; b < n; b++)
             {
                 int row = b * time + t;
@@ -130,7 +130,7 @@ public static class LstmSpans
             var fg = Sigmoid(Load(ref z, f + j));
             var candidate = Tanh(Load(ref z, c + j));
             var og = Sigmoid(Load(ref z, o + j));
-            var cell = MulAdd(fg, Load(ref previousCell, j), i * candidate);
+            var cell = MultiplyAdd(fg, Load(ref previousCell, j), i * candidate);
             var th = Tanh(cell);
             var h = og * th;
             Store(i, ref z, j);
@@ -147,8 +147,8 @@ public static class LstmSpans
         }
         for (; j < u; j++)
         {
-            T i = SpanMath.Sigmoid(At(ref z, j)), fg = SpanMath.Sigmoid(At(ref z, f + j));
-            T candidate = T.Tanh(At(ref z, c + j)), og = SpanMath.Sigmoid(At(ref z, o + j));
+            T i = Simd.Sigmoid(At(ref z, j)), fg = Simd.Sigmoid(At(ref z, f + j));
+            T candidate = T.Tanh(At(ref z, c + j)), og = Simd.Sigmoid(At(ref z, o + j));
             T cell = fg * At(ref previousCell, j) + i * candidate;
             T th = T.Tanh(cell), h = og * th;
             At(ref z, j) = i;
@@ -184,7 +184,7 @@ public static class LstmSpans
             var og = Load(ref gates, o + j);
             var th = Load(ref tanhCell, j);
             var d = Load(ref dh, j);
-            var dc = MulAdd(d * og, one - th * th, Load(ref carry, j));
+            var dc = MultiplyAdd(d * og, one - th * th, Load(ref carry, j));
             Store(dc * candidate * (i - i * i), ref dz, j);
             Store(dc * Load(ref previousCell, j) * (fg - fg * fg), ref dz, f + j);
             Store(dc * i * (one - candidate * candidate), ref dz, c + j);

@@ -1,4 +1,4 @@
-using static ModelDsl.Managed.LayerSpanChecks;
+using static ModelDsl.Managed.SpanChecks;
 
 namespace ModelDsl.Managed;
 
@@ -6,7 +6,7 @@ namespace ModelDsl.Managed;
 /// What the LSTM, GRU and SimpleRNN span kernels share: their argument checks, and the layout every one of their traces
 /// uses. All buffers are batch-major, (n, time, ·), as x and a sequence output are, so that the input projection,
 /// the input gradient and the weight gradients are each one product over all n·time rows; a time step's rows are
-/// then a matrix of row stride time·width, which <see cref="BlockedGemm"/> takes as it is. Each trace keeps the
+/// then a matrix of row stride time·width, which <see cref="Gemm"/> takes as it is. Each trace keeps the
 /// hidden state before every step, (n, time, u) with zeros at t = 0, so that dU = Σ_t h_{t−1}ᵀ·dz_t is one product too.
 /// </summary>
 internal static class RecurrentSpanChecks
@@ -19,7 +19,7 @@ internal static class RecurrentSpanChecks
         ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, ReadOnlySpan<T> output, int traceLength, int traceNeeded, string traceHow,
         int n, int time, int features, int units, bool returnSequences)
     {
-        SpanMath.CheckType<T>(layer);
+        Simd.CheckType<T>(layer);
         Sizes(layer, n, time, features, units);
         Weights(layer, gates, kernel, recurrentKernel, features, units);
         Length(layer, "bias", bias.Length, BiasLength(layer, gates, biasRows, units), BiasFormula(gates, biasRows));
@@ -37,7 +37,7 @@ internal static class RecurrentSpanChecks
         ReadOnlySpan<T> dx, ReadOnlySpan<T> dKernel, ReadOnlySpan<T> dRecurrentKernel, ReadOnlySpan<T> dBias,
         int n, int time, int features, int units, bool returnSequences)
     {
-        SpanMath.CheckType<T>(layer);
+        Simd.CheckType<T>(layer);
         Sizes(layer, n, time, features, units);
         Weights(layer, gates, kernel, recurrentKernel, features, units);
         int xLength = Product(layer, "n·time·features", n, time, features);

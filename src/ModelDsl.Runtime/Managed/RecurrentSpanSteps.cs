@@ -1,5 +1,5 @@
 using System.Numerics;
-using static ModelDsl.Managed.SpanMath;
+using static ModelDsl.Managed.Simd;
 
 namespace ModelDsl.Managed;
 
@@ -14,7 +14,7 @@ internal static class RecurrentSpanSteps
     /// <summary>z (n·time, width) = x (n·time, features)·W (features, width) + bias row: every step's input part, one product.</summary>
     public static void InputProjection<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> z, int rows, int features, int width)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        BlockedGemm.Multiply(x, features, 1, kernel, width, z, width, rows, features, width, accumulate: false, rowInit: bias);
+        Gemm.Multiply(x, features, 1, kernel, width, z, width, rows, features, width, accumulate: false, rowInit: bias);
 
     /// <summary>
     /// Step t's z[b, t, cols) (+)= h_{t−1}[b]·U[:, cols) for every b: the state before step t is row (b, t) of
@@ -24,7 +24,7 @@ internal static class RecurrentSpanSteps
     public static void StepProduct<T>(ReadOnlySpan<T> states, ReadOnlySpan<T> recurrentKernel, int column, int cols, int width,
         Span<T> z, int zOffset, int zWidth, int n, int time, int units, int t, bool accumulate, ReadOnlySpan<T> rowInit = default)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        BlockedGemm.Multiply(states[(t * units)..], time * units, 1, recurrentKernel[column..], width,
+        Gemm.Multiply(states[(t * units)..], time * units, 1, recurrentKernel[column..], width,
             z[(t * zWidth + zOffset)..], time * zWidth, n, units, cols, accumulate, rowInit);
 
     /// <summary>
@@ -72,12 +72,12 @@ internal static class RecurrentSpanSteps
             if (features >= 2 * Vector<T>.Count && free.Length >= width * features)
             {
                 Transpose(kernel, features, width, free);
-                BlockedGemm.Multiply(dz, width, 1, free, features, dx, features, rows, width, features, accumulate: true);
+                Gemm.Multiply(dz, width, 1, free, features, dx, features, rows, width, features, accumulate: true);
             }
             else
-                BlockedGemm.MultiplyTransposed(dz, width, kernel, width, dx, features, rows, width, features, accumulate: true);
+                Gemm.MultiplyTransposed(dz, width, kernel, width, dx, features, rows, width, features, accumulate: true);
         }
-        BlockedGemm.Multiply(x, 1, features, dz, width, dKernel, width, features, rows, width, accumulate: true);
+        Gemm.Multiply(x, 1, features, dz, width, dKernel, width, features, rows, width, accumulate: true);
         AddColumnSums(dz, rows, width, width, dBias);
     }
 
@@ -85,5 +85,5 @@ internal static class RecurrentSpanSteps
     public static void RecurrentKernelGradient<T>(ReadOnlySpan<T> states, ReadOnlySpan<T> g, int gWidth, Span<T> dRecurrentKernel,
         int column, int cols, int width, int rows, int units)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        BlockedGemm.Multiply(states, 1, units, g, gWidth, dRecurrentKernel[column..], width, units, rows, cols, accumulate: true);
+        Gemm.Multiply(states, 1, units, g, gWidth, dRecurrentKernel[column..], width, units, rows, cols, accumulate: true);
 }

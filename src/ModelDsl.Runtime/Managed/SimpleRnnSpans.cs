@@ -1,6 +1,6 @@
 using System.Numerics;
 using ModelDsl.Kernels;
-using static ModelDsl.Managed.SpanMath;
+using static ModelDsl.Managed.Simd;
 
 namespace ModelDsl.Managed;
 
@@ -18,12 +18,12 @@ public static class SimpleRnnSpans
     private const string Layer = "SimpleRNN";
 
     /// <summary>The trace's length: n·time·2u (the states after and before each step).</summary>
-    public static int TraceLength(int n, int time, int units) => LayerSpanChecks.Product(Layer, "n·time·2·units", n, time, 2, units);
+    public static int TraceLength(int n, int time, int units) => SpanChecks.Product(Layer, "n·time·2·units", n, time, 2, units);
 
     /// <summary>The backward scratch's length: n·time·u (pre-activation gradients) + n·u (dh) + u·u (Uᵀ).</summary>
     public static int ScratchLength(int n, int time, int units) =>
-        checked(LayerSpanChecks.Product(Layer, "n·time·units", n, time, units) + LayerSpanChecks.Product(Layer, "n·units", n, units)
-            + LayerSpanChecks.Product(Layer, "units·units", units, units));
+        checked(SpanChecks.Product(Layer, "n·time·units", n, time, units) + SpanChecks.Product(Layer, "n·units", n, units)
+            + SpanChecks.Product(Layer, "units·units", units, units));
 
     /// <summary>
     /// x (n, time, features); kernel (features, u); recurrentKernel (u, u); bias (u). Per step h = tanh(x_t·W + b + h·U)
@@ -85,7 +85,7 @@ public static class SimpleRnnSpans
         {
             RecurrentSpanSteps.Upstream(dOutput, dh, n, time, u, t, returnSequences, add: false);
             if (t < time - 1)
-                BlockedGemm.Multiply(da[((t + 1) * u)..], time * u, 1, recurrentT, u, dh, u, n, u, u, accumulate: true);
+                Gemm.Multiply(da[((t + 1) * u)..], time * u, 1, recurrentT, u, dh, u, n, u, u, accumulate: true);
             for (int b = 0; b < n; b++)
             {
                 int row = b * time + t;

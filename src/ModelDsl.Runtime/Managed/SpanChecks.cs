@@ -1,7 +1,8 @@
 namespace ModelDsl.Managed;
 
 /// <summary>Size and length checks shared by the span kernels: every message names the kernel, the span or size, what
-/// was expected and what came. Run before any element is touched, so a kernel never reads or writes out of range.</summary>
+/// was expected (for a length, as a formula of the sizes) and what came. Run before any element is touched, so a kernel
+/// never reads or writes out of range.</summary>
 internal static class SpanChecks
 {
     /// <summary>Throws unless every size is at least 0.</summary>
@@ -13,10 +14,7 @@ internal static class SpanChecks
     }
 
     /// <summary>Throws unless <paramref name="size"/> is at least 1.</summary>
-    public static void Positive(string kernel, int size, string name)
-    {
-        if (size < 1) throw new ArgumentOutOfRangeException(name, size, $"{kernel}: {name} must be at least 1; got {size}.");
-    }
+    public static void Positive(string kernel, int size, string name) => Size(kernel, name, size);
 
     /// <summary>Throws unless the span has <paramref name="expected"/> elements (the product of its sizes, <paramref name="shape"/>).</summary>
     public static void Length(string kernel, int actual, long expected, string name, string shape)
@@ -42,6 +40,50 @@ internal static class SpanChecks
         Positive(kernel, width, nameof(width));
         if (length % width != 0)
             throw new ArgumentException($"{kernel}: {name} has {length} elements, not a whole number of rows of width {width}.", name);
+    }
+
+    /// <summary>A size of at least <paramref name="minimum"/> (1 unless stated).</summary>
+    public static void Size(string layer, string name, int value, int minimum = 1)
+    {
+        if (value < minimum)
+            throw new ArgumentOutOfRangeException(name, value, $"{layer}: {name} must be at least {minimum}; got {value}.");
+    }
+
+    /// <summary>
+    /// The product of <paramref name="factors"/> as an int; a product beyond int.MaxValue cannot be a span's length, so it
+    /// is refused with the sizes named.
+    /// </summary>
+    public static int Product(string layer, string formula, params ReadOnlySpan<int> factors)
+    {
+        long product = 1;
+        foreach (int f in factors)
+        {
+            product *= f;
+            if (product > int.MaxValue)
+                throw new ArgumentOutOfRangeException(formula, $"{layer}: {formula} exceeds {int.MaxValue} elements, more than a span holds.");
+        }
+        return (int)product;
+    }
+
+    /// <summary>A span of exactly <paramref name="expected"/> values.</summary>
+    public static void Length(string layer, string name, int length, int expected, string formula)
+    {
+        if (length != expected)
+            throw new ArgumentException($"{layer}: {name} must hold {formula} = {expected} values; got {length}.", name);
+    }
+
+    /// <summary>An optional span: empty (not needed, or absent) or exactly <paramref name="expected"/> values.</summary>
+    public static void Optional(string layer, string name, int length, int expected, string formula, string emptyMeans)
+    {
+        if (length != 0 && length != expected)
+            throw new ArgumentException($"{layer}: {name} must hold {formula} = {expected} values, or be empty ({emptyMeans}); got {length}.", name);
+    }
+
+    /// <summary>A buffer (trace, scratch) of at least <paramref name="expected"/> values, sized by <paramref name="how"/>.</summary>
+    public static void AtLeast(string layer, string name, int length, int expected, string how)
+    {
+        if (length < expected)
+            throw new ArgumentException($"{layer}: {name} must hold at least {how} = {expected} values; got {length}.", name);
     }
 
     private static ArgumentOutOfRangeException Negative(string kernel, string name, int value) =>

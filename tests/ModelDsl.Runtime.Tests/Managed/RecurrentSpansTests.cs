@@ -1,7 +1,7 @@
 using ModelDsl.Managed;
 using ModelDsl.Runtime.Tests.Kernels;
 using TorchSharp;
-using static ModelDsl.Runtime.Tests.Managed.SpanTesting;
+using static ModelDsl.Runtime.Tests.Managed.SpanTest;
 using static TorchSharp.torch;
 
 namespace ModelDsl.Runtime.Tests.Managed;
@@ -63,7 +63,7 @@ public class RecurrentSpansTests
     {
         var layer = RecurrentLayer.Named(name);
         var (x64, kernel64, recurrent64, bias64, dOut64) = RecurrentCases.Problem(seed, n, time, features, units, layer.Gates, layer.BiasShape(units), sequences);
-        var dtype = DType<T>();
+        var dtype = Dtype<T>();
         Tensor[] inputs = [x64.to_type(dtype), kernel64.to_type(dtype), recurrent64.to_type(dtype), bias64.to_type(dtype)];
         var dOut = dOut64.to_type(dtype);
         var expectedOutput = layer.Forward(inputs, sequences);
@@ -75,7 +75,7 @@ public class RecurrentSpansTests
         var output = new T[expectedOutput.numel()];
         var trace = new T[Spans<T>.TraceLength(name, n, time, units)];
         Spans<T>.Forward(name, x, kernel, recurrent, bias, output, trace, n, time, features, units, sequences);
-        AssertClose(expectedOutput, output, tolerance, what + " output");
+        Close<T>(expectedOutput, output, tolerance, what + " output");
 
         var scratch = new T[Spans<T>.ScratchLength(name, n, time, units)];
         T[][] prefill = [Prefill<T>(x.Length, seed + 1), Prefill<T>(kernel.Length, seed + 2), Prefill<T>(recurrent.Length, seed + 3), Prefill<T>(bias.Length, seed + 4)];
@@ -83,7 +83,7 @@ public class RecurrentSpansTests
         Spans<T>.Backward(name, Values<T>(dOut), x, kernel, recurrent, trace, scratch, grads[0], grads[1], grads[2], grads[3], n, time, features, units, sequences);
         string[] names = ["dx", "dKernel", "dRecurrentKernel", "dBias"];
         for (int i = 0; i < 4; i++)
-            AssertAdded(expected[i], prefill[i], grads[i], tolerance, $"{what} {names[i]}");
+            Added<T>(expected[i], prefill[i], grads[i], tolerance, $"{what} {names[i]}");
 
         // The trace is read, not consumed, and an empty dx skips the input gradient only.
         T[][] again = [.. prefill.Skip(1).Select(Copy)];

@@ -17,28 +17,43 @@ internal static class SpanTest
 
     public static ScalarType Dtype<T>() => typeof(T) == typeof(float) ? ScalarType.Float32 : ScalarType.Float64;
 
-    /// <summary>The float64 tolerance given, or 1e-5 for float32.</summary>
-    public static double Tolerance<T>(double float64) => typeof(T) == typeof(float) ? Single : float64;
+    /// <summary>The float64 tolerance given (by default <see cref="Reordered"/>), or 1e-5 for float32.</summary>
+    public static double Tolerance<T>(double float64 = Reordered) => typeof(T) == typeof(float) ? Single : float64;
 
     public static Generator Rng(ulong seed) => new(seed);
 
     /// <summary>Standard normal values (drawn in float64, then cast) of dtype T.</summary>
     public static Tensor Randn<T>(Generator g, params long[] shape) => randn(shape, ScalarType.Float64, generator: g).to_type(Dtype<T>());
 
-    public static T[] Values<T>(Tensor t) where T : unmanaged => t.contiguous().data<T>().ToArray();
+    /// <summary>A tensor's values in row-major order, as T (the tensor converted to T's dtype first).</summary>
+    public static T[] Values<T>(Tensor t) where T : unmanaged => t.to_type(Dtype<T>()).contiguous().data<T>().ToArray();
 
     public static Tensor ToTensor<T>(T[] values, params long[] shape) where T : unmanaged =>
         typeof(T) == typeof(float) ? tensor((float[])(object)values, shape) : tensor((double[])(object)values, shape);
 
     /// <summary>max |actual − expected| / max |expected| ≤ tolerance (relative to the tensor's scale).</summary>
-    public static void Close<T>(Tensor expected, ReadOnlySpan<T> actual, double tolerance, string what) where T : unmanaged, INumberBase<T>
+    public static void Close<T>(Tensor expected, ReadOnlySpan<T> actual, double tolerance, string what) where T : unmanaged, INumberBase<T> =>
+        Close(expected, actual, default, tolerance, what);
+
+    /// <summary>
+    /// Asserts a gradient span that started as <paramref name="prefill"/> ended as prefill + <paramref name="expected"/>
+    /// (the kernels add into gradient spans); the difference is taken in float64.
+    /// </summary>
+    public static void Added<T>(Tensor expected, ReadOnlySpan<T> prefill, ReadOnlySpan<T> actual, double tolerance, string what)
+        where T : unmanaged, INumberBase<T>
+    {
+        Assert.True(prefill.Length == actual.Length, $"{what}: prefill has {prefill.Length} values, the span {actual.Length}");
+        Close(expected, actual, prefill, tolerance, what + " (added to the prefilled span)");
+    }
+
+    private static void Close<T>(Tensor expected, ReadOnlySpan<T> actual, ReadOnlySpan<T> minus, double tolerance, string what) where T : unmanaged, INumberBase<T>
     {
         var e = expected.to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
         Assert.True(e.Length == actual.Length, $"{what}: {actual.Length} values, expected {e.Length}");
         double scale = 0, diff = 0;
         for (int i = 0; i < e.Length; i++)
         {
-            double a = double.CreateTruncating(actual[i]);
+            double a = double.CreateTruncating(actual[i]) - (minus.IsEmpty ? 0 : double.CreateTruncating(minus[i]));
             scale = Math.Max(scale, Math.Abs(e[i]));
             diff = Math.Max(diff, double.IsNaN(a) != double.IsNaN(e[i]) ? double.PositiveInfinity : double.IsNaN(a) ? 0 : Math.Abs(a - e[i]));
         }
@@ -51,5 +66,18 @@ internal static class SpanTest
     {
         var prefill = Randn<T>(g, shape);
         return (Values<T>(prefill), prefill);
+    }
+
+    /// <summary>Nonzero values of the order of a gradient's (standard normal + 3), to prefill gradient spans with (so that += is told from =).</summary>
+    public static T[] Prefill<T>(int length, ulong seed) where T : unmanaged => Values<T>(Randn<double>(Rng(seed), length).add(3));
+
+    /// <summary>A copy of an array (for a second run on the same prefill).</summary>
+    public static T[] Copy<T>(T[] values) => (T[])values.Clone();
+
+    /// <summary>The exception's message contains every fragment.</summary>
+    public static void AssertMessage(Exception e, params string[] fragments)
+    {
+        foreach (var fragment in fragments)
+            Assert.True(e.Message.Contains(fragment, StringComparison.Ordinal), $"message \"{e.Message}\" lacks \"{fragment}\"");
     }
 }
