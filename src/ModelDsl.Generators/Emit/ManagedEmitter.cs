@@ -617,7 +617,7 @@ internal sealed class ManagedEmitter
                 yield return $"{Managed}.ReduceSpans.MaxAxisBackward<T>({g}, {A()}, {y}, {D(0)}, {Axis(node)});";
                 break;
             case OpKind.Transpose:
-                yield return $"{Managed}.TransposeSpans.Backward<T>({g}, {D(0)}, {TransposeView(node)});";
+                yield return $"{Managed}.TransposeSpans.SwapBackward<T>({g}, {D(0)}, {TransposeView(node)});";
                 break;
             case OpKind.Concatenate:
                 foreach (string line in ConcatenateStatements(node, backward: true)) yield return line;
