@@ -15,7 +15,8 @@ public class GeneratedSourceSnapshots
     private static void Verify(string[] sources, [CallerMemberName] string test = "", bool includeModuleInitializer = false)
     {
         GeneratorRun run = GeneratorHarness.Run<ModelDslGenerator>(sources);
-        Assert.Empty(run.GeneratorDiagnostics);
+        // Informational MD0025 (a model that keeps to TorchSharp, and why) is allowed; nothing else.
+        Assert.Empty(run.GeneratorDiagnostics.Where(d => d.Id != "MD0025" || d.Severity != Microsoft.CodeAnalysis.DiagnosticSeverity.Info));
         Assert.Empty(run.CompilationErrors);
         Snapshots.Verify(run.Result, testMethod: test, includeModuleInitializer: includeModuleInitializer);
     }

@@ -114,7 +114,9 @@ public class PipelineTests
     public void The_examples_compile_with_the_generated_code_and_no_diagnostics()
     {
         GeneratorRun run = GeneratorHarness.Run<ModelDslGenerator>(AllSources());
-        Assert.Empty(run.GeneratorDiagnostics);
+        // One informational diagnostic: the model with a [Loss] method keeps to TorchSharp (MD0025 says why).
+        Assert.Equal(["OperationsModel"], run.GeneratorDiagnostics.Select(d => d.Id == "MD0025" && d.Severity == DiagnosticSeverity.Info
+            ? d.GetMessage().Split('\'')[1] : d.ToString()));
         Assert.Empty(run.CompilationErrors);
         Assert.Equal(
             ["ModelDsl.Examples.BreastCancerLogistic.g.cs", "ModelDsl.Examples.DigitsCnn.g.cs", "ModelDsl.Examples.DigitsMlp.g.cs",

@@ -118,6 +118,7 @@ public sealed record Orthogonal(double Gain = 1.0) : Initializer
         var (q, r) = linalg.qr(a);
         q = q * r.diagonal().sign();
         if (rows < cols) q = q.t();
-        return (q * Gain).reshape(shape).to_type(dtype).MoveToOuterDisposeScope();
+        // Contiguous: a transposed Q (rows < cols) would otherwise stay a strided view, which span kernels refuse.
+        return (q * Gain).reshape(shape).to_type(dtype).contiguous().MoveToOuterDisposeScope();
     }
 }

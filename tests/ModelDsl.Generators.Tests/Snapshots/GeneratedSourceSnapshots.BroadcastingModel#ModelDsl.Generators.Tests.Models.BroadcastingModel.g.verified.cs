@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Generators.Tests.Models
 {
-    partial class BroadcastingModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
+    partial class BroadcastingModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable, global::ModelDsl.Managed.IManagedModel
     {
         /// <summary>Every tensor of <see cref="BroadcastingModel"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -227,6 +227,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
             global::ModelDsl.Training.InputGuard.Require("BroadcastingModel", "input", input, InputShape, _dtype, _device);
+            if (RunsManaged(input)) return (global::TorchSharp.torch.Tensor)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Predict);
             return Call(input);
         }
 
@@ -441,6 +442,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("BroadcastingModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("BroadcastingModel", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
+            }
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -463,6 +469,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("BroadcastingModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("BroadcastingModel", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
+            }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
@@ -550,6 +561,328 @@ namespace ModelDsl.Generators.Tests.Models
                 "Trainable params: 37\n" +
                 "Non-trainable params: 0\n" +
                 "_________________________________________________________________\n";
+        }
+
+        // ---- the managed backend ----------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Backend Backend { get; set; } = global::ModelDsl.Backend.Auto;
+
+        /// <summary>Multiply-adds of one sample's forward and backward pass, for Auto's choice.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private const long MultiplyAddsPerSample = 593;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+
+        /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutput = null)
+            => _dtype == global::TorchSharp.torch.ScalarType.Float64 ? RunManaged<double>(x, y, mode, dOutput) : RunManaged<float>(x, y, mode, dOutput);
+
+        /// <summary>
+        /// The gradients <see cref="Backward"/> computes, from the managed code: a training forward pass on
+        /// <paramref name="input"/>, then the reverse sweep from <paramref name="dOutput"/>; nothing is updated.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public Gradients ManagedBackward(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor dOutput)
+        {
+            global::ModelDsl.Training.InputGuard.Require("BroadcastingModel", "input", input, InputShape, _dtype, _device);
+            return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            int n = checked((int)x.size(0));
+            global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            // The weights, read and updated in their tensors' memory.
+            global::System.Span<T> wB = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.B);
+            global::System.Span<T> wHeadBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HeadBias);
+            global::System.Span<T> wHeadKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HeadKernel);
+            global::System.Span<T> wScale = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Scale);
+            global::System.Span<T> wV = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.V);
+            global::System.Span<T> wW = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.W);
+            // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
+            int valuesLength = (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n + n + n + n + n + n + (n * 2) + (n * 2), adjointsLength = (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n + n + n + n + n + n + (n * 2) + (n * 2);
+            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int at = 0;
+            global::System.Span<T> matMul = block.Slice(at, n * 4); at += matMul.Length;
+            global::System.Span<T> add = block.Slice(at, n * 4); at += add.Length;
+            global::System.Span<T> h = block.Slice(at, n * 4); at += h.Length;
+            global::System.Span<T> multiply = block.Slice(at, n * 4); at += multiply.Length;
+            global::System.Span<T> square = block.Slice(at, n * 4); at += square.Length;
+            global::System.Span<T> multiply2 = block.Slice(at, n * 4); at += multiply2.Length;
+            global::System.Span<T> subtract = block.Slice(at, n * 4); at += subtract.Length;
+            global::System.Span<T> sigmoid = block.Slice(at, n * 4); at += sigmoid.Length;
+            global::System.Span<T> divide = block.Slice(at, n * 4); at += divide.Length;
+            global::System.Span<T> z = block.Slice(at, n * 4); at += z.Length;
+            global::System.Span<T> softplus = block.Slice(at, n * 4); at += softplus.Length;
+            global::System.Span<T> selu = block.Slice(at, n * 4); at += selu.Length;
+            global::System.Span<T> add2 = block.Slice(at, n * 4); at += add2.Length;
+            global::System.Span<T> negate = block.Slice(at, n * 4); at += negate.Length;
+            global::System.Span<T> elu = block.Slice(at, n * 4); at += elu.Length;
+            global::System.Span<T> subtract2 = block.Slice(at, n * 4); at += subtract2.Length;
+            global::System.Span<T> relu = block.Slice(at, n * 4); at += relu.Length;
+            global::System.Span<T> square2 = block.Slice(at, n * 4); at += square2.Length;
+            global::System.Span<T> negate2 = block.Slice(at, n * 4); at += negate2.Length;
+            global::System.Span<T> exp = block.Slice(at, n * 4); at += exp.Length;
+            global::System.Span<T> multiply3 = block.Slice(at, n * 4); at += multiply3.Length;
+            global::System.Span<T> add3 = block.Slice(at, n * 4); at += add3.Length;
+            global::System.Span<T> square3 = block.Slice(at, n * 4); at += square3.Length;
+            global::System.Span<T> add4 = block.Slice(at, n * 4); at += add4.Length;
+            global::System.Span<T> log = block.Slice(at, n * 4); at += log.Length;
+            global::System.Span<T> r = block.Slice(at, n * 4); at += r.Length;
+            global::System.Span<T> multiply4 = block.Slice(at, n * 4); at += multiply4.Length;
+            global::System.Span<T> sum = block.Slice(at, n); at += sum.Length;
+            global::System.Span<T> mean = block.Slice(at, n); at += mean.Length;
+            global::System.Span<T> s = block.Slice(at, n); at += s.Length;
+            global::System.Span<T> matMul2 = block.Slice(at, n); at += matMul2.Length;
+            global::System.Span<T> multiply5 = block.Slice(at, n); at += multiply5.Length;
+            global::System.Span<T> subtract3 = block.Slice(at, n); at += subtract3.Length;
+            global::System.Span<T> head = block.Slice(at, n * 2); at += head.Length;
+            global::System.Span<T> headPreActivation = block.Slice(at, n * 2); at += headPreActivation.Length;
+            global::System.Span<T> dMatMul = block.Slice(at, n * 4); at += dMatMul.Length;
+            global::System.Span<T> dAdd = block.Slice(at, n * 4); at += dAdd.Length;
+            global::System.Span<T> dH = block.Slice(at, n * 4); at += dH.Length;
+            global::System.Span<T> dMultiply = block.Slice(at, n * 4); at += dMultiply.Length;
+            global::System.Span<T> dSquare = block.Slice(at, n * 4); at += dSquare.Length;
+            global::System.Span<T> dMultiply2 = block.Slice(at, n * 4); at += dMultiply2.Length;
+            global::System.Span<T> dSubtract = block.Slice(at, n * 4); at += dSubtract.Length;
+            global::System.Span<T> dSigmoid = block.Slice(at, n * 4); at += dSigmoid.Length;
+            global::System.Span<T> dDivide = block.Slice(at, n * 4); at += dDivide.Length;
+            global::System.Span<T> dZ = block.Slice(at, n * 4); at += dZ.Length;
+            global::System.Span<T> dSoftplus = block.Slice(at, n * 4); at += dSoftplus.Length;
+            global::System.Span<T> dSelu = block.Slice(at, n * 4); at += dSelu.Length;
+            global::System.Span<T> dAdd2 = block.Slice(at, n * 4); at += dAdd2.Length;
+            global::System.Span<T> dNegate = block.Slice(at, n * 4); at += dNegate.Length;
+            global::System.Span<T> dElu = block.Slice(at, n * 4); at += dElu.Length;
+            global::System.Span<T> dSubtract2 = block.Slice(at, n * 4); at += dSubtract2.Length;
+            global::System.Span<T> dRelu = block.Slice(at, n * 4); at += dRelu.Length;
+            global::System.Span<T> dSquare2 = block.Slice(at, n * 4); at += dSquare2.Length;
+            global::System.Span<T> dNegate2 = block.Slice(at, n * 4); at += dNegate2.Length;
+            global::System.Span<T> dExp = block.Slice(at, n * 4); at += dExp.Length;
+            global::System.Span<T> dMultiply3 = block.Slice(at, n * 4); at += dMultiply3.Length;
+            global::System.Span<T> dAdd3 = block.Slice(at, n * 4); at += dAdd3.Length;
+            global::System.Span<T> dSquare3 = block.Slice(at, n * 4); at += dSquare3.Length;
+            global::System.Span<T> dAdd4 = block.Slice(at, n * 4); at += dAdd4.Length;
+            global::System.Span<T> dLog = block.Slice(at, n * 4); at += dLog.Length;
+            global::System.Span<T> dR = block.Slice(at, n * 4); at += dR.Length;
+            global::System.Span<T> dMultiply4 = block.Slice(at, n * 4); at += dMultiply4.Length;
+            global::System.Span<T> dSum = block.Slice(at, n); at += dSum.Length;
+            global::System.Span<T> dMean = block.Slice(at, n); at += dMean.Length;
+            global::System.Span<T> dS = block.Slice(at, n); at += dS.Length;
+            global::System.Span<T> dMatMul2 = block.Slice(at, n); at += dMatMul2.Length;
+            global::System.Span<T> dMultiply5 = block.Slice(at, n); at += dMultiply5.Length;
+            global::System.Span<T> dSubtract3 = block.Slice(at, n); at += dSubtract3.Length;
+            global::System.Span<T> dHead = block.Slice(at, n * 2); at += dHead.Length;
+            global::System.Span<T> dHeadPreActivation = block.Slice(at, n * 2); at += dHeadPreActivation.Length;
+
+            // Forward
+            // MatMul = MatMul(Flatten, W)  [MatMul(Flatten(x), W)]
+            global::ModelDsl.Managed.MatMulSpans.Forward<T>(input, wW, matMul, n, 6, 4);
+            // Add = MatMul + B  [MatMul(Flatten(x), W) + B]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Add, matMul, n, 4, wB, 1, 4, add, n, 4);
+            // h = Tanh(Add)  [Tanh(MatMul(Flatten(x), W) + B)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Tanh", add, h, 4);
+            // Multiply = h * Scale  [h * Scale]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, h, 1, n * 4, wScale, 1, 1, multiply, 1, n * 4);
+            // Square = Square(h)  [Square(h)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Square", h, square, 4);
+            // Multiply2 = Square * (0.25 * 2)  [Square(h) * (0.25 * 2)]
+            global::ModelDsl.Managed.ScalarSpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, square, T.CreateTruncating((0.25 * 2)), constantFirst: false, multiply2);
+            // Subtract = Multiply - Multiply2  [h * Scale - Square(h) * (0.25 * 2)]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, multiply, 1, n * 4, multiply2, 1, n * 4, subtract, 1, n * 4);
+            // Sigmoid = Sigmoid(h)  [Sigmoid(h)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Sigmoid", h, sigmoid, 4);
+            // Divide = Sigmoid / -(-3)  [Sigmoid(h) / -(-3)]
+            global::ModelDsl.Managed.ScalarSpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Divide, sigmoid, T.CreateTruncating((-(-3))), constantFirst: false, divide);
+            // z = Subtract + Divide  [h * Scale - Square(h) * (0.25 * 2) + Sigmoid(h) / -(-3)]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Add, subtract, 1, n * 4, divide, 1, n * 4, z, 1, n * 4);
+            // Softplus = Softplus(z)  [Softplus(z)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Softplus", z, softplus, 4);
+            // Selu = Selu(z)  [Selu(z)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Selu", z, selu, 4);
+            // Add2 = Softplus + Selu  [Softplus(z) + Selu(z)]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Add, softplus, 1, n * 4, selu, 1, n * 4, add2, 1, n * 4);
+            // Negate = -z  [-z]
+            global::System.Numerics.Tensors.TensorPrimitives.Negate<T>(z, negate);
+            // Elu = Elu(Negate)  [Elu(-z)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Elu", negate, elu, 4);
+            // Subtract2 = Add2 - Elu  [Softplus(z) + Selu(z) - Elu(-z)]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, add2, 1, n * 4, elu, 1, n * 4, subtract2, 1, n * 4);
+            // Relu = Relu(z)  [Relu(z)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Relu", z, relu, 4);
+            // Square2 = Square(z)  [Square(z)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Square", z, square2, 4);
+            // Negate2 = -Square2  [-Square(z)]
+            global::System.Numerics.Tensors.TensorPrimitives.Negate<T>(square2, negate2);
+            // Exp = Exp(Negate2)  [Exp(-Square(z))]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Exp", negate2, exp, 4);
+            // Multiply3 = Relu * Exp  [Relu(z) * Exp(-Square(z))]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, relu, 1, n * 4, exp, 1, n * 4, multiply3, 1, n * 4);
+            // Add3 = Subtract2 + Multiply3  [Softplus(z) + Selu(z) - Elu(-z) + Relu(z) * Exp(-Square(z))]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Add, subtract2, 1, n * 4, multiply3, 1, n * 4, add3, 1, n * 4);
+            // Square3 = Square(h)  [Square(h)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Square", h, square3, 4);
+            // Add4 = Square3 + 1  [Square(h) + 1]
+            global::ModelDsl.Managed.ScalarSpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Add, square3, T.CreateTruncating(1), constantFirst: false, add4);
+            // Log = Log(Add4)  [Log(Square(h) + 1)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Log", add4, log, 4);
+            // r = Add3 + Log  [Softplus(z) + Selu(z) - Elu(-z) + Relu(z) * Exp(-Square(z)) + Log(Square(h) + 1)]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Add, add3, 1, n * 4, log, 1, n * 4, r, 1, n * 4);
+            // Multiply4 = r * B  [r * B]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, r, n, 4, wB, 1, 4, multiply4, n, 4);
+            // Sum = Sum(Multiply4, 1)  [Sum(r * B, 1)]
+            global::ModelDsl.Managed.ReduceSpans.SumAxis<T>(multiply4, sum, n, 4, 1);
+            // Mean = Mean(r, 1)  [Mean(r, 1)]
+            global::ModelDsl.Managed.ReduceSpans.MeanAxis<T>(r, mean, n, 4, 1);
+            // s = Reshape + Reshape2  [Reshape(Sum(r * B, 1), -1, 1) + Reshape(Mean(r, 1), -1, 1)]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Add, sum, 1, n, mean, 1, n, s, 1, n);
+            // MatMul2 = MatMul(r, V)  [MatMul(r, V)]
+            global::ModelDsl.Managed.MatMulSpans.Forward<T>(r, wV, matMul2, n, 4, 1);
+            // Multiply5 = MatMul2 * s  [MatMul(r, V) * s]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, matMul2, 1, n, s, 1, n, multiply5, 1, n);
+            // Subtract3 = Multiply5 - Scale  [MatMul(r, V) * s - Scale]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, multiply5, 1, n, wScale, 1, 1, subtract3, 1, n);
+            // Head = Head(Subtract3)  [Head(MatMul(r, V) * s - Scale)]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(subtract3, wHeadKernel, wHeadBias, headPreActivation, n, 1, 2);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Tanh, headPreActivation, head, 2);
+
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(head, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+
+            // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
+            global::ModelDsl.Training.StepResult? result = null;
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted);
+                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, head, target, n, 2, 1.0, false);
+                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+                    result = new(loss, metrics) { Totals = totals };
+                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
+                }
+
+                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+                global::System.Span<T> gradients = _workspace.Gradients<T>(37);
+                global::System.Span<T> gW = gradients.Slice(0, 24);
+                global::System.Span<T> gB = gradients.Slice(24, 4);
+                global::System.Span<T> gScale = gradients.Slice(28, 1);
+                global::System.Span<T> gV = gradients.Slice(29, 4);
+                global::System.Span<T> gHeadKernel = gradients.Slice(33, 2);
+                global::System.Span<T> gHeadBias = gradients.Slice(35, 2);
+                block.Slice(valuesLength, adjointsLength).Clear();
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dHead);
+                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, head, target, n, 2, 1.0, false, dHead);
+                // d/d(HeadPreActivation) of: Head = Tanh(HeadPreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Tanh, dHead, headPreActivation, head, dHeadPreActivation, 2);
+                // d/d(HeadKernel, HeadBias, Subtract3) of: HeadPreActivation = Dense(Subtract3)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dHeadPreActivation, subtract3, wHeadKernel, dSubtract3, gHeadKernel, gHeadBias, n, 1, 2);
+                // d/d(Multiply5, Scale) of: Subtract3 = Multiply5 - Scale
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, dSubtract3, multiply5, 1, n, wScale, 1, 1, subtract3, dMultiply5, gScale, 1, n);
+                // d/d(MatMul2, s) of: Multiply5 = MatMul2 * s
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply5, matMul2, 1, n, s, 1, n, multiply5, dMatMul2, dS, 1, n);
+                // d/d(r, V) of: MatMul2 = MatMul(r, V)
+                global::ModelDsl.Managed.MatMulSpans.Backward<T>(dMatMul2, r, wV, dR, gV, n, 4, 1);
+                // d/d(Reshape, Reshape2) of: s = Reshape + Reshape2
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dS, sum, 1, n, mean, 1, n, s, dSum, dMean, 1, n);
+                // d/d(r) of: Mean = Mean(r, 1)
+                global::ModelDsl.Managed.ReduceSpans.MeanAxisBackward<T>(dMean, dR, n, 4, 1);
+                // d/d(Multiply4) of: Sum = Sum(Multiply4, 1)
+                global::ModelDsl.Managed.ReduceSpans.SumAxisBackward<T>(dSum, dMultiply4, n, 4, 1);
+                // d/d(r, B) of: Multiply4 = r * B
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply4, r, n, 4, wB, 1, 4, multiply4, dR, gB, n, 4);
+                // d/d(Add3, Log) of: r = Add3 + Log
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dR, add3, 1, n * 4, log, 1, n * 4, r, dAdd3, dLog, 1, n * 4);
+                // d/d(Add4) of: Log = Log(Add4)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Log", dLog, add4, log, dAdd4, 4);
+                // d/d(Square3) of: Add4 = Square3 + 1
+                global::ModelDsl.Managed.ScalarSpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd4, square3, T.CreateTruncating(1), constantFirst: false, add4, dSquare3);
+                // d/d(h) of: Square3 = Square(h)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Square", dSquare3, h, square3, dH, 4);
+                // d/d(Subtract2, Multiply3) of: Add3 = Subtract2 + Multiply3
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd3, subtract2, 1, n * 4, multiply3, 1, n * 4, add3, dSubtract2, dMultiply3, 1, n * 4);
+                // d/d(Relu, Exp) of: Multiply3 = Relu * Exp
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply3, relu, 1, n * 4, exp, 1, n * 4, multiply3, dRelu, dExp, 1, n * 4);
+                // d/d(Negate2) of: Exp = Exp(Negate2)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Exp", dExp, negate2, exp, dNegate2, 4);
+                // d/d(Square2) of: Negate2 = -Square2
+                global::System.Numerics.Tensors.TensorPrimitives.Subtract<T>(dSquare2, dNegate2, dSquare2);
+                // d/d(z) of: Square2 = Square(z)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Square", dSquare2, z, square2, dZ, 4);
+                // d/d(z) of: Relu = Relu(z)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Relu", dRelu, z, relu, dZ, 4);
+                // d/d(Add2, Elu) of: Subtract2 = Add2 - Elu
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, dSubtract2, add2, 1, n * 4, elu, 1, n * 4, subtract2, dAdd2, dElu, 1, n * 4);
+                // d/d(Negate) of: Elu = Elu(Negate)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Elu", dElu, negate, elu, dNegate, 4);
+                // d/d(z) of: Negate = -z
+                global::System.Numerics.Tensors.TensorPrimitives.Subtract<T>(dZ, dNegate, dZ);
+                // d/d(Softplus, Selu) of: Add2 = Softplus + Selu
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd2, softplus, 1, n * 4, selu, 1, n * 4, add2, dSoftplus, dSelu, 1, n * 4);
+                // d/d(z) of: Selu = Selu(z)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Selu", dSelu, z, selu, dZ, 4);
+                // d/d(z) of: Softplus = Softplus(z)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Softplus", dSoftplus, z, softplus, dZ, 4);
+                // d/d(Subtract, Divide) of: z = Subtract + Divide
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dZ, subtract, 1, n * 4, divide, 1, n * 4, z, dSubtract, dDivide, 1, n * 4);
+                // d/d(Sigmoid) of: Divide = Sigmoid / -(-3)
+                global::ModelDsl.Managed.ScalarSpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Divide, dDivide, sigmoid, T.CreateTruncating((-(-3))), constantFirst: false, divide, dSigmoid);
+                // d/d(h) of: Sigmoid = Sigmoid(h)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Sigmoid", dSigmoid, h, sigmoid, dH, 4);
+                // d/d(Multiply, Multiply2) of: Subtract = Multiply - Multiply2
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, dSubtract, multiply, 1, n * 4, multiply2, 1, n * 4, subtract, dMultiply, dMultiply2, 1, n * 4);
+                // d/d(Square) of: Multiply2 = Square * (0.25 * 2)
+                global::ModelDsl.Managed.ScalarSpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply2, square, T.CreateTruncating((0.25 * 2)), constantFirst: false, multiply2, dSquare);
+                // d/d(h) of: Square = Square(h)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Square", dSquare, h, square, dH, 4);
+                // d/d(h, Scale) of: Multiply = h * Scale
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply, h, 1, n * 4, wScale, 1, 1, multiply, dH, gScale, 1, n * 4);
+                // d/d(Add) of: h = Tanh(Add)
+                global::ModelDsl.Managed.UnarySpans.Backward<T>("Tanh", dH, add, h, dAdd, 4);
+                // d/d(MatMul, B) of: Add = MatMul + B
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd, matMul, n, 4, wB, 1, 4, add, dMatMul, gB, n, 4);
+                // d/d(W) of: MatMul = MatMul(Flatten, W)
+                global::ModelDsl.Managed.MatMulSpans.Backward<T>(dMatMul, input, wW, default, gW, n, 6, 4);
+
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        W = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gW, [6, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        B = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gB, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Scale = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gScale, [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        V = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gV, [4, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        HeadKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHeadKernel, [1, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        HeadBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHeadBias, [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                return result;
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Generators.Tests.Models
 {
-    partial class ConvolutionModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
+    partial class ConvolutionModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable, global::ModelDsl.Managed.IManagedModel
     {
         /// <summary>Every tensor of <see cref="ConvolutionModel"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -202,6 +202,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
             global::ModelDsl.Training.InputGuard.Require("ConvolutionModel", "input", input, InputShape, _dtype, _device);
+            if (RunsManaged(input)) return (global::TorchSharp.torch.Tensor)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Predict);
             return Call(input);
         }
 
@@ -277,6 +278,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("ConvolutionModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("ConvolutionModel", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
+            }
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -299,6 +305,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("ConvolutionModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("ConvolutionModel", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
+            }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
@@ -384,6 +395,181 @@ namespace ModelDsl.Generators.Tests.Models
                 "Trainable params: 80\n" +
                 "Non-trainable params: 0\n" +
                 "_______________________________________________________________________\n";
+        }
+
+        // ---- the managed backend ----------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Backend Backend { get; set; } = global::ModelDsl.Backend.Auto;
+
+        /// <summary>Multiply-adds of one sample's forward and backward pass, for Auto's choice.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private const long MultiplyAddsPerSample = 7417;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+
+        /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutput = null)
+            => _dtype == global::TorchSharp.torch.ScalarType.Float64 ? RunManaged<double>(x, y, mode, dOutput) : RunManaged<float>(x, y, mode, dOutput);
+
+        /// <summary>
+        /// The gradients <see cref="Backward"/> computes, from the managed code: a training forward pass on
+        /// <paramref name="input"/>, then the reverse sweep from <paramref name="dOutput"/>; nothing is updated.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public Gradients ManagedBackward(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor dOutput)
+        {
+            global::ModelDsl.Training.InputGuard.Require("ConvolutionModel", "input", input, InputShape, _dtype, _device);
+            return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            int n = checked((int)x.size(0));
+            global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            // The weights, read and updated in their tensors' memory.
+            global::System.Span<T> wFeaturesBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FeaturesBias);
+            global::System.Span<T> wFeaturesKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FeaturesKernel);
+            global::System.Span<T> wMixKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.MixKernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
+            int valuesLength = (n * 48) + (n * 48) + (n * 16) + (n * 12) + (n * 12) + (n * 3) + (n * 4) + (n * 7) + (n * 2) + (n * 2), adjointsLength = (n * 48) + (n * 48) + (n * 16) + (n * 12) + (n * 12) + (n * 3) + (n * 4) + (n * 7) + (n * 2) + (n * 2);
+            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int at = 0;
+            global::System.Span<T> features = block.Slice(at, n * 48); at += features.Length;
+            global::System.Span<T> featuresPreActivation = block.Slice(at, n * 48); at += featuresPreActivation.Length;
+            global::System.Span<T> pool = block.Slice(at, n * 16); at += pool.Length;
+            global::System.Span<T> mix = block.Slice(at, n * 12); at += mix.Length;
+            global::System.Span<T> mixPreActivation = block.Slice(at, n * 12); at += mixPreActivation.Length;
+            global::System.Span<T> strongest = block.Slice(at, n * 3); at += strongest.Length;
+            global::System.Span<T> average = block.Slice(at, n * 4); at += average.Length;
+            global::System.Span<T> concatenate = block.Slice(at, n * 7); at += concatenate.Length;
+            global::System.Span<T> output = block.Slice(at, n * 2); at += output.Length;
+            global::System.Span<T> outputPreActivation = block.Slice(at, n * 2); at += outputPreActivation.Length;
+            global::System.Span<T> dFeatures = block.Slice(at, n * 48); at += dFeatures.Length;
+            global::System.Span<T> dFeaturesPreActivation = block.Slice(at, n * 48); at += dFeaturesPreActivation.Length;
+            global::System.Span<T> dPool = block.Slice(at, n * 16); at += dPool.Length;
+            global::System.Span<T> dMix = block.Slice(at, n * 12); at += dMix.Length;
+            global::System.Span<T> dMixPreActivation = block.Slice(at, n * 12); at += dMixPreActivation.Length;
+            global::System.Span<T> dStrongest = block.Slice(at, n * 3); at += dStrongest.Length;
+            global::System.Span<T> dAverage = block.Slice(at, n * 4); at += dAverage.Length;
+            global::System.Span<T> dConcatenate = block.Slice(at, n * 7); at += dConcatenate.Length;
+            global::System.Span<T> dOutput = block.Slice(at, n * 2); at += dOutput.Length;
+            global::System.Span<T> dOutputPreActivation = block.Slice(at, n * 2); at += dOutputPreActivation.Length;
+
+            // Forward
+            // Features = Features(x)  [Features(x)]
+            global::ModelDsl.Managed.Conv2DSpans.Forward<T>(input, wFeaturesKernel, wFeaturesBias, featuresPreActivation, n, 7, 6, 2, 4, 3, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Gelu, featuresPreActivation, features, 4);
+            // Pool = Pool(Features)  [Pool(Features(x))]
+            global::ModelDsl.Managed.PoolingSpans.AveragePool2D<T>(features, pool, n, 4, 3, 4, 2, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same);
+            // Mix = Mix(Pool)  [Mix(pooled)]
+            global::ModelDsl.Managed.Conv2DSpans.Forward<T>(pool, wMixKernel, default, mixPreActivation, n, 2, 2, 4, 3, 1, 1, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Swish, mixPreActivation, mix, 3);
+            // Strongest = Strongest(Mix)  [Strongest(Mix(pooled))]
+            global::ModelDsl.Managed.GlobalPoolingSpans.Max<T>(mix, strongest, n, 4, 3);
+            // Average = Average(Pool)  [Average(pooled)]
+            global::ModelDsl.Managed.GlobalPoolingSpans.Average<T>(pool, average, n, 4, 4);
+            // Concatenate = Concatenate(1, Strongest, Average)  [Concatenate(1, Strongest(Mix(pooled)), Average(pooled))]
+            for (int r = 0; r < n; r++)
+            {
+                strongest.Slice(r * 3, 3).CopyTo(concatenate.Slice(r * 7 + 0, 3));
+                average.Slice(r * 4, 4).CopyTo(concatenate.Slice(r * 7 + 3, 4));
+            }
+            // Output = Output(Concatenate)  [Output(Concatenate(1, Strongest(Mix(pooled)), Average(pooled)))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(concatenate, wOutputKernel, wOutputBias, outputPreActivation, n, 7, 2);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.LeakyRelu, outputPreActivation, output, 2);
+
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+
+            // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
+            global::ModelDsl.Training.StepResult? result = null;
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted);
+                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false);
+                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+                    result = new(loss, metrics) { Totals = totals };
+                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
+                }
+
+                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+                global::System.Span<T> gradients = _workspace.Gradients<T>(80);
+                global::System.Span<T> gFeaturesKernel = gradients.Slice(0, 48);
+                global::System.Span<T> gFeaturesBias = gradients.Slice(48, 4);
+                global::System.Span<T> gMixKernel = gradients.Slice(52, 12);
+                global::System.Span<T> gOutputKernel = gradients.Slice(64, 14);
+                global::System.Span<T> gOutputBias = gradients.Slice(78, 2);
+                block.Slice(valuesLength, adjointsLength).Clear();
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
+                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false, dOutput);
+                // d/d(OutputPreActivation) of: Output = LeakyRelu(OutputPreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.LeakyRelu, dOutput, outputPreActivation, output, dOutputPreActivation, 2);
+                // d/d(OutputKernel, OutputBias, Concatenate) of: OutputPreActivation = Dense(Concatenate)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutputPreActivation, concatenate, wOutputKernel, dConcatenate, gOutputKernel, gOutputBias, n, 7, 2);
+                // d/d(Strongest, Average) of: Concatenate = Concatenate(1, Strongest, Average)
+                for (int r = 0; r < n; r++)
+                {
+                    global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dStrongest.Slice(r * 3, 3), dConcatenate.Slice(r * 7 + 0, 3), dStrongest.Slice(r * 3, 3));
+                    global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dAverage.Slice(r * 4, 4), dConcatenate.Slice(r * 7 + 3, 4), dAverage.Slice(r * 4, 4));
+                }
+                // d/d(Pool) of: Average = GlobalAveragePooling2D(Pool)
+                global::ModelDsl.Managed.GlobalPoolingSpans.AverageBackward<T>(dAverage, dPool, n, 4, 4);
+                // d/d(Mix) of: Strongest = GlobalMaxPooling2D(Mix)
+                global::ModelDsl.Managed.GlobalPoolingSpans.MaxBackward<T>(dStrongest, mix, strongest, dMix, n, 4, 3);
+                // d/d(MixPreActivation) of: Mix = Swish(MixPreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Swish, dMix, mixPreActivation, mix, dMixPreActivation, 3);
+                // d/d(MixKernel, Pool) of: MixPreActivation = Conv2D(Pool)
+                global::ModelDsl.Managed.Conv2DSpans.Backward<T>(dMixPreActivation, pool, wMixKernel, dPool, gMixKernel, default, n, 2, 2, 4, 3, 1, 1, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
+                // d/d(Features) of: Pool = AveragePooling2D(Features)
+                global::ModelDsl.Managed.PoolingSpans.AveragePool2DBackward<T>(dPool, dFeatures, n, 4, 3, 4, 2, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same);
+                // d/d(FeaturesPreActivation) of: Features = Gelu(FeaturesPreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Gelu, dFeatures, featuresPreActivation, features, dFeaturesPreActivation, 4);
+                // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv2D(x)
+                global::ModelDsl.Managed.Conv2DSpans.Backward<T>(dFeaturesPreActivation, input, wFeaturesKernel, default, gFeaturesKernel, gFeaturesBias, n, 7, 6, 2, 4, 3, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1);
+
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        FeaturesKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFeaturesKernel, [3, 2, 2, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        FeaturesBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFeaturesBias, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        MixKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gMixKernel, [1, 1, 4, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [7, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                return result;
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Examples
 {
-    partial class DigitsMlp : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
+    partial class DigitsMlp : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable, global::ModelDsl.Managed.IManagedModel
     {
         /// <summary>Every tensor of <see cref="DigitsMlp"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -168,6 +168,7 @@ namespace ModelDsl.Examples
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
             global::ModelDsl.Training.InputGuard.Require("DigitsMlp", "input", input, InputShape, _dtype, _device);
+            if (RunsManaged(input)) return (global::TorchSharp.torch.Tensor)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Predict);
             return Call(input);
         }
 
@@ -215,6 +216,11 @@ namespace ModelDsl.Examples
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("DigitsMlp", "y", y, x.size(0), classIndices: true, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("DigitsMlp", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
+            }
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -237,6 +243,11 @@ namespace ModelDsl.Examples
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("DigitsMlp", "y", y, x.size(0), classIndices: true, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("DigitsMlp", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
+            }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.SparseCategoricalCrossentropy, prediction, y, 1.0));
@@ -319,6 +330,136 @@ namespace ModelDsl.Examples
                 "Trainable params: 4,810\n" +
                 "Non-trainable params: 0\n" +
                 "_________________________________________________________________\n";
+        }
+
+        // ---- the managed backend ----------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Backend Backend { get; set; } = global::ModelDsl.Backend.Auto;
+
+        /// <summary>Multiply-adds of one sample's forward and backward pass, for Auto's choice.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private const long MultiplyAddsPerSample = 14918;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+
+        /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutput = null)
+            => _dtype == global::TorchSharp.torch.ScalarType.Float64 ? RunManaged<double>(x, y, mode, dOutput) : RunManaged<float>(x, y, mode, dOutput);
+
+        /// <summary>
+        /// The gradients <see cref="Backward"/> computes, from the managed code: a training forward pass on
+        /// <paramref name="input"/>, then the reverse sweep from <paramref name="dOutput"/>; nothing is updated.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public Gradients ManagedBackward(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor dOutput)
+        {
+            global::ModelDsl.Training.InputGuard.Require("DigitsMlp", "input", input, InputShape, _dtype, _device);
+            return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            int n = checked((int)x.size(0));
+            global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            // The weights, read and updated in their tensors' memory.
+            global::System.Span<T> wHiddenBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HiddenBias);
+            global::System.Span<T> wHiddenKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HiddenKernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
+            int valuesLength = (n * 64) + (n * 64) + (n * 10) + (n * 10), adjointsLength = (n * 64) + (n * 64) + (n * 10) + (n * 10);
+            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int at = 0;
+            global::System.Span<T> hidden = block.Slice(at, n * 64); at += hidden.Length;
+            global::System.Span<T> hiddenPreActivation = block.Slice(at, n * 64); at += hiddenPreActivation.Length;
+            global::System.Span<T> output = block.Slice(at, n * 10); at += output.Length;
+            global::System.Span<T> outputPreActivation = block.Slice(at, n * 10); at += outputPreActivation.Length;
+            global::System.Span<T> dHidden = block.Slice(at, n * 64); at += dHidden.Length;
+            global::System.Span<T> dHiddenPreActivation = block.Slice(at, n * 64); at += dHiddenPreActivation.Length;
+            global::System.Span<T> dOutput = block.Slice(at, n * 10); at += dOutput.Length;
+            global::System.Span<T> dOutputPreActivation = block.Slice(at, n * 10); at += dOutputPreActivation.Length;
+
+            // Forward
+            // Hidden = Hidden(x)  [Hidden(x)]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(input, wHiddenKernel, wHiddenBias, hiddenPreActivation, n, 64, 64);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Relu, hiddenPreActivation, hidden, 64);
+            // Output = Output(Hidden)  [Output(Hidden(x))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(hidden, wOutputKernel, wOutputBias, outputPreActivation, n, 64, 10);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Softmax, outputPreActivation, output, 10);
+
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 10], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+
+            // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
+            global::ModelDsl.Training.StepResult? result = null;
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                global::System.ReadOnlySpan<long> labels = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Labels(y!, n, out converted);
+                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    double loss = global::ModelDsl.Managed.LossSpans.SparseForward<T>(output, labels, n, 10, false);
+                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
+                    totals[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.Accuracy)] = global::ModelDsl.Managed.MetricSpans.AccumulateSparse<T>(global::ModelDsl.Kernels.Metric.SparseCategoricalAccuracy, output, labels, n, 10);
+                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
+                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+                    result = new(loss, metrics) { Totals = totals };
+                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
+                }
+
+                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+                global::System.Span<T> gradients = _workspace.Gradients<T>(4810);
+                global::System.Span<T> gHiddenKernel = gradients.Slice(0, 4096);
+                global::System.Span<T> gHiddenBias = gradients.Slice(4096, 64);
+                global::System.Span<T> gOutputKernel = gradients.Slice(4160, 640);
+                global::System.Span<T> gOutputBias = gradients.Slice(4800, 10);
+                block.Slice(valuesLength, adjointsLength).Clear();
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
+                else global::ModelDsl.Managed.LossSpans.SparseBackward<T>(output, labels, n, 10, false, dOutput);
+                // d/d(OutputPreActivation) of: Output = Softmax(OutputPreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Softmax, dOutput, outputPreActivation, output, dOutputPreActivation, 10);
+                // d/d(OutputKernel, OutputBias, Hidden) of: OutputPreActivation = Dense(Hidden)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutputPreActivation, hidden, wOutputKernel, dHidden, gOutputKernel, gOutputBias, n, 64, 10);
+                // d/d(HiddenPreActivation) of: Hidden = Relu(HiddenPreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Relu, dHidden, hiddenPreActivation, hidden, dHiddenPreActivation, 64);
+                // d/d(HiddenKernel, HiddenBias) of: HiddenPreActivation = Dense(x)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dHiddenPreActivation, input, wHiddenKernel, default, gHiddenKernel, gHiddenBias, n, 64, 64);
+
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        HiddenKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHiddenKernel, [64, 64], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        HiddenBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHiddenBias, [64], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [64, 10], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [10], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                return result;
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Labs.Stock
 {
-    partial class ReportSeluMlp : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
+    partial class ReportSeluMlp : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable, global::ModelDsl.Managed.IManagedModel
     {
         /// <summary>Every tensor of <see cref="ReportSeluMlp"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -210,6 +210,7 @@ namespace ModelDsl.Labs.Stock
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
             global::ModelDsl.Training.InputGuard.Require("ReportSeluMlp", "input", input, InputShape, _dtype, _device);
+            if (RunsManaged(input)) return (global::TorchSharp.torch.Tensor)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Predict);
             return Call(input);
         }
 
@@ -276,6 +277,11 @@ namespace ModelDsl.Labs.Stock
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("ReportSeluMlp", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("ReportSeluMlp", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
+            }
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -298,6 +304,11 @@ namespace ModelDsl.Labs.Stock
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("ReportSeluMlp", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("ReportSeluMlp", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
+            }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
@@ -383,6 +394,165 @@ namespace ModelDsl.Labs.Stock
                 "Trainable params: 2,577\n" +
                 "Non-trainable params: 0\n" +
                 "_________________________________________________________________\n";
+        }
+
+        // ---- the managed backend ----------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Backend Backend { get; set; } = global::ModelDsl.Backend.Auto;
+
+        /// <summary>Multiply-adds of one sample's forward and backward pass, for Auto's choice.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private const long MultiplyAddsPerSample = 8677;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+
+        /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutput = null)
+            => _dtype == global::TorchSharp.torch.ScalarType.Float64 ? RunManaged<double>(x, y, mode, dOutput) : RunManaged<float>(x, y, mode, dOutput);
+
+        /// <summary>
+        /// The gradients <see cref="Backward"/> computes, from the managed code: a training forward pass on
+        /// <paramref name="input"/>, then the reverse sweep from <paramref name="dOutput"/>; nothing is updated.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public Gradients ManagedBackward(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor dOutput)
+        {
+            global::ModelDsl.Training.InputGuard.Require("ReportSeluMlp", "input", input, InputShape, _dtype, _device);
+            return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            int n = checked((int)x.size(0));
+            global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            // The weights, read and updated in their tensors' memory.
+            global::System.Span<T> wHidden1Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden1Bias);
+            global::System.Span<T> wHidden1Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden1Kernel);
+            global::System.Span<T> wHidden2Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden2Bias);
+            global::System.Span<T> wHidden2Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden2Kernel);
+            global::System.Span<T> wHidden3Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden3Bias);
+            global::System.Span<T> wHidden3Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden3Kernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
+            int valuesLength = (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + n, adjointsLength = (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + n;
+            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int at = 0;
+            global::System.Span<T> hidden1 = block.Slice(at, n * 16); at += hidden1.Length;
+            global::System.Span<T> hidden1PreActivation = block.Slice(at, n * 16); at += hidden1PreActivation.Length;
+            global::System.Span<T> hidden2 = block.Slice(at, n * 16); at += hidden2.Length;
+            global::System.Span<T> hidden2PreActivation = block.Slice(at, n * 16); at += hidden2PreActivation.Length;
+            global::System.Span<T> hidden3 = block.Slice(at, n * 16); at += hidden3.Length;
+            global::System.Span<T> hidden3PreActivation = block.Slice(at, n * 16); at += hidden3PreActivation.Length;
+            global::System.Span<T> output = block.Slice(at, n); at += output.Length;
+            global::System.Span<T> dHidden1 = block.Slice(at, n * 16); at += dHidden1.Length;
+            global::System.Span<T> dHidden1PreActivation = block.Slice(at, n * 16); at += dHidden1PreActivation.Length;
+            global::System.Span<T> dHidden2 = block.Slice(at, n * 16); at += dHidden2.Length;
+            global::System.Span<T> dHidden2PreActivation = block.Slice(at, n * 16); at += dHidden2PreActivation.Length;
+            global::System.Span<T> dHidden3 = block.Slice(at, n * 16); at += dHidden3.Length;
+            global::System.Span<T> dHidden3PreActivation = block.Slice(at, n * 16); at += dHidden3PreActivation.Length;
+            global::System.Span<T> dOutput = block.Slice(at, n); at += dOutput.Length;
+
+            // Forward
+            // Hidden1 = Hidden1(Flatten)  [Hidden1(Flatten(x))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(input, wHidden1Kernel, wHidden1Bias, hidden1PreActivation, n, 125, 16);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Selu, hidden1PreActivation, hidden1, 16);
+            // Hidden2 = Hidden2(Hidden1)  [Hidden2(Hidden1(Flatten(x)))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(hidden1, wHidden2Kernel, wHidden2Bias, hidden2PreActivation, n, 16, 16);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Selu, hidden2PreActivation, hidden2, 16);
+            // Hidden3 = Hidden3(Hidden2)  [Hidden3(Hidden2(Hidden1(Flatten(x))))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(hidden2, wHidden3Kernel, wHidden3Bias, hidden3PreActivation, n, 16, 16);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Selu, hidden3PreActivation, hidden3, 16);
+            // Output = Output(Hidden3)  [Output(Hidden3(Hidden2(Hidden1(Flatten(x)))))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(hidden3, wOutputKernel, wOutputBias, output, n, 16, 1);
+
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+
+            // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
+            global::ModelDsl.Training.StepResult? result = null;
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted);
+                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
+                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
+                    totals[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = global::ModelDsl.Managed.MetricSpans.Accumulate<T>(global::ModelDsl.Kernels.Metric.MeanAbsoluteError, output, target, n, 1);
+                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
+                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+                    result = new(loss, metrics) { Totals = totals };
+                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
+                }
+
+                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+                global::System.Span<T> gradients = _workspace.Gradients<T>(2577);
+                global::System.Span<T> gHidden1Kernel = gradients.Slice(0, 2000);
+                global::System.Span<T> gHidden1Bias = gradients.Slice(2000, 16);
+                global::System.Span<T> gHidden2Kernel = gradients.Slice(2016, 256);
+                global::System.Span<T> gHidden2Bias = gradients.Slice(2272, 16);
+                global::System.Span<T> gHidden3Kernel = gradients.Slice(2288, 256);
+                global::System.Span<T> gHidden3Bias = gradients.Slice(2544, 16);
+                global::System.Span<T> gOutputKernel = gradients.Slice(2560, 16);
+                global::System.Span<T> gOutputBias = gradients.Slice(2576, 1);
+                block.Slice(valuesLength, adjointsLength).Clear();
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
+                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
+                // d/d(OutputKernel, OutputBias, Hidden3) of: Output = Dense(Hidden3)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, hidden3, wOutputKernel, dHidden3, gOutputKernel, gOutputBias, n, 16, 1);
+                // d/d(Hidden3PreActivation) of: Hidden3 = Selu(Hidden3PreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Selu, dHidden3, hidden3PreActivation, hidden3, dHidden3PreActivation, 16);
+                // d/d(Hidden3Kernel, Hidden3Bias, Hidden2) of: Hidden3PreActivation = Dense(Hidden2)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dHidden3PreActivation, hidden2, wHidden3Kernel, dHidden2, gHidden3Kernel, gHidden3Bias, n, 16, 16);
+                // d/d(Hidden2PreActivation) of: Hidden2 = Selu(Hidden2PreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Selu, dHidden2, hidden2PreActivation, hidden2, dHidden2PreActivation, 16);
+                // d/d(Hidden2Kernel, Hidden2Bias, Hidden1) of: Hidden2PreActivation = Dense(Hidden1)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dHidden2PreActivation, hidden1, wHidden2Kernel, dHidden1, gHidden2Kernel, gHidden2Bias, n, 16, 16);
+                // d/d(Hidden1PreActivation) of: Hidden1 = Selu(Hidden1PreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Selu, dHidden1, hidden1PreActivation, hidden1, dHidden1PreActivation, 16);
+                // d/d(Hidden1Kernel, Hidden1Bias) of: Hidden1PreActivation = Dense(Flatten)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dHidden1PreActivation, input, wHidden1Kernel, default, gHidden1Kernel, gHidden1Bias, n, 125, 16);
+
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        Hidden1Kernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden1Kernel, [125, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Hidden1Bias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden1Bias, [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Hidden2Kernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden2Kernel, [16, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Hidden2Bias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden2Bias, [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Hidden3Kernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden3Kernel, [16, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Hidden3Bias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden3Bias, [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [16, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                return result;
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
         }
     }
 }

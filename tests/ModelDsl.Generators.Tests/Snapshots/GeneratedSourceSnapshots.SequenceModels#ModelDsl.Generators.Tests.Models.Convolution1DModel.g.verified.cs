@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Generators.Tests.Models
 {
-    partial class Convolution1DModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
+    partial class Convolution1DModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable, global::ModelDsl.Managed.IManagedModel
     {
         /// <summary>Every tensor of <see cref="Convolution1DModel"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -214,6 +214,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
             global::ModelDsl.Training.InputGuard.Require("Convolution1DModel", "input", input, InputShape, _dtype, _device);
+            if (RunsManaged(input)) return (global::TorchSharp.torch.Tensor)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Predict);
             return Call(input);
         }
 
@@ -289,6 +290,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("Convolution1DModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("Convolution1DModel", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
+            }
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -311,6 +317,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("Convolution1DModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("Convolution1DModel", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
+            }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
@@ -397,6 +408,183 @@ namespace ModelDsl.Generators.Tests.Models
                 "Trainable params: 63\n" +
                 "Non-trainable params: 0\n" +
                 "________________________________________________________________________\n";
+        }
+
+        // ---- the managed backend ----------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Backend Backend { get; set; } = global::ModelDsl.Backend.Auto;
+
+        /// <summary>Multiply-adds of one sample's forward and backward pass, for Auto's choice.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private const long MultiplyAddsPerSample = 1641;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+
+        /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutput = null)
+            => _dtype == global::TorchSharp.torch.ScalarType.Float64 ? RunManaged<double>(x, y, mode, dOutput) : RunManaged<float>(x, y, mode, dOutput);
+
+        /// <summary>
+        /// The gradients <see cref="Backward"/> computes, from the managed code: a training forward pass on
+        /// <paramref name="input"/>, then the reverse sweep from <paramref name="dOutput"/>; nothing is updated.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public Gradients ManagedBackward(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor dOutput)
+        {
+            global::ModelDsl.Training.InputGuard.Require("Convolution1DModel", "input", input, InputShape, _dtype, _device);
+            return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            int n = checked((int)x.size(0));
+            global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            // The weights, read and updated in their tensors' memory.
+            global::System.Span<T> wCausalBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.CausalBias);
+            global::System.Span<T> wCausalKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.CausalKernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wStridedBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StridedBias);
+            global::System.Span<T> wStridedKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StridedKernel);
+            // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
+            int valuesLength = (n * 36) + (n * 36) + (n * 20) + (n * 9) + (n * 3) + (n * 8) + (n * 4) + (n * 7) + n, adjointsLength = (n * 36) + (n * 36) + (n * 20) + (n * 9) + (n * 3) + (n * 8) + (n * 4) + (n * 7) + n;
+            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int at = 0;
+            global::System.Span<T> causal = block.Slice(at, n * 36); at += causal.Length;
+            global::System.Span<T> causalPreActivation = block.Slice(at, n * 36); at += causalPreActivation.Length;
+            global::System.Span<T> pool = block.Slice(at, n * 20); at += pool.Length;
+            global::System.Span<T> strided = block.Slice(at, n * 9); at += strided.Length;
+            global::System.Span<T> strongest = block.Slice(at, n * 3); at += strongest.Length;
+            global::System.Span<T> average = block.Slice(at, n * 8); at += average.Length;
+            global::System.Span<T> stepMean = block.Slice(at, n * 4); at += stepMean.Length;
+            global::System.Span<T> concatenate = block.Slice(at, n * 7); at += concatenate.Length;
+            global::System.Span<T> output = block.Slice(at, n); at += output.Length;
+            global::System.Span<T> dCausal = block.Slice(at, n * 36); at += dCausal.Length;
+            global::System.Span<T> dCausalPreActivation = block.Slice(at, n * 36); at += dCausalPreActivation.Length;
+            global::System.Span<T> dPool = block.Slice(at, n * 20); at += dPool.Length;
+            global::System.Span<T> dStrided = block.Slice(at, n * 9); at += dStrided.Length;
+            global::System.Span<T> dStrongest = block.Slice(at, n * 3); at += dStrongest.Length;
+            global::System.Span<T> dAverage = block.Slice(at, n * 8); at += dAverage.Length;
+            global::System.Span<T> dStepMean = block.Slice(at, n * 4); at += dStepMean.Length;
+            global::System.Span<T> dConcatenate = block.Slice(at, n * 7); at += dConcatenate.Length;
+            global::System.Span<T> dOutput = block.Slice(at, n); at += dOutput.Length;
+            global::System.Span<int> indexBlock = _workspace.Indices((n * 20));
+            int indexAt = 0;
+            global::System.Span<int> poolIndices = indexBlock.Slice(indexAt, n * 20); indexAt += poolIndices.Length;
+
+            // Forward
+            // Causal = Causal(x)  [Causal(x)]
+            global::ModelDsl.Managed.Conv1DSpans.Forward<T>(input, wCausalKernel, wCausalBias, causalPreActivation, n, 9, 2, 4, 3, 1, global::ModelDsl.Kernels.Padding.Causal, 2);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Relu, causalPreActivation, causal, 4);
+            // Pool = Pool(Causal)  [Pool(Causal(x))]
+            global::ModelDsl.Managed.PoolingSpans.MaxPool1D<T>(causal, pool, poolIndices, n, 9, 4, 2, 2, global::ModelDsl.Kernels.Padding.Same);
+            // Strided = Strided(Pool)  [Strided(pooled)]
+            global::ModelDsl.Managed.Conv1DSpans.Forward<T>(pool, wStridedKernel, wStridedBias, strided, n, 5, 4, 3, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1);
+            // Strongest = Strongest(Strided)  [Strongest(Strided(pooled))]
+            global::ModelDsl.Managed.GlobalPoolingSpans.Max<T>(strided, strongest, n, 3, 3);
+            // Average = Average(Pool)  [Average(pooled)]
+            global::ModelDsl.Managed.PoolingSpans.AveragePool1D<T>(pool, average, n, 5, 4, 2, 2, global::ModelDsl.Kernels.Padding.Valid);
+            // StepMean = StepMean(Average)  [StepMean(Average(pooled))]
+            global::ModelDsl.Managed.GlobalPoolingSpans.Average<T>(average, stepMean, n, 2, 4);
+            // Concatenate = Concatenate(1, Strongest, StepMean)  [Concatenate(1, Strongest(Strided(pooled)), StepMean(Average(pooled)))]
+            for (int r = 0; r < n; r++)
+            {
+                strongest.Slice(r * 3, 3).CopyTo(concatenate.Slice(r * 7 + 0, 3));
+                stepMean.Slice(r * 4, 4).CopyTo(concatenate.Slice(r * 7 + 3, 4));
+            }
+            // Output = Output(Concatenate)  [Output(Concatenate(1, Strongest(Strided(pooled)), StepMean(Average(pooled))))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(concatenate, wOutputKernel, wOutputBias, output, n, 7, 1);
+
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+
+            // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
+            global::ModelDsl.Training.StepResult? result = null;
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted);
+                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
+                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+                    result = new(loss, metrics) { Totals = totals };
+                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
+                }
+
+                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+                global::System.Span<T> gradients = _workspace.Gradients<T>(63);
+                global::System.Span<T> gCausalKernel = gradients.Slice(0, 24);
+                global::System.Span<T> gCausalBias = gradients.Slice(24, 4);
+                global::System.Span<T> gStridedKernel = gradients.Slice(28, 24);
+                global::System.Span<T> gStridedBias = gradients.Slice(52, 3);
+                global::System.Span<T> gOutputKernel = gradients.Slice(55, 7);
+                global::System.Span<T> gOutputBias = gradients.Slice(62, 1);
+                block.Slice(valuesLength, adjointsLength).Clear();
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
+                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
+                // d/d(OutputKernel, OutputBias, Concatenate) of: Output = Dense(Concatenate)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, concatenate, wOutputKernel, dConcatenate, gOutputKernel, gOutputBias, n, 7, 1);
+                // d/d(Strongest, StepMean) of: Concatenate = Concatenate(1, Strongest, StepMean)
+                for (int r = 0; r < n; r++)
+                {
+                    global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dStrongest.Slice(r * 3, 3), dConcatenate.Slice(r * 7 + 0, 3), dStrongest.Slice(r * 3, 3));
+                    global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dStepMean.Slice(r * 4, 4), dConcatenate.Slice(r * 7 + 3, 4), dStepMean.Slice(r * 4, 4));
+                }
+                // d/d(Average) of: StepMean = GlobalAveragePooling1D(Average)
+                global::ModelDsl.Managed.GlobalPoolingSpans.AverageBackward<T>(dStepMean, dAverage, n, 2, 4);
+                // d/d(Pool) of: Average = AveragePooling1D(Pool)
+                global::ModelDsl.Managed.PoolingSpans.AveragePool1DBackward<T>(dAverage, dPool, n, 5, 4, 2, 2, global::ModelDsl.Kernels.Padding.Valid);
+                // d/d(Strided) of: Strongest = GlobalMaxPooling1D(Strided)
+                global::ModelDsl.Managed.GlobalPoolingSpans.MaxBackward<T>(dStrongest, strided, strongest, dStrided, n, 3, 3);
+                // d/d(StridedKernel, StridedBias, Pool) of: Strided = Conv1D(Pool)
+                global::ModelDsl.Managed.Conv1DSpans.Backward<T>(dStrided, pool, wStridedKernel, dPool, gStridedKernel, gStridedBias, n, 5, 4, 3, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1);
+                // d/d(Causal) of: Pool = MaxPooling1D(Causal)
+                global::ModelDsl.Managed.PoolingSpans.MaxPool1DBackward<T>(dPool, poolIndices, dCausal, n, 9, 4, 2, 2, global::ModelDsl.Kernels.Padding.Same);
+                // d/d(CausalPreActivation) of: Causal = Relu(CausalPreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Relu, dCausal, causalPreActivation, causal, dCausalPreActivation, 4);
+                // d/d(CausalKernel, CausalBias) of: CausalPreActivation = Conv1D(x)
+                global::ModelDsl.Managed.Conv1DSpans.Backward<T>(dCausalPreActivation, input, wCausalKernel, default, gCausalKernel, gCausalBias, n, 9, 2, 4, 3, 1, global::ModelDsl.Kernels.Padding.Causal, 2);
+
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        CausalKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gCausalKernel, [3, 2, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        CausalBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gCausalBias, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        StridedKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gStridedKernel, [2, 4, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        StridedBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gStridedBias, [3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [7, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                return result;
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
         }
     }
 }

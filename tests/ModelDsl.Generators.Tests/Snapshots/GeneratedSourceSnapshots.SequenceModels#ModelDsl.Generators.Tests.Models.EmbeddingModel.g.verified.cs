@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Generators.Tests.Models
 {
-    partial class EmbeddingModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
+    partial class EmbeddingModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable, global::ModelDsl.Managed.IManagedModel
     {
         /// <summary>Every tensor of <see cref="EmbeddingModel"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -181,6 +181,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
             global::ModelDsl.Training.InputGuard.Require("EmbeddingModel", "input", input, InputShape, global::TorchSharp.torch.ScalarType.Int64, _device);
+            if (RunsManaged(input)) return (global::TorchSharp.torch.Tensor)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Predict);
             return Call(input);
         }
 
@@ -233,6 +234,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("EmbeddingModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("EmbeddingModel", "x", x, InputShape, global::TorchSharp.torch.ScalarType.Int64, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
+            }
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -255,6 +261,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("EmbeddingModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("EmbeddingModel", "x", x, InputShape, global::TorchSharp.torch.ScalarType.Int64, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
+            }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
@@ -338,6 +349,135 @@ namespace ModelDsl.Generators.Tests.Models
                 "Trainable params: 90\n" +
                 "Non-trainable params: 0\n" +
                 "_____________________________________________________________________\n";
+        }
+
+        // ---- the managed backend ----------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Backend Backend { get; set; } = global::ModelDsl.Backend.Auto;
+
+        /// <summary>Multiply-adds of one sample's forward and backward pass, for Auto's choice.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private const long MultiplyAddsPerSample = 609;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+
+        /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutput = null)
+            => _dtype == global::TorchSharp.torch.ScalarType.Float64 ? RunManaged<double>(x, y, mode, dOutput) : RunManaged<float>(x, y, mode, dOutput);
+
+        /// <summary>
+        /// The gradients <see cref="Backward"/> computes, from the managed code: a training forward pass on
+        /// <paramref name="input"/>, then the reverse sweep from <paramref name="dOutput"/>; nothing is updated.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public Gradients ManagedBackward(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor dOutput)
+        {
+            global::ModelDsl.Training.InputGuard.Require("EmbeddingModel", "input", input, InputShape, global::TorchSharp.torch.ScalarType.Int64, _device);
+            return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            int n = checked((int)x.size(0));
+            global::System.ReadOnlySpan<long> input = global::ModelDsl.Managed.TensorSpans.Labels(x);
+            // The weights, read and updated in their tensors' memory.
+            global::System.Span<T> wEmbedEmbeddings = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.EmbedEmbeddings);
+            global::System.Span<T> wNormalizeBeta = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormalizeBeta);
+            global::System.Span<T> wNormalizeGamma = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormalizeGamma);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
+            int valuesLength = (n * 20) + (n * 20) + (global::ModelDsl.Managed.LayerNormalizationSpans.TraceLength(n * 5, 4)) + (n * 2), adjointsLength = (n * 20) + (n * 20) + (n * 2);
+            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int at = 0;
+            global::System.Span<T> embed = block.Slice(at, n * 20); at += embed.Length;
+            global::System.Span<T> normalize = block.Slice(at, n * 20); at += normalize.Length;
+            global::System.Span<T> normalizeTrace = block.Slice(at, global::ModelDsl.Managed.LayerNormalizationSpans.TraceLength(n * 5, 4)); at += normalizeTrace.Length;
+            global::System.Span<T> output = block.Slice(at, n * 2); at += output.Length;
+            global::System.Span<T> dEmbed = block.Slice(at, n * 20); at += dEmbed.Length;
+            global::System.Span<T> dNormalize = block.Slice(at, n * 20); at += dNormalize.Length;
+            global::System.Span<T> dOutput = block.Slice(at, n * 2); at += dOutput.Length;
+
+            // Forward
+            // Embed = Embed(x)  [Embed(x)]
+            global::ModelDsl.Managed.EmbeddingSpans.Forward<T>(input, wEmbedEmbeddings, embed, n * 5, 10, 4);
+            // Normalize = Normalize(Embed)  [Normalize(Embed(x))]
+            global::ModelDsl.Managed.LayerNormalizationSpans.Forward<T>(embed, wNormalizeGamma, wNormalizeBeta, normalize, normalizeTrace, n * 5, 4, T.CreateTruncating(0.001));
+            // Output = Output(Flatten)  [Output(Flatten(Normalize(Embed(x))))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(normalize, wOutputKernel, wOutputBias, output, n, 20, 2);
+
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+
+            // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
+            global::ModelDsl.Training.StepResult? result = null;
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted);
+                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false);
+                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+                    result = new(loss, metrics) { Totals = totals };
+                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
+                }
+
+                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+                global::System.Span<T> gradients = _workspace.Gradients<T>(90);
+                global::System.Span<T> gEmbedEmbeddings = gradients.Slice(0, 40);
+                global::System.Span<T> gNormalizeGamma = gradients.Slice(40, 4);
+                global::System.Span<T> gNormalizeBeta = gradients.Slice(44, 4);
+                global::System.Span<T> gOutputKernel = gradients.Slice(48, 40);
+                global::System.Span<T> gOutputBias = gradients.Slice(88, 2);
+                block.Slice(valuesLength, adjointsLength).Clear();
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
+                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false, dOutput);
+                // d/d(OutputKernel, OutputBias, Flatten) of: Output = Dense(Flatten)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, normalize, wOutputKernel, dNormalize, gOutputKernel, gOutputBias, n, 20, 2);
+                // d/d(NormalizeGamma, NormalizeBeta, Embed) of: Normalize = Normalize(Embed)
+                global::ModelDsl.Managed.LayerNormalizationSpans.Backward<T>(dNormalize, normalizeTrace, wNormalizeGamma, dEmbed, gNormalizeGamma, gNormalizeBeta, n * 5, 4);
+                // d/d(EmbedEmbeddings) of: Embed = Embed(x)
+                global::ModelDsl.Managed.EmbeddingSpans.Backward<T>(dEmbed, input, gEmbedEmbeddings, n * 5, 10, 4);
+
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        EmbedEmbeddings = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gEmbedEmbeddings, [10, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        NormalizeGamma = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gNormalizeGamma, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        NormalizeBeta = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gNormalizeBeta, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [20, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                return result;
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Generators.Tests.Models
 {
-    partial class SiameseModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
+    partial class SiameseModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable, global::ModelDsl.Managed.IManagedModel
     {
         /// <summary>Every tensor of <see cref="SiameseModel"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -171,6 +171,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
             global::ModelDsl.Training.InputGuard.Require("SiameseModel", "input", input, InputShape, _dtype, _device);
+            if (RunsManaged(input)) return (global::TorchSharp.torch.Tensor)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Predict);
             return Call(input);
         }
 
@@ -230,6 +231,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("SiameseModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("SiameseModel", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
+            }
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -252,6 +258,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("SiameseModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("SiameseModel", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
+            }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
@@ -333,6 +344,150 @@ namespace ModelDsl.Generators.Tests.Models
                 "Trainable params: 21\n" +
                 "Non-trainable params: 0\n" +
                 "_________________________________________________________________\n";
+        }
+
+        // ---- the managed backend ----------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Backend Backend { get; set; } = global::ModelDsl.Backend.Auto;
+
+        /// <summary>Multiply-adds of one sample's forward and backward pass, for Auto's choice.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private const long MultiplyAddsPerSample = 177;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+
+        /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutput = null)
+            => _dtype == global::TorchSharp.torch.ScalarType.Float64 ? RunManaged<double>(x, y, mode, dOutput) : RunManaged<float>(x, y, mode, dOutput);
+
+        /// <summary>
+        /// The gradients <see cref="Backward"/> computes, from the managed code: a training forward pass on
+        /// <paramref name="input"/>, then the reverse sweep from <paramref name="dOutput"/>; nothing is updated.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public Gradients ManagedBackward(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor dOutput)
+        {
+            global::ModelDsl.Training.InputGuard.Require("SiameseModel", "input", input, InputShape, _dtype, _device);
+            return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            int n = checked((int)x.size(0));
+            global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            // The weights, read and updated in their tensors' memory.
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wSharedBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SharedBias);
+            global::System.Span<T> wSharedKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SharedKernel);
+            // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
+            int valuesLength = (n * 4) + (n * 4) + (n * 3) + (n * 4) + (n * 4) + (n * 4) + n, adjointsLength = (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n;
+            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int at = 0;
+            global::System.Span<T> shared = block.Slice(at, n * 4); at += shared.Length;
+            global::System.Span<T> sharedPreActivation = block.Slice(at, n * 4); at += sharedPreActivation.Length;
+            global::System.Span<T> square = block.Slice(at, n * 3); at += square.Length;
+            global::System.Span<T> shared2 = block.Slice(at, n * 4); at += shared2.Length;
+            global::System.Span<T> shared2PreActivation = block.Slice(at, n * 4); at += shared2PreActivation.Length;
+            global::System.Span<T> multiply = block.Slice(at, n * 4); at += multiply.Length;
+            global::System.Span<T> output = block.Slice(at, n); at += output.Length;
+            global::System.Span<T> dShared = block.Slice(at, n * 4); at += dShared.Length;
+            global::System.Span<T> dSharedPreActivation = block.Slice(at, n * 4); at += dSharedPreActivation.Length;
+            global::System.Span<T> dShared2 = block.Slice(at, n * 4); at += dShared2.Length;
+            global::System.Span<T> dShared2PreActivation = block.Slice(at, n * 4); at += dShared2PreActivation.Length;
+            global::System.Span<T> dMultiply = block.Slice(at, n * 4); at += dMultiply.Length;
+            global::System.Span<T> dOutput = block.Slice(at, n); at += dOutput.Length;
+
+            // Forward
+            // Shared = Shared(x)  [Shared(x)]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(input, wSharedKernel, wSharedBias, sharedPreActivation, n, 3, 4);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Tanh, sharedPreActivation, shared, 4);
+            // Square = Square(x)  [Square(x)]
+            global::ModelDsl.Managed.UnarySpans.Forward<T>("Square", input, square, 3);
+            // Shared2 = Shared(Square)  [Shared(Square(x))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(square, wSharedKernel, wSharedBias, shared2PreActivation, n, 3, 4);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Tanh, shared2PreActivation, shared2, 4);
+            // Multiply = Shared * Shared2  [Shared(x) * Shared(Square(x))]
+            global::ModelDsl.Managed.BinarySpans.Forward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, shared, 1, n * 4, shared2, 1, n * 4, multiply, 1, n * 4);
+            // Output = Output(Multiply)  [Output(Shared(x) * Shared(Square(x)))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(multiply, wOutputKernel, wOutputBias, output, n, 4, 1);
+
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+
+            // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
+            global::ModelDsl.Training.StepResult? result = null;
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted);
+                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
+                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+                    result = new(loss, metrics) { Totals = totals };
+                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
+                }
+
+                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+                global::System.Span<T> gradients = _workspace.Gradients<T>(21);
+                global::System.Span<T> gSharedKernel = gradients.Slice(0, 12);
+                global::System.Span<T> gSharedBias = gradients.Slice(12, 4);
+                global::System.Span<T> gOutputKernel = gradients.Slice(16, 4);
+                global::System.Span<T> gOutputBias = gradients.Slice(20, 1);
+                block.Slice(valuesLength, adjointsLength).Clear();
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
+                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
+                // d/d(OutputKernel, OutputBias, Multiply) of: Output = Dense(Multiply)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, multiply, wOutputKernel, dMultiply, gOutputKernel, gOutputBias, n, 4, 1);
+                // d/d(Shared, Shared2) of: Multiply = Shared * Shared2
+                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply, shared, 1, n * 4, shared2, 1, n * 4, multiply, dShared, dShared2, 1, n * 4);
+                // d/d(Shared2PreActivation) of: Shared2 = Tanh(Shared2PreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Tanh, dShared2, shared2PreActivation, shared2, dShared2PreActivation, 4);
+                // d/d(SharedKernel, SharedBias) of: Shared2PreActivation = Dense(Square)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dShared2PreActivation, square, wSharedKernel, default, gSharedKernel, gSharedBias, n, 3, 4);
+                // d/d(SharedPreActivation) of: Shared = Tanh(SharedPreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Tanh, dShared, sharedPreActivation, shared, dSharedPreActivation, 4);
+                // d/d(SharedKernel, SharedBias) of: SharedPreActivation = Dense(x)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dSharedPreActivation, input, wSharedKernel, default, gSharedKernel, gSharedBias, n, 3, 4);
+
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        SharedKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gSharedKernel, [3, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        SharedBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gSharedBias, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [4, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                return result;
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Generators.Tests.Models
 {
-    partial class StackedRecurrentModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
+    partial class StackedRecurrentModel : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable, global::ModelDsl.Managed.IManagedModel
     {
         /// <summary>Every tensor of <see cref="StackedRecurrentModel"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -230,6 +230,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
             global::ModelDsl.Training.InputGuard.Require("StackedRecurrentModel", "input", input, InputShape, _dtype, _device);
+            if (RunsManaged(input)) return (global::TorchSharp.torch.Tensor)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Predict);
             return Call(input);
         }
 
@@ -291,6 +292,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("StackedRecurrentModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("StackedRecurrentModel", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
+            }
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -313,6 +319,11 @@ namespace ModelDsl.Generators.Tests.Models
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("StackedRecurrentModel", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("StackedRecurrentModel", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
+            }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
@@ -396,6 +407,164 @@ namespace ModelDsl.Generators.Tests.Models
                 "Trainable params: 344\n" +
                 "Non-trainable params: 0\n" +
                 "_________________________________________________________________\n";
+        }
+
+        // ---- the managed backend ----------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Backend Backend { get; set; } = global::ModelDsl.Backend.Auto;
+
+        /// <summary>Multiply-adds of one sample's forward and backward pass, for Auto's choice.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private const long MultiplyAddsPerSample = 6362;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+
+        /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutput = null)
+            => _dtype == global::TorchSharp.torch.ScalarType.Float64 ? RunManaged<double>(x, y, mode, dOutput) : RunManaged<float>(x, y, mode, dOutput);
+
+        /// <summary>
+        /// The gradients <see cref="Backward"/> computes, from the managed code: a training forward pass on
+        /// <paramref name="input"/>, then the reverse sweep from <paramref name="dOutput"/>; nothing is updated.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public Gradients ManagedBackward(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor dOutput)
+        {
+            global::ModelDsl.Training.InputGuard.Require("StackedRecurrentModel", "input", input, InputShape, _dtype, _device);
+            return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            int n = checked((int)x.size(0));
+            global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            // The weights, read and updated in their tensors' memory.
+            global::System.Span<T> wFirstBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FirstBias);
+            global::System.Span<T> wFirstKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FirstKernel);
+            global::System.Span<T> wFirstRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FirstRecurrentKernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wSecondBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SecondBias);
+            global::System.Span<T> wSecondKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SecondKernel);
+            global::System.Span<T> wSecondRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SecondRecurrentKernel);
+            global::System.Span<T> wThirdBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.ThirdBias);
+            global::System.Span<T> wThirdKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.ThirdKernel);
+            global::System.Span<T> wThirdRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.ThirdRecurrentKernel);
+            // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
+            int valuesLength = (n * 30) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 6, 5)) + (n * 24) + (global::ModelDsl.Managed.GruSpans.TraceLength(n, 6, 4)) + (n * 3) + (global::ModelDsl.Managed.SimpleRnnSpans.TraceLength(n, 6, 3)) + (n * 2), adjointsLength = (n * 30) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 6, 5)) + (n * 24) + (global::ModelDsl.Managed.GruSpans.ScratchLength(n, 6, 4)) + (n * 3) + (global::ModelDsl.Managed.SimpleRnnSpans.ScratchLength(n, 6, 3)) + (n * 2);
+            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int at = 0;
+            global::System.Span<T> first = block.Slice(at, n * 30); at += first.Length;
+            global::System.Span<T> firstTrace = block.Slice(at, global::ModelDsl.Managed.LstmSpans.TraceLength(n, 6, 5)); at += firstTrace.Length;
+            global::System.Span<T> second = block.Slice(at, n * 24); at += second.Length;
+            global::System.Span<T> secondTrace = block.Slice(at, global::ModelDsl.Managed.GruSpans.TraceLength(n, 6, 4)); at += secondTrace.Length;
+            global::System.Span<T> third = block.Slice(at, n * 3); at += third.Length;
+            global::System.Span<T> thirdTrace = block.Slice(at, global::ModelDsl.Managed.SimpleRnnSpans.TraceLength(n, 6, 3)); at += thirdTrace.Length;
+            global::System.Span<T> output = block.Slice(at, n * 2); at += output.Length;
+            global::System.Span<T> dFirst = block.Slice(at, n * 30); at += dFirst.Length;
+            global::System.Span<T> firstScratch = block.Slice(at, global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 6, 5)); at += firstScratch.Length;
+            global::System.Span<T> dSecond = block.Slice(at, n * 24); at += dSecond.Length;
+            global::System.Span<T> secondScratch = block.Slice(at, global::ModelDsl.Managed.GruSpans.ScratchLength(n, 6, 4)); at += secondScratch.Length;
+            global::System.Span<T> dThird = block.Slice(at, n * 3); at += dThird.Length;
+            global::System.Span<T> thirdScratch = block.Slice(at, global::ModelDsl.Managed.SimpleRnnSpans.ScratchLength(n, 6, 3)); at += thirdScratch.Length;
+            global::System.Span<T> dOutput = block.Slice(at, n * 2); at += dOutput.Length;
+
+            // Forward
+            // First = First(x)  [First(x)]
+            global::ModelDsl.Managed.LstmSpans.Forward<T>(input, wFirstKernel, wFirstRecurrentKernel, wFirstBias, first, firstTrace, n, 6, 3, 5, true);
+            // Second = Second(First)  [Second(First(x))]
+            global::ModelDsl.Managed.GruSpans.Forward<T>(first, wSecondKernel, wSecondRecurrentKernel, wSecondBias, second, secondTrace, n, 6, 5, 4, true);
+            // Third = Third(Second)  [Third(Second(First(x)))]
+            global::ModelDsl.Managed.SimpleRnnSpans.Forward<T>(second, wThirdKernel, wThirdRecurrentKernel, wThirdBias, third, thirdTrace, n, 6, 4, 3, false);
+            // Output = Output(Third)  [Output(Third(Second(First(x))))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(third, wOutputKernel, wOutputBias, output, n, 3, 2);
+
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+
+            // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
+            global::ModelDsl.Training.StepResult? result = null;
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted);
+                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false);
+                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+                    result = new(loss, metrics) { Totals = totals };
+                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
+                }
+
+                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+                global::System.Span<T> gradients = _workspace.Gradients<T>(344);
+                global::System.Span<T> gFirstKernel = gradients.Slice(0, 60);
+                global::System.Span<T> gFirstRecurrentKernel = gradients.Slice(60, 100);
+                global::System.Span<T> gFirstBias = gradients.Slice(160, 20);
+                global::System.Span<T> gSecondKernel = gradients.Slice(180, 60);
+                global::System.Span<T> gSecondRecurrentKernel = gradients.Slice(240, 48);
+                global::System.Span<T> gSecondBias = gradients.Slice(288, 24);
+                global::System.Span<T> gThirdKernel = gradients.Slice(312, 12);
+                global::System.Span<T> gThirdRecurrentKernel = gradients.Slice(324, 9);
+                global::System.Span<T> gThirdBias = gradients.Slice(333, 3);
+                global::System.Span<T> gOutputKernel = gradients.Slice(336, 6);
+                global::System.Span<T> gOutputBias = gradients.Slice(342, 2);
+                block.Slice(valuesLength, adjointsLength).Clear();
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
+                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false, dOutput);
+                // d/d(OutputKernel, OutputBias, Third) of: Output = Dense(Third)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, third, wOutputKernel, dThird, gOutputKernel, gOutputBias, n, 3, 2);
+                // d/d(ThirdKernel, ThirdRecurrentKernel, ThirdBias, Second) of: Third = Third(Second), back through time
+                global::ModelDsl.Managed.SimpleRnnSpans.Backward<T>(dThird, second, wThirdKernel, wThirdRecurrentKernel, thirdTrace, thirdScratch, dSecond, gThirdKernel, gThirdRecurrentKernel, gThirdBias, n, 6, 4, 3, false);
+                // d/d(SecondKernel, SecondRecurrentKernel, SecondBias, First) of: Second = Second(First), back through time
+                global::ModelDsl.Managed.GruSpans.Backward<T>(dSecond, first, wSecondKernel, wSecondRecurrentKernel, secondTrace, secondScratch, dFirst, gSecondKernel, gSecondRecurrentKernel, gSecondBias, n, 6, 5, 4, true);
+                // d/d(FirstKernel, FirstRecurrentKernel, FirstBias) of: First = First(x), back through time
+                global::ModelDsl.Managed.LstmSpans.Backward<T>(dFirst, input, wFirstKernel, wFirstRecurrentKernel, firstTrace, firstScratch, default, gFirstKernel, gFirstRecurrentKernel, gFirstBias, n, 6, 3, 5, true);
+
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        FirstKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFirstKernel, [3, 20], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        FirstRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFirstRecurrentKernel, [5, 20], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        FirstBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFirstBias, [20], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        SecondKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gSecondKernel, [5, 12], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        SecondRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gSecondRecurrentKernel, [4, 12], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        SecondBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gSecondBias, [2, 12], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        ThirdKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gThirdKernel, [4, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        ThirdRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gThirdRecurrentKernel, [3, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        ThirdBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gThirdBias, [3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [3, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                return result;
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
         }
     }
 }

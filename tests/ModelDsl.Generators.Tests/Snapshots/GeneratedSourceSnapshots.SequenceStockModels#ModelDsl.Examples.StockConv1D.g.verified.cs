@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Examples
 {
-    partial class StockConv1D : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
+    partial class StockConv1D : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable, global::ModelDsl.Managed.IManagedModel
     {
         /// <summary>Every tensor of <see cref="StockConv1D"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -196,6 +196,7 @@ namespace ModelDsl.Examples
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
             global::ModelDsl.Training.InputGuard.Require("StockConv1D", "input", input, InputShape, _dtype, _device);
+            if (RunsManaged(input)) return (global::TorchSharp.torch.Tensor)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Predict);
             return Call(input);
         }
 
@@ -246,6 +247,11 @@ namespace ModelDsl.Examples
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("StockConv1D", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("StockConv1D", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
+            }
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -268,6 +274,11 @@ namespace ModelDsl.Examples
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("StockConv1D", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("StockConv1D", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
+            }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
@@ -371,6 +382,142 @@ namespace ModelDsl.Examples
                 "Trainable params: 433\n" +
                 "Non-trainable params: 11\n" +
                 "____________________________________________________________________\n";
+        }
+
+        // ---- the managed backend ----------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Backend Backend { get; set; } = global::ModelDsl.Backend.Auto;
+
+        /// <summary>Multiply-adds of one sample's forward and backward pass, for Auto's choice.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private const long MultiplyAddsPerSample = 33944;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+
+        /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutput = null)
+            => _dtype == global::TorchSharp.torch.ScalarType.Float64 ? RunManaged<double>(x, y, mode, dOutput) : RunManaged<float>(x, y, mode, dOutput);
+
+        /// <summary>
+        /// The gradients <see cref="Backward"/> computes, from the managed code: a training forward pass on
+        /// <paramref name="input"/>, then the reverse sweep from <paramref name="dOutput"/>; nothing is updated.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public Gradients ManagedBackward(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor dOutput)
+        {
+            global::ModelDsl.Training.InputGuard.Require("StockConv1D", "input", input, InputShape, _dtype, _device);
+            return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            int n = checked((int)x.size(0));
+            global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            // The weights, read and updated in their tensors' memory.
+            global::System.Span<T> wFeaturesBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FeaturesBias);
+            global::System.Span<T> wFeaturesKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FeaturesKernel);
+            global::System.Span<T> wNormMean = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormMean);
+            global::System.Span<T> wNormVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormVariance);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
+            int valuesLength = (n * 125) + (n * 400) + (n * 400) + (n * 16) + n, adjointsLength = (n * 400) + (n * 400) + (n * 16) + n;
+            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int at = 0;
+            global::System.Span<T> norm = block.Slice(at, n * 125); at += norm.Length;
+            global::System.Span<T> features = block.Slice(at, n * 400); at += features.Length;
+            global::System.Span<T> featuresPreActivation = block.Slice(at, n * 400); at += featuresPreActivation.Length;
+            global::System.Span<T> pool = block.Slice(at, n * 16); at += pool.Length;
+            global::System.Span<T> output = block.Slice(at, n); at += output.Length;
+            global::System.Span<T> dFeatures = block.Slice(at, n * 400); at += dFeatures.Length;
+            global::System.Span<T> dFeaturesPreActivation = block.Slice(at, n * 400); at += dFeaturesPreActivation.Length;
+            global::System.Span<T> dPool = block.Slice(at, n * 16); at += dPool.Length;
+            global::System.Span<T> dOutput = block.Slice(at, n); at += dOutput.Length;
+
+            // Forward
+            // Norm = Norm(x)  [Norm(x)]
+            global::ModelDsl.Managed.NormalizationSpans.Forward<T>(input, wNormMean, wNormVariance, norm, n * 25, 5);
+            // Features = Features(Norm)  [Features(Norm(x))]
+            global::ModelDsl.Managed.Conv1DSpans.Forward<T>(norm, wFeaturesKernel, wFeaturesBias, featuresPreActivation, n, 25, 5, 16, 5, 1, global::ModelDsl.Kernels.Padding.Causal, 1);
+            global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Relu, featuresPreActivation, features, 16);
+            // Pool = Pool(Features)  [Pool(Features(Norm(x)))]
+            global::ModelDsl.Managed.GlobalPoolingSpans.Average<T>(features, pool, n, 25, 16);
+            // Output = Output(Pool)  [Output(Pool(Features(Norm(x))))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(pool, wOutputKernel, wOutputBias, output, n, 16, 1);
+
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+
+            // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
+            global::ModelDsl.Training.StepResult? result = null;
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted);
+                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
+                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
+                    totals[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = global::ModelDsl.Managed.MetricSpans.Accumulate<T>(global::ModelDsl.Kernels.Metric.MeanAbsoluteError, output, target, n, 1);
+                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
+                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+                    result = new(loss, metrics) { Totals = totals };
+                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
+                }
+
+                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+                global::System.Span<T> gradients = _workspace.Gradients<T>(433);
+                global::System.Span<T> gFeaturesKernel = gradients.Slice(0, 400);
+                global::System.Span<T> gFeaturesBias = gradients.Slice(400, 16);
+                global::System.Span<T> gOutputKernel = gradients.Slice(416, 16);
+                global::System.Span<T> gOutputBias = gradients.Slice(432, 1);
+                block.Slice(valuesLength, adjointsLength).Clear();
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
+                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
+                // d/d(OutputKernel, OutputBias, Pool) of: Output = Dense(Pool)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, pool, wOutputKernel, dPool, gOutputKernel, gOutputBias, n, 16, 1);
+                // d/d(Features) of: Pool = GlobalAveragePooling1D(Features)
+                global::ModelDsl.Managed.GlobalPoolingSpans.AverageBackward<T>(dPool, dFeatures, n, 25, 16);
+                // d/d(FeaturesPreActivation) of: Features = Relu(FeaturesPreActivation)
+                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Relu, dFeatures, featuresPreActivation, features, dFeaturesPreActivation, 16);
+                // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv1D(Norm)
+                global::ModelDsl.Managed.Conv1DSpans.Backward<T>(dFeaturesPreActivation, norm, wFeaturesKernel, default, gFeaturesKernel, gFeaturesBias, n, 25, 5, 16, 5, 1, global::ModelDsl.Kernels.Padding.Causal, 1);
+
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        FeaturesKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFeaturesKernel, [5, 5, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        FeaturesBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFeaturesBias, [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [16, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                return result;
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
         }
     }
 }

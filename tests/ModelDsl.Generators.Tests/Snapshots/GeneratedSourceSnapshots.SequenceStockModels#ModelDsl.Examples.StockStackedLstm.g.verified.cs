@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Examples
 {
-    partial class StockStackedLstm : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
+    partial class StockStackedLstm : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable, global::ModelDsl.Managed.IManagedModel
     {
         /// <summary>Every tensor of <see cref="StockStackedLstm"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -225,6 +225,7 @@ namespace ModelDsl.Examples
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
             global::ModelDsl.Training.InputGuard.Require("StockStackedLstm", "input", input, InputShape, _dtype, _device);
+            if (RunsManaged(input)) return (global::TorchSharp.torch.Tensor)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Predict);
             return Call(input);
         }
 
@@ -279,6 +280,11 @@ namespace ModelDsl.Examples
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("StockStackedLstm", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("StockStackedLstm", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
+            }
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -301,6 +307,11 @@ namespace ModelDsl.Examples
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
             global::ModelDsl.Training.InputGuard.RequireTargets("StockStackedLstm", "y", y, x.size(0), classIndices: false, _device);
+            if (RunsManaged(x))
+            {
+                global::ModelDsl.Training.InputGuard.Require("StockStackedLstm", "x", x, InputShape, _dtype, _device);
+                return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
+            }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
@@ -404,6 +415,153 @@ namespace ModelDsl.Examples
                 "Trainable params: 2,217\n" +
                 "Non-trainable params: 11\n" +
                 "_________________________________________________________________\n";
+        }
+
+        // ---- the managed backend ----------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Backend Backend { get; set; } = global::ModelDsl.Backend.Auto;
+
+        /// <summary>Multiply-adds of one sample's forward and backward pass, for Auto's choice.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private const long MultiplyAddsPerSample = 168213;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+
+        /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutput = null)
+            => _dtype == global::TorchSharp.torch.ScalarType.Float64 ? RunManaged<double>(x, y, mode, dOutput) : RunManaged<float>(x, y, mode, dOutput);
+
+        /// <summary>
+        /// The gradients <see cref="Backward"/> computes, from the managed code: a training forward pass on
+        /// <paramref name="input"/>, then the reverse sweep from <paramref name="dOutput"/>; nothing is updated.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public Gradients ManagedBackward(global::TorchSharp.torch.Tensor input, global::TorchSharp.torch.Tensor dOutput)
+        {
+            global::ModelDsl.Training.InputGuard.Require("StockStackedLstm", "input", input, InputShape, _dtype, _device);
+            return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            int n = checked((int)x.size(0));
+            global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            // The weights, read and updated in their tensors' memory.
+            global::System.Span<T> wMemoryBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.MemoryBias);
+            global::System.Span<T> wMemoryKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.MemoryKernel);
+            global::System.Span<T> wMemoryRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.MemoryRecurrentKernel);
+            global::System.Span<T> wNormMean = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormMean);
+            global::System.Span<T> wNormVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormVariance);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wStepsBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StepsBias);
+            global::System.Span<T> wStepsKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StepsKernel);
+            global::System.Span<T> wStepsRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StepsRecurrentKernel);
+            // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
+            int valuesLength = (n * 125) + (n * 400) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 25, 16)) + (n * 8) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 25, 8)) + n, adjointsLength = (n * 400) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 25, 16)) + (n * 8) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 25, 8)) + n;
+            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int at = 0;
+            global::System.Span<T> norm = block.Slice(at, n * 125); at += norm.Length;
+            global::System.Span<T> steps = block.Slice(at, n * 400); at += steps.Length;
+            global::System.Span<T> stepsTrace = block.Slice(at, global::ModelDsl.Managed.LstmSpans.TraceLength(n, 25, 16)); at += stepsTrace.Length;
+            global::System.Span<T> memory = block.Slice(at, n * 8); at += memory.Length;
+            global::System.Span<T> memoryTrace = block.Slice(at, global::ModelDsl.Managed.LstmSpans.TraceLength(n, 25, 8)); at += memoryTrace.Length;
+            global::System.Span<T> output = block.Slice(at, n); at += output.Length;
+            global::System.Span<T> dSteps = block.Slice(at, n * 400); at += dSteps.Length;
+            global::System.Span<T> stepsScratch = block.Slice(at, global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 25, 16)); at += stepsScratch.Length;
+            global::System.Span<T> dMemory = block.Slice(at, n * 8); at += dMemory.Length;
+            global::System.Span<T> memoryScratch = block.Slice(at, global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 25, 8)); at += memoryScratch.Length;
+            global::System.Span<T> dOutput = block.Slice(at, n); at += dOutput.Length;
+
+            // Forward
+            // Norm = Norm(x)  [Norm(x)]
+            global::ModelDsl.Managed.NormalizationSpans.Forward<T>(input, wNormMean, wNormVariance, norm, n * 25, 5);
+            // Steps = Steps(Norm)  [Steps(Norm(x))]
+            global::ModelDsl.Managed.LstmSpans.Forward<T>(norm, wStepsKernel, wStepsRecurrentKernel, wStepsBias, steps, stepsTrace, n, 25, 5, 16, true);
+            // Memory = Memory(Steps)  [Memory(Steps(Norm(x)))]
+            global::ModelDsl.Managed.LstmSpans.Forward<T>(steps, wMemoryKernel, wMemoryRecurrentKernel, wMemoryBias, memory, memoryTrace, n, 25, 16, 8, false);
+            // Output = Output(Memory)  [Output(Memory(Steps(Norm(x))))]
+            global::ModelDsl.Managed.DenseSpans.Forward<T>(memory, wOutputKernel, wOutputBias, output, n, 8, 1);
+
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+
+            // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
+            global::ModelDsl.Training.StepResult? result = null;
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted);
+                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
+                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
+                    totals[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = global::ModelDsl.Managed.MetricSpans.Accumulate<T>(global::ModelDsl.Kernels.Metric.MeanAbsoluteError, output, target, n, 1);
+                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
+                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
+                    result = new(loss, metrics) { Totals = totals };
+                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
+                }
+
+                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+                global::System.Span<T> gradients = _workspace.Gradients<T>(2217);
+                global::System.Span<T> gStepsKernel = gradients.Slice(0, 320);
+                global::System.Span<T> gStepsRecurrentKernel = gradients.Slice(320, 1024);
+                global::System.Span<T> gStepsBias = gradients.Slice(1344, 64);
+                global::System.Span<T> gMemoryKernel = gradients.Slice(1408, 512);
+                global::System.Span<T> gMemoryRecurrentKernel = gradients.Slice(1920, 256);
+                global::System.Span<T> gMemoryBias = gradients.Slice(2176, 32);
+                global::System.Span<T> gOutputKernel = gradients.Slice(2208, 8);
+                global::System.Span<T> gOutputBias = gradients.Slice(2216, 1);
+                block.Slice(valuesLength, adjointsLength).Clear();
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
+                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
+                // d/d(OutputKernel, OutputBias, Memory) of: Output = Dense(Memory)
+                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, memory, wOutputKernel, dMemory, gOutputKernel, gOutputBias, n, 8, 1);
+                // d/d(MemoryKernel, MemoryRecurrentKernel, MemoryBias, Steps) of: Memory = Memory(Steps), back through time
+                global::ModelDsl.Managed.LstmSpans.Backward<T>(dMemory, steps, wMemoryKernel, wMemoryRecurrentKernel, memoryTrace, memoryScratch, dSteps, gMemoryKernel, gMemoryRecurrentKernel, gMemoryBias, n, 25, 16, 8, false);
+                // d/d(StepsKernel, StepsRecurrentKernel, StepsBias) of: Steps = Steps(Norm), back through time
+                global::ModelDsl.Managed.LstmSpans.Backward<T>(dSteps, norm, wStepsKernel, wStepsRecurrentKernel, stepsTrace, stepsScratch, default, gStepsKernel, gStepsRecurrentKernel, gStepsBias, n, 25, 5, 16, true);
+
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        StepsKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gStepsKernel, [5, 64], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        StepsRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gStepsRecurrentKernel, [16, 64], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        StepsBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gStepsBias, [64], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        MemoryKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gMemoryKernel, [16, 32], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        MemoryRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gMemoryRecurrentKernel, [8, 32], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        MemoryBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gMemoryBias, [32], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [8, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                return result;
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
         }
     }
 }
