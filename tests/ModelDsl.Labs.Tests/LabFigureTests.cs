@@ -78,7 +78,8 @@ public class LabFigureTests
         var pt = PlotContents.Of(training);
         Assert.True(training.IsLogY);
         AssertLabelled(pt, "Pérdida por época con cada programa", "Época", "Pérdida: MSE en todo el conjunto (puntos²)");
-        Assert.Equal(["polynomial", "inverse_time", "exponential: diverge en el paso 578 (época 1)", "piecewise: diverge en el paso 39 (época 1)"], pt.Legend);
+        long exponential = r.ScheduleTraining.Single(t => t.Schedule == "exponential").DivergedAtStep!.Value;
+        Assert.Equal(["polynomial", "inverse_time", $"exponential: diverge en el paso {exponential} (época 1)", "piecewise: diverge en el paso 39 (época 1)"], pt.Legend);
         Assert.Equal(2, pt.Series.Count);
         Assert.Equal(2, pt.Markers.Count);
         Assert.InRange(Math.Pow(10, pt.Series[0].YRange.Max), 1e7, 1e8);

@@ -26,11 +26,16 @@ internal static class PinnedFigures
     /// </summary>
     private const double Stock = 1e-5;
 
+    /// <summary>
+    /// Each value within <paramref name="relative"/> of the largest pinned value of its list: rounding is relative to
+    /// the magnitudes a computation mixes (a bias of 0.009 beside weights of 0.39 moves by the weights' ulps, 1e-8).
+    /// </summary>
     public static void AssertClose(IReadOnlyList<double> expected, IReadOnlyList<double> actual, double relative, string name)
     {
         Assert.True(expected.Count == actual.Count, $"{name}: {actual.Count} values, pinned {expected.Count}");
+        double scale = expected.Max(Math.Abs);
         for (int i = 0; i < expected.Count; i++)
-            Assert.True(Math.Abs(actual[i] - expected[i]) <= relative * Math.Abs(expected[i]),
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= relative * scale,
                 $"{name}[{i}] = {actual[i]:R}, pinned {expected[i]:R} (±{relative:E0} relative)");
     }
 
@@ -52,7 +57,9 @@ internal static class PinnedFigures
             Contracting, "inverse_time w1, w2, w3, b");
         // Overflow steps: the loss grows by a factor well above 1 per step, so rounding cannot move the step it overflows at.
         Assert.Equal(39, r.ScheduleTraining.Single(t => t.Schedule == "piecewise").DivergedAtStep);
-        Assert.Equal(578, r.ScheduleTraining.Single(t => t.Schedule == "exponential").DivergedAtStep);
+        // Except by one step where the loss's own sum overflows float32: the managed backend (the default) sums the loss
+        // in double and reports the step after, where the predictions themselves overflow; TorchSharp's reports 578.
+        Assert.InRange(r.ScheduleTraining.Single(t => t.Schedule == "exponential").DivergedAtStep!.Value, 578, 579);
     }
 
     /// <summary><c>stock --epochs 3</c>, seed 42, KO 2018: each faithful model's training and validation MAE per epoch and its test MAE, in dollars.</summary>
