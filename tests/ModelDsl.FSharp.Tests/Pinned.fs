@@ -4,13 +4,15 @@ module ModelDsl.FSharp.Tests.Pinned
 
 open Xunit
 
-/// Every value of actual within relative · |expected| of the pinned one.
+/// Every value of actual within relative · (the largest pinned value) of the pinned one: rounding is relative to the
+/// magnitudes a computation mixes (a bias of 0.009 beside weights of 0.39 moves by the weights' ulps).
 let assertClose (relative: float) (name: string) (expected: float seq) (actual: float seq) =
     let expected, actual = Array.ofSeq expected, Array.ofSeq actual
     Assert.True((expected.Length = actual.Length), sprintf "%s: %d values, pinned %d" name actual.Length expected.Length)
+    let scale = expected |> Array.map abs |> Array.max
     Array.iteri2
         (fun i (e: float) (a: float) ->
-            Assert.True(abs (a - e) <= relative * abs e, sprintf "%s[%d] = %.17g, pinned %.17g (±%g relative)" name i a e relative))
+            Assert.True(abs (a - e) <= relative * scale, sprintf "%s[%d] = %.17g, pinned %.17g (±%g relative)" name i a e relative))
         expected actual
 
 /// SGD on the grades contracts: a 1e-7 relative change of the initial weights left the figures bit-identical.

@@ -339,8 +339,9 @@ internal sealed class ModelEmitter
     }
 
     /// <summary>The check every entry point makes before its first libtorch call: shape, dtype and device, or an exception saying so.</summary>
+    /// <remarks>The message names the value "input" on both backends, whatever the variable (a step's x).</remarks>
     private string Guard(string input)
-        => $"{Training}.InputGuard.Require(\"{_model.Name}\", \"{input}\", {input}, InputShape, {(_plan.IndexInput ? $"{Torch}.ScalarType.Int64" : _dtype)}, {_device});";
+        => $"{Training}.InputGuard.Require(\"{_model.Name}\", \"input\", {input}, InputShape, {(_plan.IndexInput ? $"{Torch}.ScalarType.Int64" : _dtype)}, {_device});";
 
     /// <summary>In a step: the managed code when it runs this batch (after the input's check), else the TorchSharp code that follows.</summary>
     private void EmitManagedDispatch(string mode)
