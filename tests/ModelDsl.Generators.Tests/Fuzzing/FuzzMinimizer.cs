@@ -16,10 +16,12 @@ public static class FuzzMinimizer
     {
         var sources = variant.Sources.ToList();
         int runs = 0;
-        // The mutated lines stay: a removal that takes one of them away could keep the class but lose its cause.
-        var mutated = ChangedLines(variant.Original, variant.Source).Concat(variant.Extra.SelectMany(e => e.Split('\n')))
-            .Select(l => l.Trim()).Where(l => l.Length > 3 && !l.StartsWith("using ", StringComparison.Ordinal) && !l.StartsWith("namespace ", StringComparison.Ordinal)).ToList();
-        bool Keeps(string removed) => !mutated.Any(l => removed.Contains(l, StringComparison.Ordinal));
+        // The mutated text stays: a removal that takes it away could keep the class but lose its cause (an expectation
+        // travels with the variant, not with its text). The fragment is what lies between the common prefix and suffix
+        // of the seed and the variant; extra files a mutation added are kept whole.
+        string fragment = ChangedFragment(variant.Original, variant.Source);
+        int fixedFiles = 1 + variant.Extra.Length;
+        bool Keeps(List<string> candidate) => fragment.Length == 0 || candidate[0].Contains(fragment, StringComparison.Ordinal);
         bool Fails(List<string> candidate)
         {
             runs++;
@@ -34,9 +36,8 @@ public static class FuzzMinimizer
         }
 
         // Whole files after the first (extra parts, companions).
-        for (int i = sources.Count - 1; i >= 1 && runs < maxRuns; i--)
+        for (int i = sources.Count - 1; i >= fixedFiles && runs < maxRuns; i--)
         {
-            if (!Keeps(sources[i])) continue;
             var without = sources.Where((_, j) => j != i).ToList();
             if (Fails(without)) sources = without;
         }
@@ -44,11 +45,11 @@ public static class FuzzMinimizer
         for (int i = 0; i < sources.Count && runs < maxRuns; i++)
         {
             string stripped = StripComments(sources[i]);
-            if (stripped != sources[i] && mutated.All(l => !sources[i].Contains(l, StringComparison.Ordinal) || stripped.Contains(l, StringComparison.Ordinal)))
+            if (stripped != sources[i])
             {
                 var candidate = sources.ToList();
                 candidate[i] = stripped;
-                if (Fails(candidate)) sources = candidate;
+                if (Keeps(candidate) && Fails(candidate)) sources = candidate;
             }
         }
         bool changed = true;
@@ -67,10 +68,10 @@ public static class FuzzMinimizer
                     if (runs >= maxRuns) break;
                     string text = sources[file];
                     var (start, end) = Removal(node);
-                    if (end > text.Length || !Keeps(text[start..end])) continue;
+                    if (end > text.Length) continue;
                     var candidate = sources.ToList();
                     candidate[file] = text[..start] + text[end..];
-                    if (Fails(candidate))
+                    if (Keeps(candidate) && Fails(candidate))
                     {
                         sources = candidate;
                         changed = true;
@@ -82,10 +83,15 @@ public static class FuzzMinimizer
         return string.Join("\n// ---- next file\n", sources.Select(s => string.Join("\n", s.Split('\n').Select(l => Variant.Line(l)).Where(l => l.Trim().Length > 0))));
     }
 
-    private static IEnumerable<string> ChangedLines(string before, string after)
+    /// <summary>The variant's text between the longest common prefix and suffix with the seed (trimmed).</summary>
+    public static string ChangedFragment(string before, string after)
     {
-        var old = before.Split('\n').ToHashSet(StringComparer.Ordinal);
-        return after.Split('\n').Where(l => !old.Contains(l));
+        int prefix = 0;
+        while (prefix < before.Length && prefix < after.Length && before[prefix] == after[prefix]) prefix++;
+        int suffix = 0;
+        while (suffix < before.Length - prefix && suffix < after.Length - prefix && before[^(suffix + 1)] == after[^(suffix + 1)]) suffix++;
+        string changed = after[prefix..(after.Length - suffix)];
+        return changed.Trim().Length > 0 ? changed.Trim() : changed;
     }
 
     private static (int Start, int End) Removal(SyntaxNode node)

@@ -147,8 +147,7 @@ public static class FuzzOracle
                 var errors = tree.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
                 if (errors.Count > 0)
                 {
-                    failures.Add(new(GeneratedSyntax, $"{GeneratedSyntax}: {string.Join(" ", errors.Select(e => e.Id).Distinct().Order(StringComparer.Ordinal).Take(3))}",
-                        Describe(errors, tree)));
+                    failures.Add(new(GeneratedSyntax, $"{GeneratedSyntax}: {FirstError(errors)}", Describe(errors, tree)));
                 }
             }
         }
@@ -158,7 +157,7 @@ public static class FuzzOracle
         if (!mdError && result.Exception is null)
         {
             // The input alone first (small); the input with the generated code (large) only when the input compiles.
-            var generatedNames = GeneratedNames(result);
+            var generatedNames = NamesOf(result);
             compiles = input.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)
                 .All(d => IsCausedByMissingGeneratedCode(d, input, generatedNames));
             if (compiles)
@@ -168,10 +167,9 @@ public static class FuzzOracle
                 {
                     failures.Add(new(Throws, $"{Throws}: {late.Id}: {Shape(late.GetMessage())}", late.ToString()));
                 }
-                if (outputErrors.Count > 0)
+                if (outputErrors.Count > 0 && !failures.Any(f => f.Assertion == GeneratedSyntax))
                 {
-                    failures.Add(new(DoesNotCompile, $"{DoesNotCompile}: {string.Join(" ", outputErrors.Select(e => e.Id).Distinct().Order(StringComparer.Ordinal).Take(4))}",
-                        Describe(outputErrors, null)));
+                    failures.Add(new(DoesNotCompile, $"{DoesNotCompile}: {FirstError(outputErrors)}", Describe(outputErrors, null)));
                 }
                 if (expectMdError is not null)
                 {
@@ -191,52 +189,77 @@ public static class FuzzOracle
     /// <item>CS8795 (partial method) and CS9248 (partial property) "must have an implementation part", for a member with
     /// at least one attribute in a type that carries [ModelDsl.Model] on any part: the members the generator implements.
     /// A partial member without attributes, or in a type that is no model, is the user's own to implement;</item>
-    /// <item>CS0103, CS0117, CS1061 (no such member), CS0246, CS0234, CS0426 (no such type), when the missing name is
-    /// declared by the generated sources (an input that calls <c>FDerivative</c> or names <c>Trace</c>).</item>
+    /// <item>CS0103 (no such name) for a member or type the generated sources declare, used inside a type they extend;</item>
+    /// <item>CS0117, CS1061 (no such member) for a member the generated sources declare, accessed on a type they declare
+    /// or extend (<c>model.Weights</c>, <c>Functions.FDerivative</c>);</item>
+    /// <item>CS0246, CS0234, CS0426 (no such type) for a type the generated sources declare (<c>Trace</c>, <c>FGradientValue</c>).</item>
     /// </list>
     /// Anything else (a syntax error, a duplicate attribute, a missing access modifier on a non-void partial method
-    /// (CS8796), a type that does not exist) is an input that does not compile on its own.
+    /// (CS8796), a type or enum member that does not exist) is an input that does not compile on its own.
     /// </summary>
-    public static bool IsCausedByMissingGeneratedCode(Diagnostic error, Compilation input, IReadOnlySet<string> generatedNames)
+    public static bool IsCausedByMissingGeneratedCode(Diagnostic error, Compilation input, GeneratedNames generated)
     {
         if (error.Location.SourceTree is not { } tree) return false;
+        SyntaxNode node = tree.GetRoot().FindNode(error.Location.SourceSpan, getInnermostNodeForTie: true);
         switch (error.Id)
         {
             case "CS8795" or "CS9248":
-                SyntaxNode node = tree.GetRoot().FindNode(error.Location.SourceSpan);
                 var member = node.AncestorsAndSelf().OfType<MemberDeclarationSyntax>().FirstOrDefault(m => m is MethodDeclarationSyntax or PropertyDeclarationSyntax);
                 if (member is null || member.AttributeLists.Count == 0) return false;
                 ISymbol? symbol = input.GetSemanticModel(tree).GetDeclaredSymbol(member);
                 return symbol?.ContainingType?.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "ModelDsl.ModelAttribute") == true;
-            case "CS0103" or "CS0117" or "CS1061" or "CS0246" or "CS0234" or "CS0426":
+            case "CS0103":
+                return node is SimpleNameSyntax name0 && (generated.Members.Contains(name0.Identifier.ValueText) || generated.Types.Contains(name0.Identifier.ValueText))
+                    && node.Ancestors().OfType<TypeDeclarationSyntax>().Any(t => generated.Types.Contains(t.Identifier.ValueText));
+            case "CS0117" or "CS1061":
+                if (node.AncestorsAndSelf().OfType<MemberAccessExpressionSyntax>().FirstOrDefault() is not { } access
+                    || !generated.Members.Contains(access.Name.Identifier.ValueText) && !generated.Types.Contains(access.Name.Identifier.ValueText)) return false;
+                SemanticModel model = input.GetSemanticModel(tree);
+                ITypeSymbol? receiver = model.GetTypeInfo(access.Expression).Type ?? model.GetSymbolInfo(access.Expression).Symbol as ITypeSymbol;
+                return receiver is not null && generated.Types.Contains(receiver.Name);
+            case "CS0246" or "CS0234" or "CS0426":
                 string text = tree.GetText().ToString(error.Location.SourceSpan);
-                string name = text.Split('.', '<', '(').Select(p => p.Trim().TrimStart('@')).LastOrDefault(p => p.Length > 0) ?? "";
-                return generatedNames.Contains(name);
+                string last = text.Split('.', '<', '(').Select(p => p.Trim().TrimStart('@')).LastOrDefault(p => p.Length > 0) ?? "";
+                return generated.Types.Contains(last);
             default:
                 return false;
         }
     }
 
-    /// <summary>Every member and type name the generated sources declare.</summary>
-    public static IReadOnlySet<string> GeneratedNames(GeneratorRunResult result)
+    /// <summary>The names the generated sources declare: types (the partial types they extend, their nested types) and members.</summary>
+    public sealed record GeneratedNames(IReadOnlySet<string> Types, IReadOnlySet<string> Members);
+
+    public static GeneratedNames NamesOf(GeneratorRunResult result)
     {
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var types = new HashSet<string>(StringComparer.Ordinal);
+        var members = new HashSet<string>(StringComparer.Ordinal);
         foreach (SyntaxNode node in result.GeneratedSources.SelectMany(s => s.SyntaxTree.GetRoot().DescendantNodes()))
         {
-            SyntaxToken? identifier = node switch
+            switch (node)
             {
-                BaseTypeDeclarationSyntax t => t.Identifier,
-                MethodDeclarationSyntax m => m.Identifier,
-                PropertyDeclarationSyntax p => p.Identifier,
-                VariableDeclaratorSyntax v when v.Parent?.Parent is FieldDeclarationSyntax => v.Identifier,
-                ParameterSyntax p when p.Parent?.Parent is RecordDeclarationSyntax => p.Identifier,
-                DelegateDeclarationSyntax d => d.Identifier,
-                EventDeclarationSyntax e => e.Identifier,
-                _ => null,
-            };
-            if (identifier is { } id) names.Add(id.ValueText);
+                case BaseTypeDeclarationSyntax t: types.Add(t.Identifier.ValueText); break;
+                case DelegateDeclarationSyntax d: types.Add(d.Identifier.ValueText); break;
+                case MethodDeclarationSyntax m: members.Add(m.Identifier.ValueText); break;
+                case PropertyDeclarationSyntax p: members.Add(p.Identifier.ValueText); break;
+                case EventDeclarationSyntax e: members.Add(e.Identifier.ValueText); break;
+                case VariableDeclaratorSyntax v when v.Parent?.Parent is BaseFieldDeclarationSyntax: members.Add(v.Identifier.ValueText); break;
+                case ParameterSyntax p when p.Parent?.Parent is RecordDeclarationSyntax: members.Add(p.Identifier.ValueText); break;
+            }
         }
-        return names;
+        return new GeneratedNames(types, members);
+    }
+
+    /// <summary>
+    /// The class of a compilation failure: the first error in generated code (else the first error), its id and message
+    /// shape. Later errors are mostly consequences of the first.
+    /// </summary>
+    private static string FirstError(IReadOnlyList<Diagnostic> errors)
+    {
+        Diagnostic first = errors
+            .OrderBy(e => e.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true ? 0 : 1)
+            .ThenBy(e => e.Location.SourceTree?.FilePath, StringComparer.Ordinal)
+            .ThenBy(e => e.Location.SourceSpan.Start).First();
+        return $"{first.Id} {Shape(first.GetMessage())}";
     }
 
     private static string Where(Diagnostic d) => d.Location.Kind == LocationKind.None ? "no location" : d.Location.GetLineSpan().ToString();
