@@ -18,12 +18,12 @@ public sealed record BodySizeRow(string Kind, int Operations, double GeneratorSe
     {
         string[] p = line.Split('\t');
         if (p.Length < 10 || p[0] != "ROW") return null;
-        static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+        static double D(string s) => s == "NaN" ? double.NaN : double.Parse(s, CultureInfo.InvariantCulture);
         return new(p[1], int.Parse(p[2], CultureInfo.InvariantCulture), D(p[3]), D(p[4]), D(p[5]), D(p[6]),
             int.Parse(p[7], CultureInfo.InvariantCulture), int.Parse(p[8], CultureInfo.InvariantCulture), p[9]);
     }
 
-    private static string F(double d) => d.ToString("0.000", CultureInfo.InvariantCulture);
+    private static string F(double d) => double.IsNaN(d) ? "NaN" : d.ToString("0.000", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -36,12 +36,13 @@ public static class BodySizeProbe
 {
     public const int OneMegabyte = 1024 * 1024;
 
-    /// <summary>The child's entry point: <c>forward|differentiable size1,size2,...</c>.</summary>
+    /// <summary>The child's entry point: <c>forward|differentiable size1,size2,... outputMax</c>.</summary>
     public static int ChildMain(string[] args)
     {
         string kind = args[0];
         int[] sizes = [.. args[1].Split(',').Select(int.Parse)];
-        Measure(kind, 10); // JIT and the references' symbols, so that the first row measures the generator only
+        int outputMax = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : int.MaxValue;
+        Measure(kind, 10, outputMax); // JIT and the references' symbols, so that the first row measures the generator only
         foreach (int n in sizes)
         {
             BodySizeRow? row = null;
@@ -50,7 +51,7 @@ public static class BodySizeProbe
             {
                 try
                 {
-                    row = Measure(kind, n);
+                    row = Measure(kind, n, outputMax);
                 }
                 catch (Exception e)
                 {
@@ -72,8 +73,11 @@ public static class BodySizeProbe
 
     public static string Source(string kind, int operations) => kind == "forward" ? DeepBodies.Model(operations) : DeepBodies.Function(operations);
 
-    /// <summary>Generator time (wall and process CPU) on the body, then the compiler on the input alone and with the generated code.</summary>
-    public static BodySizeRow Measure(string kind, int operations)
+    /// <summary>
+    /// Generator time (wall and process CPU) on the body, then the compiler on the input alone and, up to
+    /// <paramref name="outputMax"/> operations (it is the slowest part: NaN above), with the generated code.
+    /// </summary>
+    public static BodySizeRow Measure(string kind, int operations, int outputMax = int.MaxValue)
     {
         var tree = CSharpSyntaxTree.ParseText(Source(kind, operations), GeneratorHarness.ParseOptions, path: "Input0.cs");
         CSharpCompilation input = GeneratorHarness.Compile().AddSyntaxTrees(tree);
@@ -96,8 +100,10 @@ public static class BodySizeProbe
         int inputErrors = input.GetDiagnostics().Count(d => d.Severity == DiagnosticSeverity.Error && d.Id is not ("CS8795" or "CS9248"));
         double inputCompile = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        var outputErrors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Distinct().ToList();
-        double outputCompile = clock.Elapsed.TotalSeconds;
+        var outputErrors = operations <= outputMax
+            ? output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).Distinct().ToList()
+            : [];
+        double outputCompile = operations <= outputMax ? clock.Elapsed.TotalSeconds : double.NaN;
         if (inputErrors > 0) diagnostics += $" input errors {inputErrors}";
         if (outputErrors.Count > 0) diagnostics += " output errors " + string.Join(" ", outputErrors);
         return new BodySizeRow(kind, operations, generator, generatorCpu, inputCompile, outputCompile,
@@ -140,11 +146,11 @@ public static class BodySizeProbe
     });
 
     /// <summary>Runs <see cref="ChildMain"/> in a child process; its rows, whether it ended normally, and its exit code and error output.</summary>
-    public static (List<BodySizeRow> Rows, bool Completed, int ExitCode, string Error) RunChild(string kind, IReadOnlyList<int> sizes, TimeSpan timeout)
+    public static (List<BodySizeRow> Rows, bool Completed, int ExitCode, string Error) RunChild(string kind, IReadOnlyList<int> sizes, int outputMax, TimeSpan timeout)
     {
         string dotnet = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
         var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in (string[])["exec", Launcher.Value, AppContext.BaseDirectory, kind, string.Join(',', sizes)]) start.ArgumentList.Add(a);
+        foreach (string a in (string[])["exec", Launcher.Value, AppContext.BaseDirectory, kind, string.Join(',', sizes), outputMax.ToString(CultureInfo.InvariantCulture)]) start.ArgumentList.Add(a);
         using var child = Process.Start(start)!;
         var rows = new List<BodySizeRow>();
         var lines = new List<string>();
