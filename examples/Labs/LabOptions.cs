@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ModelDsl.Labs;
 
 /// <summary>The labs the command line can run.</summary>
-public enum LabName { Regression, Optimization, Stock, StockLong, All }
+public enum LabName { Regression, Optimization, Stock, StockLong, All, Classification }
 
 /// <summary>Parsed command line. Null means "the lab's own default" (the seeds' figures).</summary>
 public sealed record LabOptions(
@@ -16,10 +16,11 @@ public sealed record LabOptions(
     DateOnly? From = null,
     DateOnly? To = null,
     bool Offline = false,
-    bool Plots = true)
+    bool Plots = true,
+    string? DataDir = null)
 {
     public const string Usage = """
-        usage: dotnet run --project examples/Labs -- <regression|optimization|stock|stock-long|all> [options]
+        usage: dotnet run --project examples/Labs -- <regression|optimization|stock|stock-long|classification|all> [options]
 
           --epochs N     epochs for every training run (default: the seeds' — 4 regression, 50 stock)
           --seed S       seed for data, initial weights and shuffling (default 42)
@@ -31,6 +32,9 @@ public sealed record LabOptions(
           --json PATH    also write machine-readable results (JSON)
           --offline      never try the network for quotes
           --no-plots     skip figures
+          --data-dir DIR folder with digits.csv and breast_cancer.csv for classification (else MODELDSL_DATA_DIR,
+                         else shared/data above the current folder or the program); classification always runs
+                         seeds 0–4 (the PyTorch anchor's) and ignores --seed; --epochs replaces its 50/100 epochs
         """;
 
     /// <summary>Parses arguments; a bad argument gives an error message naming it, never an exception.</summary>
@@ -45,9 +49,10 @@ public sealed record LabOptions(
             "stock" => LabName.Stock,
             "stock-long" => LabName.StockLong,
             "all" => LabName.All,
+            "classification" => LabName.Classification,
             _ => null,
         };
-        if (lab is null) return ParseOutcome.Fail($"unknown lab '{args[0]}' (expected regression, optimization, stock, stock-long or all)");
+        if (lab is null) return ParseOutcome.Fail($"unknown lab '{args[0]}' (expected regression, optimization, stock, stock-long, classification or all)");
 
         var o = new LabOptions(lab.Value);
         for (int i = 1; i < args.Count; i++)
@@ -56,7 +61,7 @@ public sealed record LabOptions(
             if (name is "-h" or "--help") return new ParseOutcome(null, null, ShowHelp: true);
             if (name == "--offline") { o = o with { Offline = true }; continue; }
             if (name == "--no-plots") { o = o with { Plots = false }; continue; }
-            if (name is not ("--epochs" or "--seed" or "--csv" or "--out" or "--json" or "--from" or "--to"))
+            if (name is not ("--epochs" or "--seed" or "--csv" or "--out" or "--json" or "--from" or "--to" or "--data-dir"))
                 return ParseOutcome.Fail($"unknown option '{name}'");
             if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
                 return ParseOutcome.Fail($"option {name} needs a value");
@@ -76,6 +81,10 @@ public sealed record LabOptions(
                 case "--csv":
                     if (!File.Exists(value)) return ParseOutcome.Fail($"--csv: no such file '{value}'");
                     o = o with { Csv = value };
+                    break;
+                case "--data-dir":
+                    if (!Directory.Exists(value)) return ParseOutcome.Fail($"--data-dir: no such directory '{value}'");
+                    o = o with { DataDir = value };
                     break;
                 case "--out":
                     o = o with { OutDir = value };

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using ModelDsl.Labs.Classification;
 using ModelDsl.Labs.Optimization;
 using ModelDsl.Labs.Regression;
 using ModelDsl.Labs.Stock;
@@ -60,6 +61,7 @@ public static class LabRunner
         if (options.Lab is LabName.Optimization or LabName.All) results["optimization"] = OptimizationLab.Run(options, log);
         if (options.Lab is LabName.Stock or LabName.All) results["stock"] = StockLab.Run(options, log);
         if (options.Lab is LabName.StockLong) results["stock_long"] = StockLab.RunLong(options, log);
+        if (options.Lab is LabName.Classification or LabName.All) results["classification"] = ClassificationLab.Run(options, log);
         return results;
     }
 

@@ -63,7 +63,7 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.FunctionGroups);
 
         context.RegisterSourceOutput(groups, static (spc, group)
-            => AddSource(spc, group.Type.HintName + ".Derivatives.g.cs", group.Type.FullName, () => ScalarEmitter.Emit(group)));
+            => AddSource(spc, group.Type.HintName + ".Derivatives.g.cs", group.Type.FullName, group.Functions[0].Function.Location, () => ScalarEmitter.Emit(group)));
 
         // [Model] classes → parse, infer shapes and plan the reverse sweep, emit one file per model.
         IncrementalValuesProvider<Result<AnalysedModel>> models = context.SyntaxProvider
@@ -79,11 +79,11 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
         // A rejected model still gets its partial members (throwing), so the user sees our MD errors alone,
         // not the compiler's follow-on "partial member must have an implementation part".
         context.RegisterSourceOutput(models.Select(static (r, _) => r.Value).Where(static m => m is { Plan: not null } or { Parsed.PartialMembers.Count: > 0 } or { Parsed.AttributeStubs.Count: > 0 }), static (spc, model)
-            => AddSource(spc, model!.Parsed.Type.HintName + ".g.cs", model.Parsed.Type.FullName,
+            => AddSource(spc, model!.Parsed.Type.HintName + ".g.cs", model.Parsed.Type.FullName, model.Parsed.Location,
                 () => model.Plan is { } plan ? ModelEmitter.Emit(plan) : RejectedModelEmitter.Emit(model.Parsed)));
     }
 
-    private static void AddSource(SourceProductionContext context, string hintName, string type, System.Func<string> emit)
+    private static void AddSource(SourceProductionContext context, string hintName, string type, LocationInfo? location, System.Func<string> emit)
     {
         string text;
         try
@@ -92,7 +92,7 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
         }
         catch (System.Exception exception) when (exception is not System.OperationCanceledException)
         {
-            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.InternalError, Location.None, type, exception.Message));
+            context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DiagnosticDescriptors.InternalError, location?.ToLocation() ?? Location.None, type, exception.Message));
             return;
         }
         context.AddSource(hintName, SourceText.From(text, System.Text.Encoding.UTF8));

@@ -17,7 +17,15 @@ public static class Ops
     public static Tensor Reshape(Tensor x, params long[] shape) => Kernels.ReshapeKernel.Forward(x, shape);
 
     /// <summary>Matrix product of (n, k) and (k, m).</summary>
-    public static Tensor MatMul(Tensor a, Tensor b) => a.matmul(b);
+    /// <exception cref="ArgumentException">The ranks, sizes, dtypes or devices do not fit torch.matmul (checked before the
+    /// native call, which would otherwise abort the process); the message names both shapes or dtypes.</exception>
+    public static Tensor MatMul(Tensor a, Tensor b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        Kernels.MatMulArguments.Check("MatMul", "a", a, "b", b);
+        return a.matmul(b);
+    }
 
     /// <summary>The sum of every element (a scalar tensor).</summary>
     public static Tensor Sum(Tensor x) => x.sum();

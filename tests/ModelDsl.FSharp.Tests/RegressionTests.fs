@@ -14,7 +14,7 @@ let ``Grades regression trained from F# reaches the textbook's loss and weights`
     Training.Determinism.Seed 42
     use data = GradesData.Generate(10_000, 42)
     // The generated model, straight from F#: constructor argument and property initializer.
-    let model = ModelDsl.Examples.GradesRegression(42, Optimizer = Sgd(0.002))
+    let model = ModelDsl.Examples.GradesRegression(42, Optimizer = new Sgd(0.002))   // optimizers are IDisposable: F# wants `new`
     Assert.Equal(4L, ModelDsl.Examples.GradesRegression.ParameterCount.Total)
     let losses = ResizeArray()
     let trace = Trainer.Run(model, data, 8, 4, 42, onEpoch = (fun epoch loss -> losses.Add loss))
@@ -33,6 +33,9 @@ let ``Grades regression trained from F# reaches the textbook's loss and weights`
         Array.init y.Length (fun i -> x[3 * i] * weights[0] + x[3 * i + 1] * weights[1] + x[3 * i + 2] * weights[2] + bias - y[i])
         |> Array.averageBy (fun e -> e * e)
     Assert.Equal(mse, trace.EpochLoss[3], 5)
+    // the seed's figures (the regression lab's, same seed and data)
+    Pinned.assertClose Pinned.contracting "epoch loss" [ 0.04149351641535759; 0.04117909446358681; 0.04247171804308891; 0.041084956377744675 ] trace.EpochLoss
+    Pinned.assertClose Pinned.contracting "w1, w2, w3, b" [ 0.3031414747238159; 0.30407366156578064; 0.3904944658279419; 0.009231354109942913 ] (Array.append weights [| bias |])
     Assert.Equal<float seq>(trace.EpochLoss, losses)
     let dir = LabData.outDir ()
     let saved =

@@ -18,7 +18,7 @@ public class CatalogueGradientTests
     public void DigitsMlp_softmax_classifier_backward_equals_autograd()
     {
         var model = new DigitsMlp(seed: 3, dtype: F64);
-        Tensor x = Random(8, 64), dOutput = Seeded(2, 8, 10);
+        Tensor x = Random(7, 8, 64), dOutput = Random(2, 8, 10);
         var trace = model.ForwardWithTrace(x);
         var gradients = model.Backward(trace, dOutput);
 
@@ -39,7 +39,7 @@ public class CatalogueGradientTests
     public void DigitsCnn_convolution_and_pooling_backward_equals_autograd()
     {
         var model = new DigitsCnn(seed: 4, dtype: F64);
-        Tensor x = Random(5, 64), dOutput = Seeded(3, 5, 10);
+        Tensor x = Random(7, 5, 64), dOutput = Random(3, 5, 10);
         var trace = model.ForwardWithTrace(x);
         var gradients = model.Backward(trace, dOutput);
 
@@ -65,7 +65,7 @@ public class CatalogueGradientTests
     public void DigitsRegularizedMlp_batch_normalization_and_dropout_in_training_backward_equals_autograd()
     {
         var model = new DigitsRegularizedMlp(seed: 5, dtype: F64);
-        Tensor x = Random(16, 64), dOutput = Seeded(4, 16, 10);
+        Tensor x = Random(7, 16, 64), dOutput = Random(4, 16, 10);
         var trace = model.ForwardWithTrace(x);
         var gradients = model.Backward(trace, dOutput);
 
@@ -97,7 +97,7 @@ public class CatalogueGradientTests
     public void Prediction_of_the_regularized_model_uses_moving_statistics_and_no_dropout()
     {
         var model = new DigitsRegularizedMlp(seed: 6, dtype: F64);
-        Tensor x = Random(32, 64);
+        Tensor x = Random(7, 32, 64);
         model.ForwardWithTrace(x); // one training forward: moving statistics move 1 % towards the batch's
         var p = model.Weights;
         Tensor hidden = Dense(x, p.HiddenKernel, p.HiddenBias);
@@ -115,7 +115,7 @@ public class CatalogueGradientTests
     public void BreastCancerLogistic_sigmoid_backward_equals_autograd()
     {
         var model = new BreastCancerLogistic(seed: 7, dtype: F64);
-        Tensor x = Random(12, 30), dOutput = Seeded(5, 12, 1);
+        Tensor x = Random(7, 12, 30), dOutput = Random(5, 12, 1);
         var trace = model.ForwardWithTrace(x);
         var gradients = model.Backward(trace, dOutput);
         Tensor k = Leaf(model.Weights.OutputKernel), b = Leaf(model.Weights.OutputBias);
@@ -130,7 +130,7 @@ public class CatalogueGradientTests
     public void Convolution_model_with_same_padding_strides_and_global_pooling_backward_equals_autograd()
     {
         var model = new ConvolutionModel(seed: 8, dtype: F64);
-        Tensor x = Random(3, 7, 6, 2), dOutput = Seeded(6, 3, 2);
+        Tensor x = Random(7, 3, 7, 6, 2), dOutput = Random(6, 3, 2);
         var trace = model.ForwardWithTrace(x);
         var gradients = model.Backward(trace, dOutput);
 
@@ -163,7 +163,7 @@ public class CatalogueGradientTests
     public void Tensor_operations_and_an_own_loss_train_as_autograd_says()
     {
         var model = new OperationsModel(seed: 9, dtype: F64) { Optimizer = new ModelDsl.Optimizers.Sgd(1.0) };
-        Tensor x = Random(6, 3, 4), y = Seeded(3, 6, 3);
+        Tensor x = Random(7, 6, 3, 4), y = Random(3, 6, 3);
         var p = model.Weights;
         Tensor w = Leaf(p.W), floor = Leaf(p.Floor), k = Leaf(p.OutputKernel), b = Leaf(p.OutputBias);
 

@@ -369,20 +369,31 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void MD0018_no_optimizer_is_a_warning_and_the_model_is_still_generated()
+    public void MD0018_no_optimizer_is_a_warning_the_model_is_still_generated_and_a_pragma_silences_it()
     {
-        GeneratorRun run = GeneratorHarness.Run<ModelDslGenerator>(Prelude + """
+        const string model = """
             [Model(3)]
             public partial class Defaulted
             {
                 [Dense(1)] private partial Tensor Output(Tensor x);
                 [Forward] private Tensor Call(Tensor x) => Output(x);
             }
-            """);
-        Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+            """;
+        GeneratorRun run = GeneratorHarness.Run<ModelDslGenerator>(Prelude + model);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationErrors);
+        Assert.IsType<ModelDsl.Optimizers.Adam>(new DefaultedOptimizerProbe().Optimizer); // Keras' default, Adam(0.001)
+
+        Diagnostic d = Assert.Single(GeneratorHarness.AnalyzerDiagnostics(run.Output));
         Assert.Equal("MD0018", d.Id);
         Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
-        Assert.Empty(run.CompilationErrors);
+        Assert.Equal("Model 'Defaulted' declares no optimizer attribute ([Adam], [Sgd], [RmsProp], [AdamW]); Adam(0.001) is used", Message(d));
+        SyntaxTree tree = run.Output.SyntaxTrees.First();
+        Assert.Equal("Defaulted", tree.GetText().ToString(d.Location.SourceSpan));
+
+        // An analyzer diagnostic lies in the compilation's own tree, so the user's pragma reaches it.
+        GeneratorRun silenced = GeneratorHarness.Run<ModelDslGenerator>(Prelude + "#pragma warning disable MD0018\n" + model);
+        Assert.Empty(GeneratorHarness.AnalyzerDiagnostics(silenced.Output));
     }
 
     [Fact]
@@ -448,4 +459,13 @@ public class DiagnosticTests
         Assert.Equal("Lstm(4)", span);
         Assert.Equal("'Hidden' has two layer attributes, [Dense] and [Lstm]; a layer method declares one layer: declare a second method for the second layer", Message(d));
     }
+}
+
+#pragma warning disable MD0018 // the point of the probe
+/// <summary>A model without an optimizer attribute, compiled into this assembly: its optimizer is Keras' default.</summary>
+[ModelDsl.Model(3)]
+public partial class DefaultedOptimizerProbe
+{
+    [ModelDsl.Dense(1)] private partial TorchSharp.torch.Tensor Output(TorchSharp.torch.Tensor x);
+    [ModelDsl.Forward] private TorchSharp.torch.Tensor Call(TorchSharp.torch.Tensor x) => Output(x);
 }

@@ -3,8 +3,8 @@ using ModelDsl.Examples;
 using ModelDsl.Generators.Tests.Infrastructure;
 using ModelDsl.Generators.Tests.Models;
 using TorchSharp;
-using static TorchSharp.torch;
 using static ModelDsl.Generators.Tests.Infrastructure.Reference;
+using static TorchSharp.torch;
 
 namespace ModelDsl.Generators.Tests;
 
@@ -14,6 +14,8 @@ namespace ModelDsl.Generators.Tests;
 /// </summary>
 public class GradientTruthTests
 {
+    private static Tensor Random(params long[] shape) => Reference.Random(7, shape);
+
     [Fact]
     public void GradesRegression_backward_equals_autograd()
     {

@@ -120,9 +120,16 @@ public class PipelineTests
             ["ModelDsl.Examples.BreastCancerLogistic.g.cs", "ModelDsl.Examples.DigitsCnn.g.cs", "ModelDsl.Examples.DigitsMlp.g.cs",
              "ModelDsl.Examples.DigitsRegularizedMlp.g.cs", "ModelDsl.Examples.GradesRegression.g.cs",
              "ModelDsl.Examples.OptimizationFunctions.Derivatives.g.cs", "ModelDsl.Examples.StockLstm.g.cs",
-             "ModelDsl.Examples.StockMlp.g.cs", "ModelDsl.Examples.StockSeluMlp.g.cs", "ModelDsl.Generators.Tests.Models.BroadcastingModel.g.cs",
-             "ModelDsl.Generators.Tests.Models.ConvolutionModel.g.cs", "ModelDsl.Generators.Tests.Models.OperationsModel.g.cs",
-             "ModelDsl.Generators.Tests.Models.TestFunctions.Derivatives.g.cs", ModelDslGenerator.ModuleInitializerHintName],
+             "ModelDsl.Examples.StockMlp.g.cs", "ModelDsl.Examples.StockSeluMlp.g.cs",
+             "ModelDsl.Generators.Tests.Models.AdamArgumentsModel.g.cs", "ModelDsl.Generators.Tests.Models.BroadcastingModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.ConvolutionModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.DivisionModel.g.cs", "ModelDsl.Generators.Tests.Models.HuberModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.InitializerOrderModel.g.cs", "ModelDsl.Generators.Tests.Models.MeanAbsoluteErrorModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.MeanSquaredErrorModel.g.cs", "ModelDsl.Generators.Tests.Models.MomentumSgdModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.NesterovSgdModel.g.cs", "ModelDsl.Generators.Tests.Models.OperationsModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.PlainSgdModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.TestFunctions.Derivatives.g.cs", "ModelDsl.Generators.Tests.Models.TwoNormalizationsModel.g.cs",
+             "ModelDsl.Generators.Tests.Models.WholeTensorReductionModel.g.cs", ModelDslGenerator.ModuleInitializerHintName],
             run.Result.GeneratedTrees.Select(t => Path.GetFileName(t.FilePath)).Order(StringComparer.Ordinal));
     }
 

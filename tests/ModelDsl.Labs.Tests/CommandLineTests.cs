@@ -45,7 +45,7 @@ public class CommandLineTests
     }
 
     [Fact]
-    public void All_writes_one_object_with_the_three_labs()
+    public void All_writes_one_object_with_every_lab()
     {
         string dir = LabData.OutDir();
         string json = Path.Combine(dir, "all.json");
@@ -53,7 +53,7 @@ public class CommandLineTests
         Assert.Equal(0, LabRunner.Execute(["all", "--epochs", "1", "--csv", LabData.Ko2018, "--out", dir, "--json", json, "--no-plots"], stdout, new StringWriter()));
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var root = doc.RootElement;
-        Assert.Equal(["regression", "optimization", "stock"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["regression", "optimization", "stock", "classification"], root.EnumerateObject().Select(p => p.Name));
         var cosh = root.GetProperty("optimization").GetProperty("cosh_table");
         Assert.Equal(20, cosh.GetArrayLength());
         Assert.Equal(["x", "alpha", "f", "grad", "next"], cosh[0].EnumerateObject().Select(p => p.Name));

@@ -192,5 +192,6 @@ public class OptimizationLabTests
         Assert.InRange(limit, 0.01, 0.05);
         Assert.NotNull(r.ScheduleTraining.Single(t => t.Schedule == "piecewise").DivergedAtStep);
         Assert.NotNull(r.ScheduleTraining.Single(t => t.Schedule == "exponential").DivergedAtStep);
+        PinnedFigures.AssertOptimization(r);
     }
 }

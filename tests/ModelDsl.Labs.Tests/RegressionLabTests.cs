@@ -17,6 +17,7 @@ public class RegressionLabTests
         Assert.True(Math.Abs(r.Bias) < 0.05, $"b = {r.Bias}");
         Assert.Matches(@"época 4, pérdida 0\.0\d{5}", log.ToString());
         Assert.Single(r.Figures);
+        PinnedFigures.AssertRegression(r);
 
         // Recomputed here in doubles on the same data: Keras' MSE, mean((x·w + b − y)²), not halved.
         using var d = GradesData.Generate(RegressionLab.Samples, 42);

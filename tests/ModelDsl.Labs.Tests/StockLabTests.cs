@@ -84,7 +84,7 @@ public class StockLabTests
     }
 
     [Fact]
-    public void Stock_lab_runs_on_ko_2018_with_finite_maes_and_every_figure()
+    public void Stock_lab_runs_on_ko_2018_with_its_pinned_figures_and_every_figure()
     {
         var options = new LabOptions(LabName.Stock, Epochs: 3, Csv: LabData.Ko2018, OutDir: LabData.OutDir());
         var log = new StringWriter();
@@ -93,6 +93,7 @@ public class StockLabTests
         Assert.Equal(251, r.Rows);
         Assert.Equal(new WindowCounts(101, 38, 4), r.Windows);
         Assert.Equal(["mlp", "selu_mlp", "lstm"], r.Models.Where(m => m.Variant == "faithful").Select(m => m.Name));
+        PinnedFigures.AssertStock(r);
         Assert.Equal(3, r.Models.Count(m => m.Variant == "improved"));
         Assert.All(r.Models.Where(m => m.Diverged is null), m =>
         {

@@ -25,3 +25,11 @@ internal static class TestData
         }
     }
 }
+
+/// <summary>Exact tensor comparison for assertions.</summary>
+internal static class Same
+{
+    /// <summary>Same dtype, shape and every element bit-equal in value (NaN never equal).</summary>
+    public static bool Tensors(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b) =>
+        a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && (a.numel() == 0 || a.eq(b).all().item<bool>());
+}

@@ -13,11 +13,11 @@ internal static class ModelAnalysis
     {
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
         if (parsed.Value is not { } model) return Result.From<AnalysedModel>(null, diagnostics);
-        ModelPlan? plan = model.Declaration is { } declaration ? Plan(declaration, diagnostics) : null;
+        ModelPlan? plan = model.Declaration is { } declaration ? Plan(declaration, model.Location, diagnostics) : null;
         return Result.From(new AnalysedModel(model, plan), diagnostics);
     }
 
-    private static ModelPlan? Plan(ModelDeclaration model, List<DiagnosticInfo> diagnostics)
+    private static ModelPlan? Plan(ModelDeclaration model, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
         try
         {
@@ -69,7 +69,7 @@ internal static class ModelAnalysis
         }
         catch (System.Exception exception)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.InternalError, null, model.Name, exception.Message));
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.InternalError, location, model.Name, exception.Message));
             return null;
         }
     }
@@ -117,7 +117,26 @@ internal static class ModelAnalysis
         return new LossPlan(loss, graph, ReverseMode.Plan(graph, [prediction]), Mean: result.Count > 0);
     }
 
-    /// <summary>Generated names that would be declared twice (a layer's tensor and a parameter, a layer named like a generated member): MD0009.</summary>
+    /// <summary>The members a generated model declares that its user can call, by name.</summary>
+    public static IEnumerable<string> GeneratedMembers(ModelDeclaration model)
+    {
+        string[] always = ["Parameters", "Gradients", "Trace", "InputShape", "ParameterCount", "Weights", "Optimizer", "Forward", "ForwardWithTrace",
+            "Backward", "TrainStep", "TestStep", "MetricNames", "TrainableTensors", "Fit", "Evaluate", "Predict", "Summary"];
+        var adapting = model.Layers.Where(l => l.Definition.Adapts).Select(l => "Adapt" + l.Name).ToList();
+        return always
+            .Concat(model.Layers.Any(l => l.Definition.UsesRandomness) ? ["RandomGenerator"] : [])
+            .Concat(adapting)
+            .Concat(adapting.Count == 1 ? ["Adapt"] : []);
+    }
+
+    /// <summary>What the nested Parameters and Gradients classes declare besides one property per tensor.</summary>
+    private static readonly string[] TensorClassMembers = ["Trainable", "NonTrainable", "Parameters", "Gradients", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize"];
+
+    /// <summary>
+    /// Generated names that would be declared twice (MD0009): a layer's tensor and a parameter, a layer named like a
+    /// generated member, a tensor named like a member of the Parameters class, a member of the user's named like a
+    /// generated one.
+    /// </summary>
     private static bool NamesAreDistinct(ModelDeclaration model, List<TensorInfo> tensors, List<DiagnosticInfo> diagnostics)
     {
         int before = diagnostics.Count;
@@ -137,12 +156,24 @@ internal static class ModelAnalysis
             foreach (TensorInfo tensor in tensors.Where(t => t.Owner == layer.Name)) Claim(tensor.Name, owner, layer.Location);
         }
         foreach (ParameterDeclaration parameter in model.Parameters) Claim(parameter.Name, $"parameter '{parameter.Name}'", parameter.Location);
-        string[] reserved = ["Weights", "Optimizer", "Forward", "ForwardWithTrace", "Backward", "TrainStep", "TestStep", "Fit", "Evaluate",
-            "Predict", "Summary", "ParameterCount", "Parameters", "Gradients", "Trace", "Adapt", "MetricNames", "TrainableTensors", "InputShape"];
-        foreach (string name in reserved.Where(seen.ContainsKey))
+        foreach (TensorInfo tensor in tensors.Where(t => TensorClassMembers.Contains(t.Name)))
         {
-            LocationInfo? location = model.Layers.FirstOrDefault(l => l.Name == name)?.Location ?? model.Parameters.FirstOrDefault(p => p.Name == name)?.Location;
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.DuplicateName, location, name, $"by {seen[name]} and by the generated model member '{name}'"));
+            LocationInfo? location = model.Layers.FirstOrDefault(l => l.Name == tensor.Owner)?.Location ?? model.Parameters.FirstOrDefault(p => p.Name == tensor.Owner)?.Location;
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.DuplicateName, location, tensor.Name,
+                $"by {seen[tensor.Name]} and by the generated member Weights.{tensor.Name}"));
+        }
+        foreach (string name in GeneratedMembers(model))
+        {
+            if (seen.TryGetValue(name, out string? owner))
+            {
+                LocationInfo? location = model.Layers.FirstOrDefault(l => l.Name == name)?.Location ?? model.Parameters.FirstOrDefault(p => p.Name == name)?.Location;
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.DuplicateName, location, name, $"by {owner} and by the generated model member '{name}'"));
+            }
+            if (model.Members.FirstOrDefault(m => m.Name == name) is { } member)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.DuplicateName, member.Location, name,
+                    $"by your member '{name}' and by the generated model member '{name}'"));
+            }
         }
         return diagnostics.Count == before;
     }

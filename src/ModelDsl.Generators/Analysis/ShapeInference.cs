@@ -82,16 +82,18 @@ internal static class ShapeInference
                     shape = In(0);
                     break;
                 case OpKind.Flatten:
+                    long flat = In(0).Skip(1).Aggregate(1L, (p, d) => p * d);
                     if (In(0).Length < 1) problem = $"Flatten needs a batch axis but {Name(0)} has shape {S(0)}";
-                    else shape = [In(0)[0], (int)In(0).Skip(1).Aggregate(1L, (p, d) => p * d)];
+                    else if (flat > int.MaxValue) problem = $"{Name(0)} of shape {S(0)} has {Count(flat)} values per sample, more than a tensor axis holds ({Count(int.MaxValue)})";
+                    else shape = [In(0)[0], (int)flat];
                     break;
                 case OpKind.Reshape:
-                    int[] target = node.Extra.Select(int.Parse).ToArray();
+                    long[] target = node.Extra.Select(long.Parse).ToArray();
                     long have = In(0).Skip(1).Aggregate(1L, (p, d) => p * d);
-                    long want = target.Skip(1).Aggregate(1L, (p, d) => p * d);
-                    if (target.Length == 0 || target[0] != -1 || target.Skip(1).Any(d => d < 1) || In(0).Length == 0 || In(0)[0] != Batch || have != want)
-                        problem = $"cannot turn {S(0)} into {Format(target)}; keep -1 first for the batch axis and as many elements";
-                    else shape = target;
+                    long want = target.Skip(1).Aggregate(1L, (p, d) => d > 0 && p <= int.MaxValue ? p * d : long.MaxValue);
+                    if (target.Length == 0 || target[0] != -1 || target.Skip(1).Any(d => d < 1 || d > int.MaxValue) || In(0).Length == 0 || In(0)[0] != Batch || have != want)
+                        problem = $"cannot turn {S(0)} into ({string.Join(", ", target.Select(d => d == -1 ? "None" : d.ToString()))}); keep -1 first for the batch axis and as many elements";
+                    else shape = target.Select(d => (int)d).ToArray();
                     break;
                 case OpKind.Concatenate:
                     shape = Concatenated(node, i => In(i), out problem);
@@ -173,6 +175,9 @@ internal static class ShapeInference
         }
         return result;
     }
+
+    /// <summary>A count with thousands separators, the same on every machine: 2,147,483,647.</summary>
+    public static string Count(long value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Keras' notation: (None, 25, 5); () for a scalar; (16,) for one axis.</summary>
     public static string Format(IEnumerable<int> shape)

@@ -78,6 +78,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LossSignature = Error("MD0022", "Wrong [Loss] method",
         "[Loss] method '{0}' must be a non-static method 'Tensor {0}(Tensor prediction, Tensor target)' with a body; {1}");
 
+    public static readonly DiagnosticDescriptor TypeCannotBeExtended = Error("MD0023", "Type cannot get generated members",
+        "'{0}' cannot get the members ModelDsl generates: {1}");
+
     public static readonly DiagnosticDescriptor InternalError = Error("MD0099", "ModelDsl generator failed",
         "ModelDsl could not process '{0}': {1}; please report this with the declaration");
 
@@ -86,7 +89,7 @@ internal static class DiagnosticDescriptors
         TypeNotPartial, UnsupportedConstruct, NotDifferentiableCall, ShapeMismatch, MissingForward, MultipleForward,
         ForwardSignature, UnknownActivation, DuplicateName, InvalidAttributeArgument, LayerNotPartial, LayerSignature,
         DifferentiableNotStatic, DifferentiableType, MultipleReturns, UnusedLayer, LayerCalledTwice, MissingOptimizer, UnknownLayerAttribute,
-        SeveralLayerAttributes, SeveralOptimizers, LossSignature, InternalError,
+        SeveralLayerAttributes, SeveralOptimizers, LossSignature, TypeCannotBeExtended, InternalError,
     ];
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

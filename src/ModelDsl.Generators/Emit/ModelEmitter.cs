@@ -29,19 +29,31 @@ internal sealed class ModelEmitter
     private readonly Dictionary<int, string> _member = new();
     private readonly Dictionary<string, LayerDeclaration> _layers;
 
+    /// <summary>The private helpers' names: fresh, so that no name of the user's collides with one of ours.</summary>
+    private readonly string _checkInput, _stepResultOf, _lossWithGradient;
+
+    /// <summary>What a positional record declares itself: a trace member may not take these names.</summary>
+    private static readonly string[] RecordMembers = ["Trace", "Equals", "GetHashCode", "ToString", "Deconstruct", "EqualityContract", "PrintMembers", "GetType", "MemberwiseClone", "Finalize"];
+
     private ModelEmitter(ModelPlan plan)
     {
         _plan = plan;
         _model = plan.Model;
         _graph = plan.Graph;
         _layers = _model.Layers.ToDictionary(l => l.Name);
-        var used = new HashSet<string>(System.StringComparer.Ordinal);
+        var taken = new UniqueNames(_model.Members.Select(m => m.Name).Concat(_model.Layers.Select(l => l.Name)).Concat(_model.Parameters.Select(p => p.Name))
+            .Concat(ModelAnalysis.GeneratedMembers(_model)));
+        _checkInput = taken.Next("CheckInput");
+        _stepResultOf = taken.Next("StepResultOf");
+        _lossWithGradient = _model.LossMethod is { } loss ? taken.Next(loss.Name + "WithGradient") : "";
+        // Trace members: "Output" only for the output, and a layer's PreActivation and State names kept free for it.
+        var members = new UniqueNames(RecordMembers);
         foreach (OpNode node in _graph.Nodes)
         {
             if (!HasMember(node)) continue;
-            string stem = node.Kind == OpKind.Input ? "Input" : Names.Pascal(node.Name), name = stem;
-            for (int n = 2; (name == "Output" && node.Id != _graph.Output) || !used.Add(name) || used.Contains(name + "PreActivation") || used.Contains(name + "State"); n++) name = stem + n;
-            if (node.Kind == OpKind.Layer) { used.Add(name + "PreActivation"); used.Add(name + "State"); }
+            string name = members.Next(node.Kind == OpKind.Input ? "Input" : Names.Pascal(node.Name),
+                accept: n => (n != "Output" || node.Id == _graph.Output) && !members.IsTaken(n + "PreActivation") && !members.IsTaken(n + "State"));
+            if (node.Kind == OpKind.Layer) { members.Take(name + "PreActivation"); members.Take(name + "State"); }
             _member[node.Id] = name;
         }
     }
@@ -99,11 +111,11 @@ internal sealed class ModelEmitter
             _w.WriteLine();
             _w.WriteLine("/// <summary>The trainable tensors; index i of this list is index i of <see cref=\"Gradients.Trainable\"/> and of the optimizer's state.</summary>");
             // Built once: the tensors are init-only, and TrainStep reads these lists on every step.
-            _w.WriteLine($"public {List}<{Tensor}> Trainable => _trainable ??= [{string.Join(", ", Trainable.Select(t => t.Name))}];");
+            _w.WriteLine($"public {List}<{Tensor}> Trainable => _trainable ??= [{string.Join(", ", Trainable.Select(t => Identifier(t.Name)))}];");
             _w.WriteLine($"private {List}<{Tensor}>? _trainable;");
             _w.WriteLine();
             _w.WriteLine("/// <summary>The non-trainable tensors (Normalization statistics).</summary>");
-            _w.WriteLine($"public {List}<{Tensor}> NonTrainable => _nonTrainable ??= [{string.Join(", ", NonTrainable.Select(t => t.Name))}];");
+            _w.WriteLine($"public {List}<{Tensor}> NonTrainable => _nonTrainable ??= [{string.Join(", ", NonTrainable.Select(t => Identifier(t.Name)))}];");
             _w.WriteLine($"private {List}<{Tensor}>? _nonTrainable;");
         }
     }
@@ -111,7 +123,7 @@ internal sealed class ModelEmitter
     private void TensorProperty(TensorInfo t)
     {
         _w.WriteLine($"/// <summary>{Escape(t.Owner)}: {Escape(t.Role)}, shape {ShapeInference.Format(t.Shape)}.</summary>");
-        _w.WriteLine($"public required {Tensor} {t.Name} {{ get; init; }}");
+        _w.WriteLine($"public required {Tensor} {Identifier(t.Name)} {{ get; init; }}");
     }
 
     private void EmitGradients()
@@ -123,11 +135,11 @@ internal sealed class ModelEmitter
             foreach (TensorInfo t in Trainable)
             {
                 _w.WriteLine($"/// <summary>d(loss)/d({t.Name}), shape {ShapeInference.Format(t.Shape)}.</summary>");
-                _w.WriteLine($"public required {Tensor} {t.Name} {{ get; init; }}");
+                _w.WriteLine($"public required {Tensor} {Identifier(t.Name)} {{ get; init; }}");
             }
             _w.WriteLine();
             _w.WriteLine("/// <summary>The gradients in the order of <see cref=\"Parameters.Trainable\"/>.</summary>");
-            _w.WriteLine($"public {List}<{Tensor}> Trainable => _trainable ??= [{string.Join(", ", Trainable.Select(t => t.Name))}];");
+            _w.WriteLine($"public {List}<{Tensor}> Trainable => _trainable ??= [{string.Join(", ", Trainable.Select(t => Identifier(t.Name)))}];");
             _w.WriteLine($"private {List}<{Tensor}>? _trainable;");
         }
     }
@@ -182,7 +194,7 @@ internal sealed class ModelEmitter
             {
                 foreach (TensorInfo t in Trainable.Concat(NonTrainable))
                 {
-                    _w.WriteLine($"{t.Name} = {t.Initializer},");
+                    _w.WriteLine($"{Identifier(t.Name)} = {t.Initializer},");
                 }
             }
             _w.WriteLine($"Optimizer = {Parsing.OptimizerCatalogue.Get(_model.Optimizer.Kind).Construct(_model.Optimizer)};");
@@ -199,14 +211,14 @@ internal sealed class ModelEmitter
             string x = Identifier(layer.Parameter);
             _w.WriteLine($"/// <summary>{layer.Definition.Describe(layer)}.</summary>");
             _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-            _w.WriteLine($"{layer.Accessibility} partial {Tensor} {layer.Name}({Tensor} {x})");
+            _w.WriteLine($"{Prefix(layer.Modifiers)}partial {Tensor} {Identifier(layer.Name)}({Tensor} {x})");
             _w.WriteLine($"    => {InferenceExpression(layer, x)};");
             _w.WriteLine();
         }
         foreach (ParameterDeclaration parameter in _model.Parameters)
         {
             _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-            _w.WriteLine($"{parameter.Accessibility} partial {Tensor} {parameter.Name} => Weights.{parameter.Name};");
+            _w.WriteLine($"{Prefix(parameter.Modifiers)}partial {Tensor} {Identifier(parameter.Name)} => Weights.{Identifier(parameter.Name)};");
             _w.WriteLine();
         }
     }
@@ -237,16 +249,16 @@ internal sealed class ModelEmitter
     private void EmitForward()
     {
         string expected = "(batch, " + string.Join(", ", _model.InputShape) + ")";
-        _w.WriteLine($"/// <summary>The model on a batch of shape {expected}: <see cref=\"{_model.ForwardName}\"/> after a check of the input shape.</summary>");
+        _w.WriteLine($"/// <summary>The model on a batch of shape {expected}: <see cref=\"{Identifier(_model.ForwardName)}\"/> after a check of the input shape.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock($"public {Tensor} Forward({Tensor} input)"))
         {
-            _w.WriteLine("CheckInput(input);");
-            _w.WriteLine($"return {_model.ForwardName}(input);");
+            _w.WriteLine($"{_checkInput}(input);");
+            _w.WriteLine($"return {Identifier(_model.ForwardName)}(input);");
         }
         _w.WriteLine();
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        using (_w.WriteBlock($"private static void CheckInput({Tensor} input)"))
+        using (_w.WriteBlock($"private static void {_checkInput}({Tensor} input)"))
         {
             string condition = $"input.dim() != {_model.InputShape.Count + 1}"
                 + string.Concat(_model.InputShape.Select((d, i) => $" || input.size({i + 1}) != {d}"));
@@ -260,7 +272,7 @@ internal sealed class ModelEmitter
     private string Value(int id) => _graph[id].Kind switch
     {
         OpKind.Constant => _graph[id].Symbol,
-        OpKind.Parameter => "Weights." + _graph[id].Symbol,
+        OpKind.Parameter => "Weights." + Identifier(_graph[id].Symbol),
         _ => Local(id),
     };
 
@@ -268,13 +280,16 @@ internal sealed class ModelEmitter
 
     private static string Identifier(string name) => Names.Identifier(name);
 
+    /// <summary>Declared modifiers followed by a space, or nothing.</summary>
+    private static string Prefix(string modifiers) => modifiers.Length == 0 ? "" : modifiers + " ";
+
     private void EmitForwardWithTrace()
     {
         _w.WriteLine("/// <summary>The forward pass, keeping every intermediate value for <see cref=\"Backward\"/>.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock($"public Trace ForwardWithTrace({Tensor} input)"))
         {
-            _w.WriteLine("CheckInput(input);");
+            _w.WriteLine($"{_checkInput}(input);");
             var arguments = new List<string>();
             foreach (OpNode node in _graph.Nodes.Where(HasMember))
             {
@@ -324,20 +339,17 @@ internal sealed class ModelEmitter
     private void EmitBackward()
     {
         var adjoint = new Dictionary<int, string>();
-        var used = new HashSet<string>(System.StringComparer.Ordinal) { "trace", "dOutput" };
+        var used = new UniqueNames(["trace", "dOutput"]);
         string Adjoint(int id)
         {
             if (adjoint.TryGetValue(id, out string? name)) return name;
             if (id == _graph.Output && _member.TryGetValue(id, out string? m) && m == "Output") return adjoint[id] = "dOutput";
-            string stem = "d" + (_graph[id].Kind == OpKind.Parameter ? _graph[id].Symbol : _member[id]);
-            name = stem;
-            for (int n = 2; !used.Add(name); n++) name = stem + n;
-            return adjoint[id] = name;
+            return adjoint[id] = used.Next("d" + (_graph[id].Kind == OpKind.Parameter ? _graph[id].Symbol : _member[id]));
         }
         string Forward(int id) => _graph[id].Kind switch
         {
             OpKind.Constant => _graph[id].Symbol,
-            OpKind.Parameter => "Weights." + _graph[id].Symbol,
+            OpKind.Parameter => "Weights." + Identifier(_graph[id].Symbol),
             _ => "trace." + _member[id],
         };
         var gradientOf = new Dictionary<string, string>(System.StringComparer.Ordinal);
@@ -378,8 +390,8 @@ internal sealed class ModelEmitter
             {
                 foreach (TensorInfo t in Trainable)
                 {
-                    string value = gradientOf.TryGetValue(t.Name, out string? gradient) ? gradient : $"{Torch}.zeros_like(Weights.{t.Name})";
-                    _w.WriteLine($"{t.Name} = {value},");
+                    string value = gradientOf.TryGetValue(t.Name, out string? gradient) ? gradient : $"{Torch}.zeros_like(Weights.{Identifier(t.Name)})";
+                    _w.WriteLine($"{Identifier(t.Name)} = {value},");
                 }
             }
         }
@@ -431,28 +443,19 @@ internal sealed class ModelEmitter
     {
         OpGraph graph = plan.Graph;
         var local = new Dictionary<int, string>();
-        var used = new HashSet<string>(System.StringComparer.Ordinal) { "loss" };
+        var used = new UniqueNames(["loss"]);
         foreach (OpNode node in graph.Nodes)
         {
-            if (node.Kind == OpKind.Constant) continue;
-            string stem = node.Kind == OpKind.Input ? node.Symbol : Names.Camel(node.Name), unique = stem;
-            for (int n = 2; !used.Add(unique); n++) unique = stem + n;
-            local[node.Id] = unique;
+            if (node.Kind != OpKind.Constant) local[node.Id] = used.Next(node.Kind == OpKind.Input ? node.Symbol : Names.Camel(node.Name));
         }
         var adjoint = new Dictionary<int, string>();
-        string Adjoint(int id)
-        {
-            if (adjoint.TryGetValue(id, out string? known)) return known;
-            string stem = "d" + Names.Pascal(local[id]), unique = stem;
-            for (int n = 2; !used.Add(unique); n++) unique = stem + n;
-            return adjoint[id] = unique;
-        }
+        string Adjoint(int id) => adjoint.TryGetValue(id, out string? known) ? known : adjoint[id] = used.Next("d" + Names.Pascal(local[id]));
         string Value(int id) => graph[id].Kind == OpKind.Constant ? graph[id].Symbol : Identifier(local[id]);
         string name = plan.Declaration.Name, result = Value(graph.Output);
         _w.WriteLine();
         _w.WriteLine($"/// <summary>The [Loss] method <see cref=\"{name}\"/>{(plan.Mean ? ", averaged over every element," : "")} and its gradient with respect to the prediction, by reverse mode.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        using (_w.WriteBlock($"private ({Tensor} Loss, {Tensor} Gradient) {name}WithGradient({Tensor} {Identifier(plan.Declaration.Prediction)}, {Tensor} {Identifier(plan.Declaration.Target)})"))
+        using (_w.WriteBlock($"private ({Tensor} Loss, {Tensor} Gradient) {_lossWithGradient}({Tensor} {Identifier(plan.Declaration.Prediction)}, {Tensor} {Identifier(plan.Declaration.Target)})"))
         {
             _w.WriteLine("// Forward");
             foreach (OpNode node in graph.Nodes)
@@ -502,11 +505,11 @@ internal sealed class ModelEmitter
                 }
                 else
                 {
-                    _w.WriteLine($"var (lossValue, dOutput) = {own.Declaration.Name}WithGradient(trace.Output, {Ops}.AlignTargets(trace.Output, y));");
+                    _w.WriteLine($"var (lossValue, dOutput) = {_lossWithGradient}(trace.Output, {Ops}.AlignTargets(trace.Output, y));");
                     _w.WriteLine($"double loss = {ToDouble("lossValue")};");
                 }
                 _w.WriteLine("gradients = Backward(trace, dOutput);");
-                _w.WriteLine("result = StepResultOf(loss, trace.Output, y);");
+                _w.WriteLine($"result = {_stepResultOf}(loss, trace.Output, y);");
                 _w.WriteLine("scope.MoveToOuter(gradients.Trainable);");
             }
             _w.WriteLine("// A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.");
@@ -523,14 +526,14 @@ internal sealed class ModelEmitter
             _w.WriteLine($"{Tensor} prediction = Forward(x);");
             string value = own is null
                 ? $"{Kernels}.LossKernel.Forward({loss}, prediction, y, {options})"
-                : (own.Mean ? $"{Ops}.Mean({own.Declaration.Name}(prediction, {Ops}.AlignTargets(prediction, y)))" : $"{own.Declaration.Name}(prediction, {Ops}.AlignTargets(prediction, y))");
+                : (own.Mean ? $"{Ops}.Mean({Identifier(own.Declaration.Name)}(prediction, {Ops}.AlignTargets(prediction, y)))" : $"{Identifier(own.Declaration.Name)}(prediction, {Ops}.AlignTargets(prediction, y))");
             _w.WriteLine($"double loss = {ToDouble(value)};");
-            _w.WriteLine("return StepResultOf(loss, prediction, y);");
+            _w.WriteLine($"return {_stepResultOf}(loss, prediction, y);");
         }
         _w.WriteLine();
         _w.WriteLine("/// <summary>A step's result: its loss, and each metric's value and pooling terms (Keras' stateful metrics pool an epoch's batches).</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        using (_w.WriteBlock($"private static {Training}.StepResult StepResultOf(double loss, {Tensor} prediction, {Tensor} y)"))
+        using (_w.WriteBlock($"private static {Training}.StepResult {_stepResultOf}(double loss, {Tensor} prediction, {Tensor} y)"))
         {
             _w.WriteLine($"var totals = new global::System.Collections.Generic.Dictionary<string, {Kernels}.MetricTotals>({_plan.Metrics.Count});");
             foreach (MetricPlan metric in _plan.Metrics)

@@ -48,8 +48,9 @@ internal static class ScalarEmitter
     {
         FunctionDeclaration f = plan.Function;
         string t = f.NumericType;
-        string parameters = string.Join(", ", f.Parameters.Select(p => $"{t} {p}"));
-        string arguments = string.Join(", ", f.Parameters);
+        string parameters = string.Join(", ", f.Parameters.Select(p => $"{t} {Names.Identifier(p)}"));
+        string arguments = string.Join(", ", f.Parameters.Select(Names.Identifier));
+        string function = Names.Identifier(f.Name);
         string modifiers = f.Accessibility + " static";
         bool single = f.Parameters.Count == 1;
         string gradientType = single ? t : gradientRecord;
@@ -60,20 +61,20 @@ internal static class ScalarEmitter
 
         if (!single)
         {
-            writer.WriteLine($"/// <summary>The gradient of <see cref=\"{f.Name}({signature})\"/>: one partial derivative per parameter.</summary>");
+            writer.WriteLine($"/// <summary>The gradient of <see cref=\"{function}({signature})\"/>: one partial derivative per parameter.</summary>");
             foreach (string p in f.Parameters)
-                writer.WriteLine($"/// <param name=\"{Names.Pascal(p)}\">d({f.Name})/d({p}).</param>");
+                writer.WriteLine($"/// <param name=\"{GradientMember(p)}\">d({f.Name})/d({p}).</param>");
             writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
-            writer.WriteLine($"{f.Accessibility} readonly record struct {gradientRecord}({string.Join(", ", f.Parameters.Select(p => $"{t} {Names.Pascal(p)}"))});");
+            writer.WriteLine($"{f.Accessibility} readonly record struct {gradientRecord}({string.Join(", ", f.Parameters.Select(p => $"{t} {GradientMember(p)}"))});");
             writer.WriteLine();
         }
         bool rejected = plan.Reverse is null; // null exactly when the body (f.Graph) was rejected
         string how = rejected ? "not generated: its body was rejected (see its MD diagnostics); throws" : "by reverse-mode differentiation of its body";
-        writer.WriteLine($"/// <summary>The {(single ? "derivative" : "gradient")} of <see cref=\"{f.Name}({signature})\"/>, {how}.</summary>");
+        writer.WriteLine($"/// <summary>The {(single ? "derivative" : "gradient")} of <see cref=\"{function}({signature})\"/>, {how}.</summary>");
         writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
         writer.WriteLine($"{modifiers} {gradientType} {f.Name}{only}({parameters}) => {f.Name}{with}({arguments}).{only};");
         writer.WriteLine();
-        writer.WriteLine($"/// <summary>The value of <see cref=\"{f.Name}({signature})\"/> and its {(single ? "derivative" : "gradient")}, {(rejected ? how : "computed together")}.</summary>");
+        writer.WriteLine($"/// <summary>The value of <see cref=\"{function}({signature})\"/> and its {(single ? "derivative" : "gradient")}, {(rejected ? how : "computed together")}.</summary>");
         writer.WriteLine(CodeWriter.GeneratedCodeAttribute);
         if (rejected)
         {
@@ -87,13 +88,13 @@ internal static class ScalarEmitter
             OpGraph graph = f.Graph!;
             ReversePlan reverse = plan.Reverse!;
             var adjoint = AdjointNames(graph);
-            string Ref(int id) => graph[id].Kind == OpKind.Constant ? graph[id].Symbol : graph[id].Name;
+            string Ref(int id) => graph[id].Kind == OpKind.Constant ? graph[id].Symbol : Names.Identifier(graph[id].Name);
 
             writer.WriteLine("// Forward");
             foreach (OpNode node in graph.Nodes)
             {
                 if (node.Kind is OpKind.Input or OpKind.Constant) continue;
-                writer.WriteLine($"{t} {node.Name} = {ForwardExpression(node, Ref)}; // {node.Source}");
+                writer.WriteLine($"{t} {Ref(node.Id)} = {ForwardExpression(node, Ref)}; // {node.Source}");
             }
             writer.WriteLine();
             writer.WriteLine("// Reverse: the adjoint dv of each value v is d(result)/dv");
@@ -121,12 +122,12 @@ internal static class ScalarEmitter
                     {
                         contribution = node.Inputs.Count == 1
                             ? $"{g} * {node.Extra[0]}.{node.Symbol}Derivative({Ref(node.Inputs[0])})"
-                            : $"{g} * {node.Name}Gradient.{Names.Pascal(node.Extra[step.InputIndex + 1])}";
+                            : $"{g} * {node.Name}Gradient.{GradientMember(node.Extra[step.InputIndex + 1])}";
                     }
                     else
                     {
                         string template = DerivativeRules.Scalar[DerivativeRules.Key(node)][step.InputIndex];
-                        contribution = DerivativeRules.Fill(template, g, node.Name, Ref(node.Inputs[0]),
+                        contribution = DerivativeRules.Fill(template, g, Ref(node.Id), Ref(node.Inputs[0]),
                             node.Inputs.Count > 1 ? Ref(node.Inputs[1]) : "", math);
                     }
                     string target = adjoint[step.Target];
@@ -138,8 +139,16 @@ internal static class ScalarEmitter
             }
             string Gradient(int input) => reverse.NeedsAdjoint[input] ? adjoint[input] : "0";
             string gradient = single ? Gradient(0) : $"new {gradientRecord}(" + string.Join(", ", Enumerable.Range(0, f.Parameters.Count).Select(Gradient)) + ")";
-            writer.WriteLine($"return new({result.Name}, {gradient});");
+            writer.WriteLine($"return new({Ref(result.Id)}, {gradient});");
         }
+    }
+
+    /// <summary>The gradient record's member for a parameter: its name in PascalCase, unless a record declares that name itself.</summary>
+    internal static string GradientMember(string parameter)
+    {
+        string name = Names.Pascal(parameter);
+        return name is "Equals" or "GetHashCode" or "ToString" or "Deconstruct" or "GetType" or "MemberwiseClone" or "Finalize" or "EqualityContract" or "PrintMembers"
+            ? name + "_" : name;
     }
 
     private static string Zero(FunctionDeclaration f, string gradientRecord)
@@ -150,22 +159,16 @@ internal static class ScalarEmitter
         {
             OpKind.Power => $"{node.Extra[0]}.Pow({reference(node.Inputs[0])}, {reference(node.Inputs[1])})",
             OpKind.Elementwise => $"{node.Extra[0]}.{node.Symbol}({reference(node.Inputs[0])})",
-            OpKind.Call => $"{node.Extra[0]}.{node.Symbol}({string.Join(", ", node.Inputs.Select(reference))})",
+            OpKind.Call => $"{node.Extra[0]}.{Names.Identifier(node.Symbol)}({string.Join(", ", node.Inputs.Select(reference))})",
             _ => node.Source,
         };
 
     /// <summary>"dx", "dv2", ...: one adjoint name per node, never the name of a forward value.</summary>
     private static Dictionary<int, string> AdjointNames(OpGraph graph)
     {
-        var used = new HashSet<string>(graph.Nodes.Select(n => n.Name), System.StringComparer.Ordinal);
+        var used = new UniqueNames(graph.Nodes.Select(n => n.Name));
         var names = new Dictionary<int, string>();
-        foreach (OpNode node in graph.Nodes)
-        {
-            string stem = "d" + node.Name, name = stem;
-            for (int n = 2; used.Contains(name); n++) name = stem + "_" + n;
-            used.Add(name);
-            names[node.Id] = name;
-        }
+        foreach (OpNode node in graph.Nodes) names[node.Id] = used.Next("d" + node.Name, separator: "_");
         return names;
     }
 }

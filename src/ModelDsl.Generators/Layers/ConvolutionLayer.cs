@@ -30,7 +30,7 @@ internal abstract class ConvolutionLayer : LayerDefinition
         reader.Activation();
         reader.Bool("UseBias", true);
         reader.Enum("KernelInitializer", "GlorotUniform");
-        reader.Enum("BiasInitializer", "Zeros");
+        reader.Enum("BiasInitializer", "Zeros", allowed: LayerArgumentReader.VectorInitializers);
     }
 
     /// <summary>The window's size along each spatial axis.</summary>

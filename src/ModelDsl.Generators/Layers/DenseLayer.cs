@@ -19,7 +19,7 @@ internal sealed class DenseLayer : LayerDefinition
         reader.Activation(1);
         reader.Bool("UseBias", true);
         reader.Enum("KernelInitializer", "GlorotUniform");
-        reader.Enum("BiasInitializer", "Zeros");
+        reader.Enum("BiasInitializer", "Zeros", allowed: LayerArgumentReader.VectorInitializers);
     }
 
     public override string Describe(LayerDeclaration layer)

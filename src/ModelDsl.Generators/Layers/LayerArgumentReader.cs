@@ -17,6 +17,9 @@ internal sealed class LayerArgumentReader(AttributeReader attribute, string owne
 {
     private readonly List<LayerArgument> _arguments = [];
 
+    /// <summary>The initializers a vector (a bias) can take: Orthogonal needs a matrix.</summary>
+    public static readonly IReadOnlyList<string> VectorInitializers = ["Zeros", "Ones", "RandomNormal", "RandomUniform", "GlorotUniform", "LecunNormal"];
+
     /// <summary>Whose arguments these are, for messages: "layer 'Hidden'", "[Adam]".</summary>
     public string Owner { get; } = owner;
 
@@ -61,7 +64,7 @@ internal sealed class LayerArgumentReader(AttributeReader attribute, string owne
     /// </summary>
     public (int Rows, int Cols) Pair(int position, string name, string what, int? fallback = null)
     {
-        int[] values = attribute.Constructor(position) is { Kind: TypedConstantKind.Array } array
+        int[] values = attribute.Constructor(position) is { Kind: TypedConstantKind.Array, IsNull: false } array
             ? array.Values.Select(v => v.Value is int i ? i : 0).ToArray()
             : [];
         if (values.Length == 0 && fallback is int both) values = [both];

@@ -1,3 +1,4 @@
+using System.Linq;
 using ModelDsl.Generators.Analysis;
 
 namespace ModelDsl.Generators.Model;
@@ -9,7 +10,8 @@ internal sealed record ContainingType(string Keyword, string Name);
 internal sealed record TypeLocation(string Namespace, EquatableArray<ContainingType> Types)
 {
     public string FullName => (Namespace.Length == 0 ? "" : Namespace + ".") + string.Join(".", System.Linq.Enumerable.Select(Types, t => t.Name));
-    public string HintName => FullName.Replace('<', '_').Replace('>', '_');
+    /// <summary>The full name with every character a hint name may not hold ('@' of an escaped keyword, '&lt;', ...) as '_'.</summary>
+    public string HintName => new(FullName.Select(c => char.IsLetterOrDigit(c) || c is '_' or '.' ? c : '_').ToArray());
 }
 
 /// <summary>
@@ -23,7 +25,8 @@ internal sealed record FunctionDeclaration(
     string Accessibility,
     string NumericType,
     EquatableArray<string> Parameters,
-    OpGraph? Graph);
+    OpGraph? Graph,
+    LocationInfo? Location);
 
 /// <summary>A [Differentiable] method with its reverse sweep (null for a rejected body).</summary>
 internal sealed record FunctionPlan(FunctionDeclaration Function, ReversePlan? Reverse)

@@ -5,10 +5,11 @@ namespace ModelDsl.Generators.Model;
 
 /// <summary>
 /// A layer method: its name, its kind (the <see cref="Layers.LayerDefinition.Name"/> of its attribute), the attribute's
-/// arguments as read and validated by that definition, and what implementing the partial method needs.
+/// arguments as read and validated by that definition, and what implementing the partial method needs: its modifiers
+/// as declared (without <c>partial</c>; "" when none) and its parameter's name.
 /// </summary>
 internal sealed record LayerDeclaration(
-    string Name, string Kind, EquatableArray<LayerArgument> Arguments, string Accessibility, string Parameter, LocationInfo? Location)
+    string Name, string Kind, EquatableArray<LayerArgument> Arguments, string Modifiers, string Parameter, LocationInfo? Location)
 {
     public Layers.LayerDefinition Definition => Layers.LayerCatalogue.Get(Kind);
 
@@ -37,7 +38,7 @@ internal sealed record LayerArgument(string Name, string Value);
 /// <summary>A raw [Parameter] property with its shape and initializer.</summary>
 internal sealed record ParameterDeclaration(
     string Name, EquatableArray<int> Shape, string Initializer, double Mean, double Stddev, double Min, double Max, double Gain,
-    string Accessibility, LocationInfo? Location);
+    string Modifiers, LocationInfo? Location);
 
 /// <summary>The default optimizer: its attribute's name ("Adam", "Sgd", ...; see <see cref="Parsing.OptimizerCatalogue"/>) and validated arguments.</summary>
 internal sealed record OptimizerDeclaration(string Kind, EquatableArray<LayerArgument> Arguments);
@@ -56,7 +57,11 @@ internal sealed record ModelDeclaration(
     EquatableArray<ParameterDeclaration> Parameters,
     string ForwardName,
     OpGraph Graph,
-    LossDeclaration? LossMethod);
+    LossDeclaration? LossMethod,
+    EquatableArray<UserMember> Members);
+
+/// <summary>A member the user declared in the model class (not a layer or parameter), for generated names that would collide with it.</summary>
+internal sealed record UserMember(string Name, LocationInfo? Location);
 
 /// <summary>A model's own [Loss] method: its name, its two parameters and its body as a graph over them.</summary>
 internal sealed record LossDeclaration(string Name, string Prediction, string Target, OpGraph Graph);
@@ -115,8 +120,8 @@ internal sealed record PartialMember(string Signature);
 /// A parsed [Model] class: where its members go and its partial members as declared, always; its
 /// <see cref="Declaration"/> only when parsing accepted it.
 /// </summary>
-internal sealed record ParsedModel(TypeLocation Type, string Name, EquatableArray<PartialMember> PartialMembers, EquatableArray<AttributeStub> AttributeStubs,
-    ModelDeclaration? Declaration);
+internal sealed record ParsedModel(TypeLocation Type, string Name, LocationInfo? Location, EquatableArray<PartialMember> PartialMembers,
+    EquatableArray<AttributeStub> AttributeStubs, ModelDeclaration? Declaration);
 
 /// <summary>
 /// An attribute the compiler could not find on a layer member (MD0019): the rejected model declares a private nested

@@ -78,6 +78,8 @@ internal sealed class AttributeReader(AttributeData data, SyntaxNode fallback, L
     /// <summary>A number as C# source: invariant, round-trip, always with a decimal point or exponent.</summary>
     public static string Number(double value)
     {
+        if (double.IsNaN(value)) return "double.NaN";
+        if (double.IsInfinity(value)) return value > 0 ? "double.PositiveInfinity" : "double.NegativeInfinity";
         string text = value.ToString("R", CultureInfo.InvariantCulture);
         return text.Contains("E") || text.Contains(".") ? text : text + ".0";
     }

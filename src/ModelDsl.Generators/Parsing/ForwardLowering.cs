@@ -124,23 +124,52 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
 
     public override int? VisitParenthesizedExpression(ParenthesizedExpressionSyntax node) => Visit(node.Expression);
 
+    private static OpKind? Arithmetic(BinaryExpressionSyntax node) => node.Kind() switch
+    {
+        SyntaxKind.AddExpression => OpKind.Add,
+        SyntaxKind.SubtractExpression => OpKind.Subtract,
+        SyntaxKind.MultiplyExpression => OpKind.Multiply,
+        SyntaxKind.DivideExpression => OpKind.Divide,
+        _ => null,
+    };
+
     public override int? VisitBinaryExpression(BinaryExpressionSyntax node)
     {
-        OpKind? kind = node.Kind() switch
-        {
-            SyntaxKind.AddExpression => OpKind.Add,
-            SyntaxKind.SubtractExpression => OpKind.Subtract,
-            SyntaxKind.MultiplyExpression => OpKind.Multiply,
-            SyntaxKind.DivideExpression => OpKind.Divide,
-            _ => null,
-        };
-        if (kind is null)
+        if (Arithmetic(node) is null)
         {
             return Unsupported(node.OperatorToken, $"the operator '{node.OperatorToken.Text}'", "use + - * / and the supported functions");
         }
-        int? left = Visit(node.Left), right = Visit(node.Right);
-        if (left is null || right is null) return null;
-        return Binary(kind.Value, left.Value, right.Value, node);
+        // A chain (a + b + c + ...) nests to the left: walk its spine in a loop, not by recursion, so that a body of
+        // thousands of operations neither recurses thousands deep nor costs more than linear time.
+        var spine = new Stack<BinaryExpressionSyntax>();
+        ExpressionSyntax leftmost = node;
+        while (leftmost is BinaryExpressionSyntax binary && Arithmetic(binary) is not null)
+        {
+            spine.Push(binary);
+            leftmost = binary.Left;
+        }
+        int? current = Visit(leftmost);
+        while (spine.Count > 0)
+        {
+            BinaryExpressionSyntax binary = spine.Pop();
+            int? right = Visit(binary.Right); // visited even after a failure, so that every problem is reported
+            current = current is int l && right is int r ? Binary(Arithmetic(binary)!.Value, l, r, binary) : null;
+        }
+        return current;
+    }
+
+    public override int? Visit(SyntaxNode? node)
+    {
+        // Deep nesting of another kind (f(f(f(...)))) recurses: report it rather than let the compiler's stack overflow.
+        try
+        {
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        }
+        catch (System.InsufficientExecutionStackException)
+        {
+            return node is null ? null : Unsupported(node, "an expression nested this deeply", "split it into local variables ('var h = ...;')");
+        }
+        return base.Visit(node);
     }
 
     protected virtual int? Binary(OpKind kind, int left, int right, ExpressionSyntax node)
@@ -250,9 +279,14 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
     protected void Report(DiagnosticDescriptor descriptor, SyntaxNode node, params object?[] arguments)
         => _diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(node), arguments));
 
+    /// <summary>
+    /// A node's source on one line, at most 80 characters. Only a prefix of the source is read: in a long chain every
+    /// node spans most of the body, and reading each whole would make lowering quadratic.
+    /// </summary>
     protected static string Shorten(SyntaxNode node)
     {
-        string text = string.Join(" ", node.ToString().Split(['\r', '\n', ' ', '\t'], System.StringSplitOptions.RemoveEmptyEntries));
+        string source = node.Span.Length <= 240 ? node.ToString() : node.SyntaxTree.GetText().ToString(new Microsoft.CodeAnalysis.Text.TextSpan(node.SpanStart, 240));
+        string text = string.Join(" ", source.Split(['\r', '\n', ' ', '\t'], System.StringSplitOptions.RemoveEmptyEntries));
         return text.Length <= 80 ? text : text.Substring(0, 77) + "...";
     }
 
@@ -261,15 +295,10 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
 
     private void AssignNames()
     {
-        var used = new HashSet<string>(Nodes.Where(n => n.Name.Length > 0).Select(n => n.Name), System.StringComparer.Ordinal);
-        used.UnionWith(Names.Keys);
+        var names = new Emit.UniqueNames(Nodes.Where(n => n.Name.Length > 0).Select(n => n.Name).Concat(Names.Keys));
         for (int i = 0; i < Nodes.Count; i++)
         {
-            if (Nodes[i].Name.Length > 0) continue;
-            string stem = DefaultName(Nodes[i]);
-            string name = stem;
-            for (int n = 2; !used.Add(name); n++) name = stem + n;
-            Nodes[i] = Nodes[i] with { Name = name };
+            if (Nodes[i].Name.Length == 0) Nodes[i] = Nodes[i] with { Name = names.Next(DefaultName(Nodes[i])) };
         }
     }
 }

@@ -66,6 +66,13 @@ internal static class FunctionParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedConstruct, LocationInfo.From(method.TypeParameterList),
                 "A generic method", "the [Differentiable] method '" + name + "'", "declare it over double or float"));
         }
+        // A member of the user's with the name of a generated one (FDerivative beside F) would be declared twice.
+        string[] generated = symbol.Parameters.Length == 1 ? [name + "Derivative", name + "WithDerivative"] : [name + "Gradient", name + "WithGradient", name + "GradientValue"];
+        foreach (ISymbol clash in symbol.ContainingType.GetMembers().Where(m => generated.Contains(m.Name) && !m.IsImplicitlyDeclared))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, LocationInfo.From(clash.Locations.FirstOrDefault(l => l.IsInSource)),
+                clash.Name, $"by your member '{clash.Name}' and by the derivative generated for [Differentiable] '{name}'"));
+        }
         // Only the signature decides whether derivative members can be declared at all.
         bool signatureSound = type is not null && numeric is not null && diagnostics.Count == 0;
         if (!symbol.IsStatic)
@@ -77,7 +84,7 @@ internal static class FunctionParser
         OpGraph? graph = lowering.LowerBody(method);
         if (!signatureSound) return null;
         return new FunctionDeclaration(type!, name, Accessibility(symbol.DeclaredAccessibility), numeric!,
-            symbol.Parameters.Select(p => p.Name).ToEquatableArray(), diagnostics.Count == 0 ? graph : null);
+            symbol.Parameters.Select(p => p.Name).ToEquatableArray(), diagnostics.Count == 0 ? graph : null, LocationInfo.From(method.Identifier.GetLocation()));
     }
 
     private static string? NumericType(ITypeSymbol type) => type.SpecialType switch
@@ -176,6 +183,14 @@ internal static class TypeLocations
             if (declaration is null) return null;
             bool isPartial = current.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>()
                 .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (declaration.Modifiers.Any(SyntaxKind.FileKeyword))
+            {
+                // A file-local type cannot be extended from the generated file: no partial part of it can live there.
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeCannotBeExtended, LocationInfo.From(declaration.Identifier.GetLocation()),
+                    current.Name, "it is file-local ('file'), and generated members live in a file of their own; remove 'file'"));
+                ok = false;
+                continue;
+            }
             if (!isPartial)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial, LocationInfo.From(declaration.Identifier.GetLocation()), current.Name));

@@ -20,6 +20,32 @@ internal static class ModelParser
     private const string TensorType = "TorchSharp.torch.Tensor";
     private const string ParameterAttribute = "ModelDsl.ParameterAttribute";
 
+    /// <summary>Why a model type cannot hold the generated constructor and instance members, or null.</summary>
+    private static string? CannotBeExtended(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
+        => type.IsStatic ? "a model is instantiated, so it cannot be static; remove 'static'"
+            : type.TypeKind != TypeKind.Class ? $"a model is a class, not a {(type.IsRecord ? "record " : "")}{type.TypeKind.ToString().ToLowerInvariant()}; declare 'partial class {type.Name}'"
+            : type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().Any(d => d.ParameterList is not null)
+                ? "its constructor is generated (taking the seed and the dtype), and a primary constructor would have to be called by it; remove the primary constructor's parameters"
+            : null;
+
+    /// <summary>
+    /// The members the user declared in the model class, but its layer methods and parameter properties (which have
+    /// their own checks): names the generated members must not take.
+    /// </summary>
+    private static EquatableArray<UserMember> UserMembers(INamedTypeSymbol type, CancellationToken cancellationToken)
+        => type.GetMembers()
+            .Where(m => !m.IsImplicitlyDeclared && m is not IMethodSymbol { MethodKind: not MethodKind.Ordinary }
+                        && !m.GetAttributes().Any(a => IsLayerAttribute(a) || a.AttributeClass?.ToDisplayString() == ParameterAttribute))
+            .Select(m => new UserMember(m.Name, LocationInfo.From(m.Locations.FirstOrDefault(l => l.IsInSource))))
+            .Concat(type.GetTypeMembers().Select(t => new UserMember(t.Name, LocationInfo.From(t.Locations.FirstOrDefault(l => l.IsInSource)))))
+            .GroupBy(m => m.Name).Select(g => g.First())
+            .OrderBy(m => m.Name, StringComparer.Ordinal)
+            .ToEquatableArray();
+
+    /// <summary>A declaration's modifiers as written, without <c>partial</c>, which the implementation repeats in place.</summary>
+    internal static string Modifiers(SyntaxTokenList modifiers)
+        => string.Join(" ", modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+
     /// <summary>An attribute whose type the compiler could not find ([Desne(16)]).</summary>
     internal static bool IsUnknown(AttributeData attribute) => attribute.AttributeClass is null or { TypeKind: TypeKind.Error };
 
@@ -35,11 +61,25 @@ internal static class ModelParser
         }
         try
         {
+            // [Model] on two partial parts (CS0579, the compiler's to report): only the first part generates, so that the
+            // model's hint name is added once.
+            AttributeData? first = type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == AttributeName && a.ApplicationSyntaxReference is not null)
+                .OrderBy(a => a.ApplicationSyntaxReference!.SyntaxTree.FilePath, StringComparer.Ordinal).ThenBy(a => a.ApplicationSyntaxReference!.Span.Start).FirstOrDefault();
+            // (context.Attributes holds the symbol's matching attributes from every part: compare with the target declaration.)
+            if (first is not null && (first.ApplicationSyntaxReference!.SyntaxTree != declaration.SyntaxTree || !declaration.Span.Contains(first.ApplicationSyntaxReference.Span)))
+            {
+                return Result.From<ParsedModel>(null, diagnostics);
+            }
             // Not partial (MD0001): nothing can be added to the type, not even the partial members' implementations.
             if (TypeLocations.Read(type, diagnostics) is not { } location) return Result.From<ParsedModel>(null, diagnostics);
+            if (CannotBeExtended(type, declaration) is { } reason)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeCannotBeExtended, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name, reason));
+                return Result.From<ParsedModel>(null, diagnostics);
+            }
             var stubs = new List<AttributeStub>();
             ModelDeclaration? model = Parse(type, location, declaration, context.Attributes[0], context.SemanticModel, diagnostics, stubs, cancellationToken);
-            return Result.From(new ParsedModel(location, type.Name, PartialMembers(type), stubs.ToEquatableArray(), model), diagnostics);
+            return Result.From(new ParsedModel(location, type.Name, LocationInfo.From(declaration.Identifier.GetLocation()), PartialMembers(type), stubs.ToEquatableArray(), model), diagnostics);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -60,14 +100,18 @@ internal static class ModelParser
         {
             if (!member.GetAttributes().Any(a => IsLayerAttribute(a) || a.AttributeClass?.ToDisplayString() == ParameterAttribute || IsUnknown(a)))
                 continue;
-            string access = SyntaxFacts.GetText(member.DeclaredAccessibility);
-            string modifiers = (access.Length > 0 ? access + " " : "") + (member.IsStatic ? "static " : "") + "partial ";
+            SyntaxTokenList declared = member.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MemberDeclarationSyntax>()
+                .Select(d => d.Modifiers).FirstOrDefault(m => m.Any(SyntaxKind.PartialKeyword));
+            string written = Modifiers(declared);
+            string modifiers = (written.Length > 0 ? written + " " : "") + "partial ";
             switch (member)
             {
                 case IMethodSymbol { IsPartialDefinition: true, PartialImplementationPart: null, IsGenericMethod: false } method:
-                    string parameters = string.Join(", ", method.Parameters.Select(p =>
-                        (p.RefKind == RefKind.None ? "" : SyntaxFacts.GetText(p.RefKind == RefKind.Ref ? Microsoft.CodeAnalysis.CSharp.SyntaxKind.RefKeyword
-                            : p.RefKind == RefKind.Out ? Microsoft.CodeAnalysis.CSharp.SyntaxKind.OutKeyword : Microsoft.CodeAnalysis.CSharp.SyntaxKind.InKeyword) + " ")
+                    // Parameter modifiers (ref, in, params, scoped, this) as written: the implementation must repeat them.
+                    var parameterSyntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MethodDeclarationSyntax>()
+                        .FirstOrDefault()?.ParameterList.Parameters;
+                    string parameters = string.Join(", ", method.Parameters.Select((p, i) =>
+                        (parameterSyntax is { } list && i < list.Count && list[i].Modifiers.Count > 0 ? list[i].Modifiers.ToString() + " " : "")
                         + p.Type.ToDisplayString(Qualified) + " " + Emit.Names.Identifier(p.Name)));
                     if (method.Parameters.Any(p => p.RefKind == RefKind.Out)) break; // an out parameter needs an assignment, not a throw
                     members.Add(new PartialMember($"{modifiers}{method.ReturnType.ToDisplayString(Qualified)} {Emit.Names.Identifier(method.Name)}({parameters})"));
@@ -85,7 +129,7 @@ internal static class ModelParser
     {
         var attribute = new AttributeReader(model, declaration, diagnostics);
 
-        int[] inputShape = attribute.Constructor(0) is { Kind: TypedConstantKind.Array } shape
+        int[] inputShape = attribute.Constructor(0) is { Kind: TypedConstantKind.Array, IsNull: false } shape
             ? shape.Values.Select(v => v.Value is int i ? i : 0).ToArray()
             : [];
         if (inputShape.Length == 0)
@@ -99,6 +143,12 @@ internal static class ModelParser
                 attribute.InvalidPositional(i, $"Input dimension {i + 1} of [Model]", inputShape[i].ToString(), "every dimension must be at least 1");
             }
         }
+        long values = inputShape.Aggregate(1L, (p, d) => d > 0 && p <= int.MaxValue ? p * d : p);
+        if (values > int.MaxValue)
+        {
+            attribute.Invalid(null, "The input shape of [Model]", $"({string.Join(", ", inputShape)}), {ShapeInference.Count(values)} values per sample",
+                $"a sample may hold at most {ShapeInference.Count(int.MaxValue)} values (the largest tensor axis); use a smaller input");
+        }
         var modelArguments = new LayerArgumentReader(attribute, "[Model]");
         string loss = modelArguments.Enum("Loss", "MeanSquaredError");
         bool fromLogits = modelArguments.Bool("FromLogits", false);
@@ -109,11 +159,13 @@ internal static class ModelParser
                 $"it applies to the cross-entropy losses only, not to Loss.{loss}: remove it, or use Loss.BinaryCrossentropy, CategoricalCrossentropy or SparseCategoricalCrossentropy");
         }
         var metrics = new List<string>();
-        if (attribute.Named("Metrics") is { Kind: TypedConstantKind.Array } m)
+        if (attribute.Named("Metrics") is { Kind: TypedConstantKind.Array, IsNull: false } m)
         {
             foreach (TypedConstant value in m.Values)
             {
-                if (AttributeReader.EnumMemberName(value) is { } metric) metrics.Add(metric);
+                if (AttributeReader.EnumMemberName(value) is { } metric && metrics.Contains(metric))
+                    attribute.Invalid(attribute.NamedLocation("Metrics"), "A metric of [Model]", $"Metric.{metric}, twice", "name each metric once");
+                else if (AttributeReader.EnumMemberName(value) is { } known) metrics.Add(known);
                 else attribute.Invalid(attribute.NamedLocation("Metrics"), "A metric of [Model]", $"(Metric){value.Value}",
                     "use " + string.Join(", ", AttributeReader.EnumMembers(value).Select(n => "Metric." + n)));
             }
@@ -181,6 +233,7 @@ internal static class ModelParser
             : forward.ReturnType.ToDisplayString() != TensorType ? $"it returns '{forward.ReturnType.ToDisplayString()}'"
             : forward.Parameters.Length != 1 ? $"it has {forward.Parameters.Length} parameters"
             : forward.Parameters[0].Type.ToDisplayString() != TensorType ? $"its parameter has type '{forward.Parameters[0].Type.ToDisplayString()}'"
+            : forwardSyntax.ParameterList.Parameters[0].Modifiers.Count > 0 ? $"its parameter is declared '{forwardSyntax.ParameterList.Parameters[0].Modifiers}'"
             : forwardSyntax.Body is null && forwardSyntax.ExpressionBody is null ? "it has no body"
             : forward.IsGenericMethod ? "it is generic"
             : null;
@@ -210,7 +263,7 @@ internal static class ModelParser
             return null;
         }
         return new ModelDeclaration(location, type.Name, inputShape.ToEquatableArray(), loss, fromLogits, metrics.ToEquatableArray(), huberDelta, optimizer,
-            layers.ToEquatableArray(), parameters.ToEquatableArray(), forward.Name, graph, lossMethod);
+            layers.ToEquatableArray(), parameters.ToEquatableArray(), forward.Name, graph, lossMethod, UserMembers(type, cancellationToken));
     }
 
     /// <summary>
@@ -228,7 +281,8 @@ internal static class ModelParser
             : model.Named("Loss") is not null ? "[Model] also names a Loss; remove one of the two"
             : method.IsStatic ? "it is static"
             : method.ReturnType.ToDisplayString() != TensorType ? $"it returns '{method.ReturnType.ToDisplayString()}'"
-            : method.Parameters.Length != 2 || method.Parameters.Any(p => p.Type.ToDisplayString() != TensorType) ? "it must take exactly two tensors, the prediction and the target"
+            : method.Parameters.Length != 2 || method.Parameters.Any(p => p.Type.ToDisplayString() != TensorType)
+              || syntax.ParameterList.Parameters.Any(p => p.Modifiers.Count > 0) ? "it must take exactly two tensors, the prediction and the target"
             : syntax.Body is null && syntax.ExpressionBody is null ? "it has no body"
             : method.IsGenericMethod ? "it is generic"
             : null;
@@ -257,10 +311,8 @@ internal static class ModelParser
             }
             chosen = definition.Read(new AttributeReader(data, declaration, diagnostics));
         }
-        if (chosen is not null) return chosen;
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingOptimizer, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name,
-            OptimizerCatalogue.AttributeList));
-        return new OptimizerDeclaration("Adam", EquatableArray.Of(new LayerArgument("LearningRate", "0.001"), new LayerArgument("Beta1", "0.9"),
+        // No optimizer attribute: Keras' default, Adam(0.001); MissingOptimizerAnalyzer warns (MD0018).
+        return chosen ?? new OptimizerDeclaration("Adam", EquatableArray.Of(new LayerArgument("LearningRate", "0.001"), new LayerArgument("Beta1", "0.9"),
             new LayerArgument("Beta2", "0.999"), new LayerArgument("Epsilon", "1E-07")));
     }
 
@@ -322,8 +374,8 @@ internal static class ModelParser
     {
         var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
         if (syntax is null) return null;
-        string accessibility = FunctionParser.Accessibility(method.DeclaredAccessibility);
-        string expected = $"{accessibility} partial Tensor {method.Name}(Tensor x);";
+        string modifiers = Modifiers(syntax.Modifiers);
+        string expected = $"{(modifiers.Length == 0 ? "private " : modifiers + " ")}partial Tensor {method.Name}(Tensor x);";
         bool ok = true;
         if (!method.IsPartialDefinition || method.PartialImplementationPart is not null)
         {
@@ -331,7 +383,8 @@ internal static class ModelParser
             ok = false;
         }
         else if (method.IsStatic || method.ReturnType.ToDisplayString() != TensorType || method.Parameters.Length != 1
-                 || method.Parameters[0].Type.ToDisplayString() != TensorType || method.IsGenericMethod)
+                 || method.Parameters[0].Type.ToDisplayString() != TensorType || method.IsGenericMethod || method.IsAsync
+                 || syntax.ParameterList.Parameters.Any(p => p.Modifiers.Count > 0 || p.Default is not null))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerSignature, LocationInfo.From(syntax.Identifier.GetLocation()),
                 method.Name, $"a [{definition.Name}] layer", expected));
@@ -340,7 +393,7 @@ internal static class ModelParser
         var reader = new LayerArgumentReader(new AttributeReader(data, syntax, diagnostics), $"layer '{method.Name}'");
         definition.ReadArguments(reader);
         return ok && reader.Valid
-            ? new LayerDeclaration(method.Name, definition.Name, reader.Arguments, accessibility,
+            ? new LayerDeclaration(method.Name, definition.Name, reader.Arguments, modifiers,
                 method.Parameters[0].Name, LocationInfo.From(syntax.Identifier.GetLocation()))
             : null;
     }
@@ -349,8 +402,8 @@ internal static class ModelParser
     {
         var syntax = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
         if (syntax is null) return null;
-        string accessibility = FunctionParser.Accessibility(property.DeclaredAccessibility);
-        string expected = $"[Parameter(...)] {accessibility} partial Tensor {property.Name} {{ get; }}";
+        string modifiers = Modifiers(syntax.Modifiers);
+        string expected = $"[Parameter(...)] {(modifiers.Length == 0 ? "private " : modifiers + " ")}partial Tensor {property.Name} {{ get; }}";
         bool ok = true;
         if (!property.IsPartialDefinition || property.PartialImplementationPart is not null)
         {
@@ -364,7 +417,7 @@ internal static class ModelParser
             ok = false;
         }
         var reader = new AttributeReader(data, syntax, diagnostics);
-        int[] shape = reader.Constructor(0) is { Kind: TypedConstantKind.Array } s ? s.Values.Select(v => v.Value is int i ? i : 0).ToArray() : [];
+        int[] shape = reader.Constructor(0) is { Kind: TypedConstantKind.Array, IsNull: false } s ? s.Values.Select(v => v.Value is int i ? i : 0).ToArray() : [];
         if (shape.Length == 0)
         {
             reader.Invalid(null, $"The shape of parameter '{property.Name}'", "empty", "give its dimensions, e.g. [Parameter(3, 1)]");
@@ -378,10 +431,17 @@ internal static class ModelParser
                 ok = false;
             }
         }
-        return ok
-            ? new ParameterDeclaration(property.Name, shape.ToEquatableArray(), reader.EnumName("Initializer") ?? "GlorotUniform",
-                reader.Double("Mean", 0), reader.Double("Stddev", 0.05), reader.Double("Min", -0.05), reader.Double("Max", 0.05), reader.Double("Gain", 1.0),
-                accessibility, LocationInfo.From(syntax.Identifier.GetLocation()))
+        var arguments = new LayerArgumentReader(reader, $"parameter '{property.Name}'");
+        string initializer = arguments.Enum("Initializer", "GlorotUniform", allowed: shape.Length >= 2 ? null : LayerArgumentReader.VectorInitializers);
+        static bool Finite(double d) => !double.IsNaN(d) && !double.IsInfinity(d);
+        double mean = arguments.Double("Mean", 0, Finite, "give a finite mean");
+        double stddev = arguments.Double("Stddev", 0.05, d => d >= 0 && Finite(d), "give a finite standard deviation, 0 or more");
+        double min = arguments.Double("Min", -0.05, Finite, "give a finite lower bound");
+        double max = arguments.Double("Max", 0.05, d => Finite(d) && d >= min, $"give a finite upper bound, at least Min ({AttributeReader.Number(min)})");
+        double gain = arguments.Double("Gain", 1.0, Finite, "give a finite gain");
+        return ok && arguments.Valid
+            ? new ParameterDeclaration(property.Name, shape.ToEquatableArray(), initializer, mean, stddev, min, max, gain,
+                modifiers, LocationInfo.From(syntax.Identifier.GetLocation()))
             : null;
     }
 }

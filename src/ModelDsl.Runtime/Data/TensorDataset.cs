@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace ModelDsl.Data;
 
 /// <summary>Minibatches over the first axis of in-memory tensors; the last partial batch is kept.</summary>
-public sealed class TensorDataset : IDataset
+public sealed class TensorDataset : IResumableDataset
 {
     private readonly Tensor _x, _y;
     private readonly int _batchSize;
@@ -37,6 +37,13 @@ public sealed class TensorDataset : IDataset
             using var index = tensor(rows, dtype: ScalarType.Int64, device: _x.device);
             yield return new Batch(_x.index_select(0, index), _y.index_select(0, index));
         }
+    }
+
+    /// <inheritdoc />
+    public long EpochPosition
+    {
+        get => _order.Epoch;
+        set => _order.Seek(value);
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

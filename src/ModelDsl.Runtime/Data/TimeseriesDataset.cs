@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace ModelDsl.Data;
 
 /// <summary>Windows built by <see cref="Timeseries.FromArray"/>.</summary>
-public sealed class TimeseriesDataset : IDataset
+public sealed class TimeseriesDataset : IResumableDataset
 {
     private readonly Tensor _data;
     private readonly Tensor? _targets;
@@ -55,6 +55,13 @@ public sealed class TimeseriesDataset : IDataset
             }
             yield return new Batch(x, y);
         }
+    }
+
+    /// <inheritdoc />
+    public long EpochPosition
+    {
+        get => _order.Epoch;
+        set => _order.Seek(value);
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -6,10 +6,7 @@ public abstract class LearningRateSchedule
     /// <summary>The learning rate used by the update whose zero-based index is <paramref name="step"/> (0 at the first update).</summary>
     public abstract double At(long step);
 
-    internal static void RequirePositive(long value, string name)
-    {
-        if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
-    }
+    internal static void RequirePositive(long value, string name) => Require.Positive(value, name);
 
     internal static void RequireStep(long step)
     {

@@ -7,28 +7,65 @@ namespace ModelDsl.Optimizers;
 /// A Keras-style optimizer: updates parameters in place (under <c>no_grad</c>) from gradients computed elsewhere.
 /// Index <c>i</c> of the parameter and gradient lists must be the same tensor on every call: state is kept per index.
 /// </summary>
-public abstract class Optimizer
+/// <remarks>
+/// The state (the iteration counter and the named slot tensors) can be read with <see cref="GetState"/> and put back
+/// with <see cref="LoadState"/>, which is what checkpoints do; <see cref="Dispose()"/> frees the slot tensors.
+/// </remarks>
+public abstract class Optimizer : IDisposable
 {
     private readonly List<long[]> _shapes = [];
+    private readonly List<string> _slotNames = [];
+    private readonly Dictionary<string, List<Tensor?>> _slots = new(StringComparer.Ordinal);
+    private LearningRateSchedule _learningRate;
+    private bool _disposed;
 
     protected Optimizer(LearningRateSchedule learningRate)
     {
-        LearningRate = learningRate ?? throw new ArgumentNullException(nameof(learningRate));
+        _learningRate = learningRate ?? throw new ArgumentNullException(nameof(learningRate));
     }
 
-    /// <summary>Updates applied so far (Keras' <c>optimizer.iterations</c>).</summary>
+    /// <summary>Updates applied so far (Keras' <c>optimizer.iterations</c>); never reset between epochs or fits.</summary>
     public long Iterations { get; private set; }
 
-    public LearningRateSchedule LearningRate { get; }
+    /// <summary>The learning rate as a function of <see cref="Iterations"/>. Setting another schedule takes effect at
+    /// the next update; the iteration counter is kept (as Keras does when <c>optimizer.learning_rate</c> is given a schedule).</summary>
+    public LearningRateSchedule LearningRate
+    {
+        get => _learningRate;
+        set => _learningRate = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     /// <summary>The rate the next update uses: <c>LearningRate.At(Iterations)</c>.</summary>
-    public double CurrentLearningRate => LearningRate.At(Iterations);
+    /// <remarks>Setting it is Keras' <c>optimizer.learning_rate = value</c>: allowed when <see cref="LearningRate"/> is a
+    /// <see cref="ConstantLearningRate"/> (the optimizer was built from a number), which it replaces; an optimizer built
+    /// on a schedule throws <see cref="InvalidOperationException"/>, as Keras raises TypeError.</remarks>
+    /// <exception cref="InvalidOperationException">The optimizer follows a schedule.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite.</exception>
+    public double CurrentLearningRate
+    {
+        get => _learningRate.At(Iterations);
+        set
+        {
+            Require.NonNegative(value, nameof(CurrentLearningRate));
+            if (_learningRate is not ConstantLearningRate)
+                throw new InvalidOperationException(
+                    $"This optimizer was created with the schedule {_learningRate.GetType().Name} as its learning rate, hence its " +
+                    "learning rate is not settable (as in Keras). Construct the optimizer with a number as its learning rate to let " +
+                    "callbacks such as ReduceLROnPlateau change it, or set LearningRate to another schedule.");
+            _learningRate = new ConstantLearningRate(value);
+        }
+    }
+
+    /// <summary>The constant hyperparameters under Keras' names ("beta_1", "rho", "weight_decay", ...; booleans as 0 or
+    /// 1); the learning rate is not among them (see <see cref="LearningRate"/>). Empty unless a subclass lists them.</summary>
+    public virtual IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>();
 
     /// <summary>Applies one update to every parameter, then advances <see cref="Iterations"/>.</summary>
     /// <exception cref="ArgumentException">The lists differ in length, a gradient's shape differs from its parameter's,
-    /// or index <c>i</c> no longer has the shape it had on the first call.</exception>
+    /// or index <c>i</c> no longer has the shape it had on the first call (or that its loaded state has).</exception>
     public void Step(IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(gradients);
         if (parameters.Count != gradients.Count)
@@ -47,6 +84,14 @@ public abstract class Optimizer
                 throw new ArgumentException(
                     $"Parameter {i} has shape {Show(shape)} but had shape {Show(_shapes[i])} on the first step: " +
                     "pass the same tensors in the same order on every call.", nameof(parameters));
+            foreach (var name in _slotNames)
+            {
+                var slots = _slots[name];
+                if (i < slots.Count && slots[i] is { } slot && !slot.shape.SequenceEqual(shape))
+                    throw new ArgumentException(
+                        $"Parameter {i} has shape {Show(shape)} but its loaded optimizer slot '{name}' has shape {Show(slot.shape)}: " +
+                        "the state belongs to other parameters.", nameof(parameters));
+            }
         }
         if (_shapes.Count == 0)
             foreach (var p in parameters) _shapes.Add(p.shape);
@@ -62,18 +107,145 @@ public abstract class Optimizer
     }
 
     /// <summary>Updates one parameter in place. Runs inside a dispose scope: temporaries are freed afterwards,
-    /// state must come from <see cref="Slot"/>.</summary>
+    /// state must come from <see cref="Slot(string, int, Tensor)"/>.</summary>
     /// <remarks><c>iteration</c> counts the updates applied before this one (0 on the first).</remarks>
     protected abstract void Update(int index, Tensor parameter, Tensor gradient, double learningRate, long iteration);
 
+    /// <summary>The state tensor <paramref name="name"/> of parameter <paramref name="index"/>, created as zeros shaped
+    /// like <paramref name="parameter"/> on first use (or put there by <see cref="LoadState"/>) and kept beyond the
+    /// update's dispose scope. Named slots are part of <see cref="GetState"/>.</summary>
+    protected Tensor Slot(string name, int index, Tensor parameter)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(parameter);
+        var slots = SlotList(name);
+        while (slots.Count <= index) slots.Add(null);
+        return slots[index] ??= zeros_like(parameter).DetachFromDisposeScope();
+    }
+
     /// <summary>The state tensor <paramref name="index"/> of <paramref name="slots"/>, created as zeros shaped like
     /// <paramref name="parameter"/> on first use and kept beyond the update's dispose scope.</summary>
+    /// <remarks>State kept in the caller's own lists is neither saved by <see cref="GetState"/> nor freed by
+    /// <see cref="Dispose()"/>: prefer <see cref="Slot(string, int, Tensor)"/>.</remarks>
     protected static Tensor Slot(List<Tensor> slots, int index, Tensor parameter)
     {
         ArgumentNullException.ThrowIfNull(slots);
         while (slots.Count <= index)
             slots.Add(zeros_like(parameter).DetachFromDisposeScope());
         return slots[index];
+    }
+
+    /// <summary>The iteration counter, learning rate, hyperparameters and every slot tensor (slot by slot in the order
+    /// they were first used, parameter index ascending).</summary>
+    /// <remarks>The slot tensors are this optimizer's own: read or copy them before the next <see cref="Step"/>, do
+    /// not dispose them.</remarks>
+    public OptimizerState GetState()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var slots = new List<OptimizerSlot>();
+        foreach (var name in _slotNames)
+        {
+            var list = _slots[name];
+            for (int i = 0; i < list.Count; i++)
+                if (list[i] is { } t) slots.Add(new OptimizerSlot(name, i, t));
+        }
+        return new OptimizerState(GetType().Name, Iterations, CurrentLearningRate, Hyperparameters, slots);
+    }
+
+    /// <summary>Puts back a state read by <see cref="GetState"/> (from this or an equally built optimizer): the
+    /// iteration counter, copies of the slot tensors, and, when <see cref="LearningRate"/> is a
+    /// <see cref="ConstantLearningRate"/>, the learning rate. A schedule is positioned by the iteration counter alone.</summary>
+    /// <exception cref="ArgumentException">The state is of another optimizer type, one of its hyperparameters differs
+    /// from this optimizer's, or a slot name is not one this optimizer uses; the message names it.</exception>
+    public void LoadState(OptimizerState state)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Optimizer != GetType().Name)
+            throw new ArgumentException($"The state belongs to an optimizer of type {state.Optimizer} but this one is {GetType().Name}.", nameof(state));
+        if (state.Iterations < 0)
+            throw new ArgumentOutOfRangeException(nameof(state), state.Iterations, "The state's iteration counter cannot be negative.");
+        var own = Hyperparameters;
+        foreach (var (name, value) in own)
+        {
+            if (!state.Hyperparameters.TryGetValue(name, out double saved))
+                throw new ArgumentException($"The {state.Optimizer} state has no hyperparameter '{name}'.", nameof(state));
+            if (!saved.Equals(value))
+                throw new ArgumentException(
+                    $"The state's {name} is {Require.Show(saved)} but this {GetType().Name} has {name} = {Require.Show(value)}: " +
+                    "construct the optimizer with the saved hyperparameters before loading its state.", nameof(state));
+        }
+        var names = SlotNames;
+        foreach (var slot in state.Slots)
+            if (names.Count > 0 && !names.Contains(slot.Slot))
+                throw new ArgumentException(
+                    $"The state has a slot '{slot.Slot}' that this {GetType().Name} does not use (it uses [{string.Join(", ", names)}]).", nameof(state));
+        if (_learningRate is ConstantLearningRate) CurrentLearningRate = state.LearningRate;
+
+        ClearSlots();
+        _shapes.Clear();
+        foreach (var slot in state.Slots)
+        {
+            var list = SlotList(slot.Slot);
+            while (list.Count <= slot.Index) list.Add(null);
+            list[slot.Index]?.Dispose();
+            using (torch.no_grad())
+                list[slot.Index] = slot.Value.detach().clone().DetachFromDisposeScope();
+        }
+        Iterations = state.Iterations;
+    }
+
+    /// <summary>The slot names this optimizer can use, in Keras' names. A subclass that does not list them (the
+    /// default, empty) accepts any slot name in <see cref="LoadState"/>.</summary>
+    public virtual IReadOnlyList<string> SlotNames => [];
+
+    /// <summary>Moves every slot tensor to <paramref name="device"/>; parameters must be moved likewise before the next step.</summary>
+    public Optimizer To(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var list in _slots.Values)
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (list[i] is not { } old) continue;
+                var moved = old.to(device).DetachFromDisposeScope();
+                if (!ReferenceEquals(moved, old) && moved.Handle != old.Handle) old.Dispose();
+                list[i] = moved;
+            }
+        return this;
+    }
+
+    /// <summary>Frees the slot tensors; the optimizer cannot step afterwards.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Frees the slot tensors when <paramref name="disposing"/>.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (_disposed) return;
+        if (disposing) ClearSlots();
+        _disposed = true;
+    }
+
+    private List<Tensor?> SlotList(string name)
+    {
+        if (!_slots.TryGetValue(name, out var list))
+        {
+            _slots[name] = list = [];
+            _slotNames.Add(name);
+        }
+        return list;
+    }
+
+    private void ClearSlots()
+    {
+        foreach (var list in _slots.Values)
+            foreach (var t in list) t?.Dispose();
+        _slots.Clear();
+        _slotNames.Clear();
     }
 
     private static string Show(long[] shape) => "(" + string.Join(", ", shape) + ")";

@@ -10,7 +10,7 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
     private readonly double[] _values;
 
     /// <exception cref="ArgumentException"><paramref name="values"/> does not have exactly one more entry than
-    /// <paramref name="boundaries"/>, or the boundaries do not increase.</exception>
+    /// <paramref name="boundaries"/>, the boundaries do not increase, or a value is negative, NaN or infinite.</exception>
     public PiecewiseConstantDecay(IReadOnlyList<long> boundaries, IReadOnlyList<double> values)
     {
         ArgumentNullException.ThrowIfNull(boundaries);
@@ -25,6 +25,10 @@ public sealed class PiecewiseConstantDecay : LearningRateSchedule
                 throw new ArgumentException(
                     $"PiecewiseConstantDecay boundaries must increase: boundaries[{i - 1}] = {boundaries[i - 1]} and boundaries[{i}] = {boundaries[i]}.",
                     nameof(boundaries));
+        for (int i = 0; i < values.Count; i++)
+            if (!double.IsFinite(values[i]) || values[i] < 0)
+                throw new ArgumentOutOfRangeException(nameof(values), values[i],
+                    $"values[{i}] is a learning rate and must be finite and lie in [0, ∞); got {Require.Show(values[i])}.");
         _boundaries = [.. boundaries];
         _values = [.. values];
     }

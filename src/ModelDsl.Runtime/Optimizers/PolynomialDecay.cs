@@ -7,13 +7,13 @@ namespace ModelDsl.Optimizers;
 /// </summary>
 public sealed class PolynomialDecay : LearningRateSchedule
 {
+    /// <exception cref="ArgumentOutOfRangeException">A negative, NaN or infinite rate or power, or decay steps below 1.</exception>
     public PolynomialDecay(double initialLearningRate, long decaySteps, double endLearningRate = 1e-4, double power = 1.0, bool cycle = false)
     {
-        RequirePositive(decaySteps, nameof(decaySteps));
-        InitialLearningRate = initialLearningRate;
-        DecaySteps = decaySteps;
-        EndLearningRate = endLearningRate;
-        Power = power;
+        InitialLearningRate = Require.NonNegative(initialLearningRate, nameof(initialLearningRate));
+        DecaySteps = Require.Positive(decaySteps, nameof(decaySteps));
+        EndLearningRate = Require.NonNegative(endLearningRate, nameof(endLearningRate));
+        Power = Require.NonNegative(power, nameof(power));
         Cycle = cycle;
     }
 

@@ -2,14 +2,15 @@ namespace ModelDsl.Optimizers;
 
 /// <summary>The common shape of <see cref="ExponentialDecay"/> and <see cref="InverseTimeDecay"/>: a rate that decays
 /// with <c>step / decaySteps</c>, that quotient floored when <see cref="Staircase"/>.</summary>
+/// <remarks>The constructor throws <see cref="ArgumentOutOfRangeException"/>, naming the argument and its range, for a
+/// negative, NaN or infinite initial rate or decay rate and for decay steps below 1.</remarks>
 public abstract class StaircaseDecay : LearningRateSchedule
 {
     private protected StaircaseDecay(double initialLearningRate, long decaySteps, double decayRate, bool staircase)
     {
-        RequirePositive(decaySteps, nameof(decaySteps));
-        InitialLearningRate = initialLearningRate;
-        DecaySteps = decaySteps;
-        DecayRate = decayRate;
+        InitialLearningRate = Require.NonNegative(initialLearningRate, nameof(initialLearningRate));
+        DecaySteps = Require.Positive(decaySteps, nameof(decaySteps));
+        DecayRate = Require.NonNegative(decayRate, nameof(decayRate));
         Staircase = staircase;
     }
 

@@ -8,6 +8,10 @@ namespace ModelDsl.Training;
 /// epochs; with <paramref name="restoreBestWeights"/>, copies the best epoch's <see cref="ITrainableModel.TrainableTensors"/>
 /// back into the model when it stops. Lower is better, except for monitors named like accuracies ("acc", "accuracy", "auc").
 /// </summary>
+/// <remarks>A NaN or infinite monitored value is never an improvement, and the first snapshot of the weights is
+/// taken only from an epoch whose value is finite, so a non-finite epoch can neither become "best" nor leave a stale
+/// snapshot to restore. (Fit itself throws <see cref="NonFiniteMetricException"/> on a non-finite validation value
+/// before callbacks run.) State is reset when training begins and at epoch 0.</remarks>
 public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0, bool restoreBestWeights = false) : ICallback
 {
     private double _best;
@@ -22,8 +26,7 @@ public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0,
     public double MinDelta { get; init; }
 
     /// <summary>True when higher values of the monitor are better.</summary>
-    public bool Maximize => Monitor.EndsWith("acc", StringComparison.Ordinal) || Monitor.EndsWith("accuracy", StringComparison.Ordinal)
-        || Monitor.EndsWith("auc", StringComparison.Ordinal);
+    public bool Maximize => Monitors.HigherIsBetter(Monitor);
 
     /// <summary>0-based epoch of the best monitored value so far; -1 before the first epoch.</summary>
     public int BestEpoch { get; private set; } = -1;
@@ -31,18 +34,17 @@ public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0,
     /// <summary>0-based epoch at which training was stopped; -1 while it was not.</summary>
     public int StoppedEpoch { get; private set; } = -1;
 
+    public void OnTrainBegin(TrainingControl control) => Reset();
+
     /// <exception cref="InvalidOperationException">The logs have no value for <see cref="Monitor"/>.</exception>
     public void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs, TrainingControl control)
     {
         ArgumentNullException.ThrowIfNull(logs);
         ArgumentNullException.ThrowIfNull(control);
         if (epoch == 0) Reset();
-        if (!logs.TryGetValue(Monitor, out double current))
-            throw new InvalidOperationException(
-                $"EarlyStopping monitors '{Monitor}', which the epoch logs do not have: they have [{string.Join(", ", logs.Keys)}]. " +
-                "Monitoring a val_ value needs a validation dataset.");
+        double current = Monitors.Read(nameof(EarlyStopping), Monitor, logs);
 
-        if (RestoreBestWeights && _bestWeights is null)
+        if (RestoreBestWeights && _bestWeights is null && double.IsFinite(current))
         {
             _bestWeights = Snapshot(control.Model);
             BestEpoch = epoch;
@@ -69,7 +71,7 @@ public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0,
     }
 
     private bool IsImprovement(double current) =>
-        Maximize ? current - Math.Abs(MinDelta) > _best : current + Math.Abs(MinDelta) < _best;
+        double.IsFinite(current) && (Maximize ? current - Math.Abs(MinDelta) > _best : current + Math.Abs(MinDelta) < _best);
 
     private void Reset()
     {

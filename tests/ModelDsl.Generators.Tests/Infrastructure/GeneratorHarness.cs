@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ModelDsl.Generators.Tests.Infrastructure;
 
@@ -50,6 +51,11 @@ public static class GeneratorHarness
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
         return RunAgain(driver, compilation);
     }
+
+    /// <summary>The diagnostics ModelDsl's analyzers report on a compilation (MD0018).</summary>
+    public static IReadOnlyList<Diagnostic> AnalyzerDiagnostics(Compilation compilation) =>
+        compilation.WithAnalyzers([new ModelDsl.Generators.Analyzers.MissingOptimizerAnalyzer()])
+            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
 
     /// <summary>Runs an existing driver on a (possibly edited) compilation: its cache is what incrementality tests inspect.</summary>
     public static GeneratorRun RunAgain(GeneratorDriver driver, Compilation compilation)
