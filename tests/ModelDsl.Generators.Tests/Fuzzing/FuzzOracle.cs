@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using ModelDsl.Generators.Tests.Infrastructure;
 
 namespace ModelDsl.Generators.Tests.Fuzzing;
@@ -66,13 +67,25 @@ public static class FuzzOracle
         Empty.Value.AddSyntaxTrees(sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Input{i}.cs")));
 
     /// <summary>
+    /// ModelDsl's analyzers (MD0018 moved to one), found in the generator's assembly, so that the oracle covers them as
+    /// the compiler runs them: they must not throw (AD0001) and must locate what they report.
+    /// </summary>
+    public static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers =
+    [
+        .. typeof(ModelDslGenerator).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.IsDefined(typeof(DiagnosticAnalyzerAttribute), false))
+            .OrderBy(t => t.FullName, StringComparer.Ordinal)
+            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!),
+    ];
+
+    /// <summary>
     /// Runs the generator over <paramref name="input"/> as the harness does (<see cref="GeneratorHarness.RunAgain"/>),
     /// without step tracking and under the <see cref="GeneratorBudget"/>.
     /// </summary>
-    public static GeneratorRun Run(CSharpCompilation input, CancellationToken cancellationToken = default)
+    public static GeneratorRun Run(CSharpCompilation input, CancellationToken cancellationToken = default, IIncrementalGenerator? generator = null)
     {
         GeneratorDriver driver = CSharpGeneratorDriver.Create(
-            [new ModelDslGenerator().AsSourceGenerator()],
+            [(generator ?? new ModelDslGenerator()).AsSourceGenerator()],
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: false));
         driver = driver.RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _, cancellationToken);
@@ -81,7 +94,8 @@ public static class FuzzOracle
 
     /// <param name="expectMdError">Set when the input declares something ModelDsl must reject (an out-of-range enum
     /// value, a non-finite learning rate, a shape that overflows): if it compiles on its own, an MD error must follow.</param>
-    public static OracleResult Check(IReadOnlyList<string> sources, string? expectMdError = null)
+    /// <param name="generator">The generator under test: ModelDsl's; another only for the oracle's own tests.</param>
+    public static OracleResult Check(IReadOnlyList<string> sources, string? expectMdError = null, IIncrementalGenerator? generator = null)
     {
         CSharpCompilation input = Compile(sources);
         var failures = new List<FuzzFailure>();
@@ -91,7 +105,7 @@ public static class FuzzOracle
         {
             try
             {
-                run = Run(input, budget.Token);
+                run = Run(input, budget.Token, generator);
             }
             catch (OperationCanceledException)
             {
@@ -111,8 +125,19 @@ public static class FuzzOracle
             failures.Add(new(Throws, $"{Throws}: {crash.Id}: {Shape(crash.GetMessage())}", crash.ToString()));
         }
 
+        var reported = result.Diagnostics;
+        if (!Analyzers.IsEmpty && generator is null)
+        {
+            var analyzerDiagnostics = input.WithAnalyzers(Analyzers).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+            if (analyzerDiagnostics.FirstOrDefault(d => d.Id is "AD0001") is { } analyzerCrash)
+            {
+                failures.Add(new(Throws, $"{Throws}: analyzer {analyzerCrash.Id}: {Shape(analyzerCrash.GetMessage())}", analyzerCrash.ToString()));
+            }
+            reported = reported.AddRange(analyzerDiagnostics.Where(d => d.Id.StartsWith("MD", StringComparison.Ordinal)));
+        }
+
         var paths = input.SyntaxTrees.ToDictionary(t => t.FilePath, t => t.Length, StringComparer.Ordinal);
-        foreach (Diagnostic d in result.Diagnostics.Where(d => d.Id.StartsWith("MD", StringComparison.Ordinal)))
+        foreach (Diagnostic d in reported.Where(d => d.Id.StartsWith("MD", StringComparison.Ordinal)))
         {
             string message;
             try

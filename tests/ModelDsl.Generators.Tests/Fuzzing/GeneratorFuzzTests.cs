@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.CodeAnalysis;
 using Xunit.Abstractions;
 
 namespace ModelDsl.Generators.Tests.Fuzzing;
@@ -41,27 +42,44 @@ public class GeneratorFuzzTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public void The_oracle_catches_generated_code_that_does_not_compile()
+    /// <summary>A generator that breaks one promise on purpose, to show that the oracle sees each kind of failure.</summary>
+    private sealed class BrokenGenerator(string mode) : IIncrementalGenerator
     {
-        // A user member colliding with a generated one, with no MD error: the oracle must see it (or the generator reports it).
-        string source = """
-            using ModelDsl;
-            using TorchSharp;
-            using static TorchSharp.torch;
-            namespace Demo;
-            [Model(3)]
-            [Sgd(0.1)]
-            public partial class Clash
+#pragma warning disable RS2008 // release tracking: a test double, not a shipped rule
+        private static readonly DiagnosticDescriptor Internal = new("MD0099", "failed", "failed: {0}", "ModelDsl", DiagnosticSeverity.Error, true);
+#pragma warning restore RS2008
+
+        public void Initialize(IncrementalGeneratorInitializationContext context) =>
+            context.RegisterSourceOutput(context.CompilationProvider, (spc, _) =>
             {
-                [Dense(1)] private partial Tensor Output(Tensor x);
-                [Forward] private Tensor Call(Tensor x) => Output(x);
-                private static void CheckInput(Tensor input) { }
-            }
-            """;
-        OracleResult result = FuzzOracle.Check([source]);
-        Assert.True(result.ReportedMdError || result.Failures.Any(f => f.Assertion == FuzzOracle.DoesNotCompile),
-            "a user CheckInput beside the generated one is neither reported nor caught");
+                switch (mode)
+                {
+                    case "collide": spc.AddSource("Demo.M.g.cs", "namespace Demo { partial class M { public void Twice() { } public void Twice() { } } }"); break;
+                    case "syntax": spc.AddSource("Demo.M.g.cs", "namespace Demo { partial class M { public void Broken( } }"); break;
+                    case "throw": throw new InvalidOperationException("on purpose");
+                    case "md0099": spc.ReportDiagnostic(Diagnostic.Create(Internal, Location.None, "on purpose")); break;
+                    case "nothing": break;
+                }
+            });
+    }
+
+    [Theory]
+    [InlineData("collide", "namespace Demo { public partial class M { } }", FuzzOracle.DoesNotCompile)]
+    [InlineData("syntax", "namespace Demo { public partial class M { } }", FuzzOracle.GeneratedSyntax)]
+    [InlineData("throw", "namespace Demo { public partial class M { } }", FuzzOracle.Throws)]
+    [InlineData("md0099", "namespace Demo { public partial class M { } }", FuzzOracle.InternalError + "," + FuzzOracle.NoLocation)]
+    // A [Model]'s attributed partial members are the generator's to implement: left unimplemented, the output does not compile.
+    [InlineData("nothing", "using ModelDsl; using TorchSharp; namespace Demo { [Model(3)] public partial class M { [Dense(1)] private partial torch.Tensor H(torch.Tensor x); } }", FuzzOracle.DoesNotCompile)]
+    // Not a model's: the user's own error, and the input does not compile on its own.
+    [InlineData("nothing", "using TorchSharp; namespace Demo { public partial class M { private partial torch.Tensor H(torch.Tensor x); } }", "")]
+    // A model's member named by the input but declared by no generated code is the input's own error.
+    [InlineData("nothing", "using ModelDsl; namespace Demo { [Model(3)] public partial class M { int N => Weights; } }", "")]
+    [InlineData("nothing", "namespace Demo { public partial class M { } }", "")]
+    public void The_oracle_sees_each_broken_promise(string mode, string source, string expected)
+    {
+        OracleResult result = FuzzOracle.Check([source], generator: new BrokenGenerator(mode));
+        Assert.Equal(expected.Split(',', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal),
+            result.Failures.Select(f => f.Assertion).Distinct().Order(StringComparer.Ordinal));
     }
 
     [Fact]
