@@ -92,6 +92,7 @@ public class GeneratorFuzzTests(ITestOutputHelper output)
         {
             Assert.Equal(variants[i], Mutator.Create(seed, i));
         }
+        Assert.DoesNotContain(variants, v => v.Mutation == "none");
         var kinds = variants.SelectMany(v => v.Mutation.Split(" + ")).ToHashSet();
         Assert.All(Mutations.All, m => Assert.Contains(m.Name, kinds));
         int distinct = variants.Select(v => v.Source + string.Concat(v.Extra)).Distinct().Count();

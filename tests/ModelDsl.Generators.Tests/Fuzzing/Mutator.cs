@@ -82,11 +82,25 @@ public static class Mutator
 
     public static Variant Create(int seed, int index) => Create(seed, index, FuzzCorpus.Units);
 
+    /// <summary>
+    /// The seed of one variant's <see cref="Random"/>: (seed, index) through SplitMix64's finaliser. Seeds that differ by
+    /// a multiple of a constant give correlated first draws in <see cref="Random"/>'s seeded algorithm (variant i and
+    /// i + 256 were the same mutation); hashed seeds do not.
+    /// </summary>
+    public static int VariantSeed(int seed, int index)
+    {
+        ulong z = ((ulong)(uint)seed << 32 | (uint)index) + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
+    }
+
     public static Variant Create(int seed, int index, IReadOnlyList<SeedUnit> units)
     {
-        var rng = new Random(unchecked(seed * 1_000_003 + index * 7919));
+        var rng = new Random(VariantSeed(seed, index));
         Mutation primary = Primary(index);
-        for (int attempt = 0; attempt < 40; attempt++)
+        for (int attempt = 0; attempt < 200; attempt++)
         {
             SeedUnit unit = units[rng.Next(units.Count)];
             var context = new MutationContext(unit.Source, rng, ImmutableArray<string>.Empty);
