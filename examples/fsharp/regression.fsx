@@ -17,7 +17,7 @@ let generator = new torch.Generator(uint64 seed)
 let x = torch.rand([| 10_000L; 3L |], generator = generator) * torch.tensor 5.0f
 let y = x.matmul(torch.tensor([| 0.3f; 0.3f; 0.4f |]).reshape(3L, 1L)) + torch.randn([| 10_000L; 1L |], generator = generator) * torch.tensor 0.2f
 
-let model = GradesRegression(seed, Optimizer = Sgd(0.002))
+let model = new GradesRegression(seed, Optimizer = new Sgd(0.002))
 let batches = TensorDataset(x, y, batchSize = 8, shuffle = true, seed = seed)
 let losses =
     [ for epoch in 1 .. 4 do

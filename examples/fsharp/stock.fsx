@@ -26,7 +26,7 @@ let test = Timeseries.FromArray(data, targets, 25, startIndex = numTrain + numVa
 printfn "windows: train %d, val %d, test %d" train.Count validation.Count test.Count
 
 ModelDsl.Training.Determinism.Seed 42
-let model = StockMlp(42)
+let model = new StockMlp(42)
 model.Adapt features
 printfn "%s" (model.Summary())
 let history = model.Fit(train, 50, validation = validation)

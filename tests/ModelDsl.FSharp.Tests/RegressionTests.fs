@@ -14,7 +14,7 @@ let ``Grades regression trained from F# reaches the textbook's loss and weights`
     Training.Determinism.Seed 42
     use data = GradesData.Generate(10_000, 42)
     // The generated model, straight from F#: constructor argument and property initializer.
-    let model = ModelDsl.Examples.GradesRegression(42, Optimizer = new Sgd(0.002))   // optimizers are IDisposable: F# wants `new`
+    use model = new ModelDsl.Examples.GradesRegression(42, Optimizer = new Sgd(0.002))   // models and optimizers are IDisposable: F# wants `new`
     Assert.Equal(4L, ModelDsl.Examples.GradesRegression.ParameterCount.Total)
     let losses = ResizeArray()
     let trace = Trainer.Run(model, data, 8, 4, 42, onEpoch = (fun epoch loss -> losses.Add loss))

@@ -29,6 +29,19 @@ public static class Program
                     using (var b = ones(2, 3))
                         Ops.MatMul(a, b);
                     return 0;
+                case "model-dtype":
+                    // A float64 batch (what torch.tensor(double[]) and F# float literals give) into a generated float32 model.
+                    using (var model = new ModelDsl.Examples.StockMlp(seed: 1))
+                    using (var x = ones(4, 25, 5, dtype: ScalarType.Float64))
+                        model.Forward(x);
+                    return 0;
+                case "model-shape":
+                    // A batch of the wrong width into a generated model's train step.
+                    using (var model = new ModelDsl.Examples.StockMlp(seed: 1))
+                    using (var x = ones(4, 25, 6))
+                    using (var y = ones(4, 1))
+                        model.TrainStep(x, y);
+                    return 0;
                 case "raw-matmul":
                     // The unguarded native call, for contrast: expected to abort.
                     using (var a = ones(4, 3, dtype: ScalarType.Float64))
@@ -39,7 +52,7 @@ public static class Program
                     SaveLoop(args[1], saves);
                     return 0;
                 default:
-                    Console.Error.WriteLine("usage: ModelDsl.ProcessHost dense-dtype | matmul-shape | raw-matmul | save-loop PATH SAVES");
+                    Console.Error.WriteLine("usage: ModelDsl.ProcessHost dense-dtype | matmul-shape | model-dtype | model-shape | raw-matmul | save-loop PATH SAVES");
                     return 2;
             }
         }

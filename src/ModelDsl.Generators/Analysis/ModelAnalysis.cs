@@ -121,10 +121,10 @@ internal static class ModelAnalysis
     public static IEnumerable<string> GeneratedMembers(ModelDeclaration model)
     {
         string[] always = ["Parameters", "Gradients", "Trace", "InputShape", "ParameterCount", "Weights", "Optimizer", "Forward", "ForwardWithTrace",
-            "Backward", "TrainStep", "TestStep", "MetricNames", "TrainableTensors", "Fit", "Evaluate", "Predict", "Summary"];
+            "Backward", "TrainStep", "TestStep", "MetricNames", "TrainableTensors", "Fit", "Evaluate", "Predict", "Summary",
+            "NamedTensors", "Architecture", "To", "Save", "Load", "Dispose", "RandomGenerator"];
         var adapting = model.Layers.Where(l => l.Definition.Adapts).Select(l => "Adapt" + l.Name).ToList();
         return always
-            .Concat(model.Layers.Any(l => l.Definition.UsesRandomness) ? ["RandomGenerator"] : [])
             .Concat(adapting)
             .Concat(adapting.Count == 1 ? ["Adapt"] : []);
     }

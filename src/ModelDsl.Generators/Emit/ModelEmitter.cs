@@ -29,8 +29,8 @@ internal sealed class ModelEmitter
     private readonly Dictionary<int, string> _member = new();
     private readonly Dictionary<string, LayerDeclaration> _layers;
 
-    /// <summary>The private helpers' names: fresh, so that no name of the user's collides with one of ours.</summary>
-    private readonly string _checkInput, _stepResultOf, _lossWithGradient;
+    /// <summary>The private members' names: fresh, so that no name of the user's collides with one of ours.</summary>
+    private readonly string _dtype, _device, _stepResultOf, _lossWithGradient, _namedTensors;
 
     /// <summary>What a positional record declares itself: a trace member may not take these names.</summary>
     private static readonly string[] RecordMembers = ["Trace", "Equals", "GetHashCode", "ToString", "Deconstruct", "EqualityContract", "PrintMembers", "GetType", "MemberwiseClone", "Finalize"];
@@ -43,7 +43,9 @@ internal sealed class ModelEmitter
         _layers = _model.Layers.ToDictionary(l => l.Name);
         var taken = new UniqueNames(_model.Members.Select(m => m.Name).Concat(_model.Layers.Select(l => l.Name)).Concat(_model.Parameters.Select(p => p.Name))
             .Concat(ModelAnalysis.GeneratedMembers(_model)));
-        _checkInput = taken.Next("CheckInput");
+        _dtype = taken.Next("_dtype");
+        _device = taken.Next("_device");
+        _namedTensors = taken.Next("_namedTensors");
         _stepResultOf = taken.Next("StepResultOf");
         _lossWithGradient = _model.LossMethod is { } loss ? taken.Next(loss.Name + "WithGradient") : "";
         // Trace members: "Output" only for the output, and a layer's PreActivation and State names kept free for it.
@@ -68,7 +70,7 @@ internal sealed class ModelEmitter
     private string Emit()
     {
         _w.WriteHeader();
-        using (Names.OpenType(_w, _model.Type, $" : {Training}.ITrainableModel"))
+        using (Names.OpenType(_w, _model.Type, $" : {Training}.ICheckpointable, global::System.IDisposable"))
         {
             EmitParameters();
             _w.WriteLine();
@@ -173,32 +175,102 @@ internal sealed class ModelEmitter
         _w.WriteLine();
         Member("Parameter counts as Keras' model.summary() reports them.", $"public static global::ModelDsl.ParameterCount ParameterCount {{ get; }} = new(Total: {total}, Trainable: {trainable}, NonTrainable: {total - trainable});");
         _w.WriteLine();
-        Member("Every tensor of the model.", "public Parameters Weights { get; }");
+        Member("Every tensor of the model.", "public Parameters Weights { get; private set; }");
         _w.WriteLine();
         Member("The optimizer <see cref=\"TrainStep\"/> uses; set it to use another optimizer or a learning-rate schedule.", "public global::ModelDsl.Optimizers.Optimizer Optimizer { get; set; }");
         _w.WriteLine();
         if (_plan.UsesRandomness)
         {
             Member("What the layers draw while training (Dropout's masks) comes from here: the initializers' generator, continued.", $"public {Torch}.Generator {RandomGenerator} {{ get; }}");
-            _w.WriteLine();
         }
+        else
+        {
+            _w.WriteLine("// No layer draws random numbers while training: nothing to save or restore for them.");
+            _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+            _w.WriteLine($"{Torch}.Generator? {Training}.ICheckpointable.{RandomGenerator} => null;");
+        }
+        _w.WriteLine();
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"private readonly {Torch}.ScalarType {_dtype};");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"private {Torch}.Device {_device};");
+        _w.WriteLine();
         _w.WriteLine("/// <summary>Initialises every tensor from a generator seeded with <paramref name=\"seed\"/>, in Keras order of layers.</summary>");
         _w.WriteLine("/// <param name=\"seed\">The seed of the initializers.</param>");
         _w.WriteLine("/// <param name=\"dtype\">The element type of the tensors; float32 by default.</param>");
+        _w.WriteLine("/// <param name=\"device\">Where the tensors live, and the batches must; the CPU by default. The weights are drawn on the CPU, so a seed gives the same weights on every device.</param>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        using (_w.WriteBlock($"public {_model.Name}(int seed = 0, {Torch}.ScalarType? dtype = null)"))
+        using (_w.WriteBlock($"public {_model.Name}(int seed = 0, {Torch}.ScalarType? dtype = null, {Torch}.Device? device = null)"))
         {
             _w.WriteLine($"{Torch}.ScalarType type = dtype ?? {Torch}.ScalarType.Float32;");
+            _w.WriteLine($"{_dtype} = type;");
+            _w.WriteLine($"{_device} = device ?? {Torch}.CPU;");
             _w.WriteLine($"var generator = new {Torch}.Generator((ulong)seed);");
             using (_w.WriteBlock("Weights = new Parameters", "};"))
             {
                 foreach (TensorInfo t in Trainable.Concat(NonTrainable))
                 {
-                    _w.WriteLine($"{Identifier(t.Name)} = {t.Initializer},");
+                    _w.WriteLine($"{Identifier(t.Name)} = {Training}.TensorPlacement.On({t.Initializer}, {_device}),");
                 }
             }
             _w.WriteLine($"Optimizer = {Parsing.OptimizerCatalogue.Get(_model.Optimizer.Kind).Construct(_model.Optimizer)};");
             if (_plan.UsesRandomness) _w.WriteLine($"{RandomGenerator} = generator;");
+            else _w.WriteLine("generator.Dispose();");
+        }
+        _w.WriteLine();
+        EmitLifetime();
+    }
+
+    /// <summary>The checkpoint contract (named tensors, architecture), moving to a device, saving, loading and disposing.</summary>
+    private void EmitLifetime()
+    {
+        _w.WriteLine("/// <summary>Every tensor under its generated name, trainable ones first in the optimizer's order (what a checkpoint holds).</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public {List}<{Training}.NamedTensor> NamedTensors => {_namedTensors} ??=");
+        _w.WriteLine("[");
+        foreach (TensorInfo t in Trainable.Concat(NonTrainable))
+            _w.WriteLine($"    new(\"{t.Name}\", Weights.{Identifier(t.Name)}, {(t.Trainable ? "true" : "false")}),");
+        _w.WriteLine("];");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"private {List}<{Training}.NamedTensor>? {_namedTensors};");
+        _w.WriteLine();
+        string layers = string.Join("; ", _plan.Summary.Select(r =>
+            $"{r.Layer} {(_layers.TryGetValue(r.Layer, out LayerDeclaration? l) ? $"{l.Kind}({string.Join(", ", l.Arguments.Select(a => a.Name + "=" + a.Value))})" : r.Type)} {r.OutputShape} {r.Parameters}"));
+        string architecture = $"{_model.Type.FullName} ({{{_dtype}}}): input ({string.Join(", ", _model.InputShape)}); {layers}; total {_plan.Tensors.Sum(t => t.Count)}";
+        Member("What a checkpoint must match: the class, dtype, input and every layer with its settings, output shape and parameters.",
+            $"public string Architecture => $\"{architecture.Replace("\\", "\\\\").Replace("\"", "\\\"")}\";");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>Moves every tensor and the optimizer's state to <paramref name=\"device\"/>; later batches must live there too.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock($"public void To({Torch}.Device device)"))
+        {
+            _w.WriteLine($"{_device} = device;");
+            using (_w.WriteBlock("Weights = new Parameters", "};"))
+            {
+                foreach (TensorInfo t in Trainable.Concat(NonTrainable))
+                    _w.WriteLine($"{Identifier(t.Name)} = {Training}.TensorPlacement.On(Weights.{Identifier(t.Name)}, device),");
+            }
+            _w.WriteLine($"{_namedTensors} = null;");
+            _w.WriteLine("Optimizer.To(device);");
+        }
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>Saves the weights, the optimizer's state, the epoch and the random state to a safetensors file, atomically.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public void Save(string path, int epoch = 0, {List}<{Data}.IDataset?>? datasets = null)");
+        _w.WriteLine($"    => global::ModelDsl.Checkpoints.Checkpoint.Save(this, path, epoch, datasets);");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>Restores what <see cref=\"Save\"/> wrote; throws, naming both architectures, for a checkpoint of another model.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public global::ModelDsl.Checkpoints.CheckpointInfo Load(string path, {List}<{Data}.IDataset?>? datasets = null)");
+        _w.WriteLine($"    => global::ModelDsl.Checkpoints.Checkpoint.Load(this, path, datasets);");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>Frees the native memory of every tensor and of the optimizer's state.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        using (_w.WriteBlock("public void Dispose()"))
+        {
+            _w.WriteLine("foreach (var tensor in NamedTensors) tensor.Tensor.Dispose();");
+            _w.WriteLine("Optimizer.Dispose();");
+            if (_plan.UsesRandomness) _w.WriteLine($"{RandomGenerator}.Dispose();");
         }
     }
 
@@ -249,25 +321,22 @@ internal sealed class ModelEmitter
     private void EmitForward()
     {
         string expected = "(batch, " + string.Join(", ", _model.InputShape) + ")";
-        _w.WriteLine($"/// <summary>The model on a batch of shape {expected}: <see cref=\"{Identifier(_model.ForwardName)}\"/> after a check of the input shape.</summary>");
+        _w.WriteLine($"/// <summary>The model on a batch of shape {expected}: <see cref=\"{Identifier(_model.ForwardName)}\"/> after a check of the input's shape, dtype and device.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock($"public {Tensor} Forward({Tensor} input)"))
         {
-            _w.WriteLine($"{_checkInput}(input);");
+            _w.WriteLine(Guard("input"));
             _w.WriteLine($"return {Identifier(_model.ForwardName)}(input);");
         }
-        _w.WriteLine();
-        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        using (_w.WriteBlock($"private static void {_checkInput}({Tensor} input)"))
-        {
-            string condition = $"input.dim() != {_model.InputShape.Count + 1}"
-                + string.Concat(_model.InputShape.Select((d, i) => $" || input.size({i + 1}) != {d}"));
-            using (_w.WriteBlock($"if ({condition})"))
-            {
-                _w.WriteLine($"throw new global::System.ArgumentException($\"{_model.Name} expects an input of shape {expected} but got ({{string.Join(\", \", input.shape)}}).\", nameof(input));");
-            }
-        }
     }
+
+    /// <summary>The check every entry point makes before its first libtorch call: shape, dtype and device, or an exception saying so.</summary>
+    private string Guard(string input)
+        => $"{Training}.InputGuard.Require(\"{_model.Name}\", \"{input}\", {input}, InputShape, {(_plan.IndexInput ? $"{Torch}.ScalarType.Int64" : _dtype)}, {_device});";
+
+    /// <summary>The targets' check: one row per sample, class indices for the sparse cross-entropy, the model's device.</summary>
+    private string TargetGuard(string x, string y)
+        => $"{Training}.InputGuard.RequireTargets(\"{_model.Name}\", \"{y}\", {y}, {x}.size(0), classIndices: {(_model.Loss == "SparseCategoricalCrossentropy" && _plan.LossMethod is null ? "true" : "false")}, {_device});";
 
     private string Value(int id) => _graph[id].Kind switch
     {
@@ -289,7 +358,7 @@ internal sealed class ModelEmitter
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock($"public Trace ForwardWithTrace({Tensor} input)"))
         {
-            _w.WriteLine($"{_checkInput}(input);");
+            _w.WriteLine(Guard("input"));
             var arguments = new List<string>();
             foreach (OpNode node in _graph.Nodes.Where(HasMember))
             {
@@ -493,6 +562,7 @@ internal sealed class ModelEmitter
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock($"public {Training}.StepResult TrainStep({Tensor} x, {Tensor} y)"))
         {
+            _w.WriteLine(TargetGuard("x", "y"));
             _w.WriteLine($"{Training}.StepResult result;");
             _w.WriteLine("Gradients gradients;");
             using (_w.WriteBlock($"using (var scope = {Torch}.NewDisposeScope())"))
@@ -522,6 +592,7 @@ internal sealed class ModelEmitter
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock($"public {Training}.StepResult TestStep({Tensor} x, {Tensor} y)"))
         {
+            _w.WriteLine(TargetGuard("x", "y"));
             _w.WriteLine($"using var scope = {Torch}.NewDisposeScope();");
             _w.WriteLine($"{Tensor} prediction = Forward(x);");
             string value = own is null
@@ -554,13 +625,32 @@ internal sealed class ModelEmitter
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         _w.WriteLine($"public {List}<{Tensor}> TrainableTensors => Weights.Trainable;");
         _w.WriteLine();
-        _w.WriteLine("/// <summary>Trains for <paramref name=\"epochs\"/> epochs, as Keras' fit; returns the per-epoch history.</summary>");
+        _w.WriteLine("/// <summary>Trains for <paramref name=\"epochs\"/> epochs, as Keras' fit, reporting progress by default (<paramref name=\"verbose\"/> 1); returns the per-epoch history.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         _w.WriteLine($"public {Training}.History Fit({Data}.IDataset train, int epochs, {Data}.IDataset? validation = null,");
-        _w.WriteLine($"    {List}<{Training}.ICallback>? callbacks = null, global::System.Action<string>? log = null)");
-        _w.WriteLine($"    => {Training}.TrainingLoop.Fit(this, train, epochs, validation, callbacks, log);");
+        _w.WriteLine($"    {List}<{Training}.ICallback>? callbacks = null, global::System.Action<string>? log = null, int verbose = 1,");
+        _w.WriteLine("    global::System.IO.TextWriter? output = null, int initialEpoch = 0)");
+        _w.WriteLine($"    => {Training}.TrainingLoop.Fit(this, train, epochs, validation, callbacks, log, verbose, output, initialEpoch);");
         _w.WriteLine();
-        Member("The loss and metrics over a dataset, weighted by batch size.", $"public {Training}.StepResult Evaluate({Data}.IDataset data) => {Training}.TrainingLoop.Evaluate(this, data);");
+        _w.WriteLine("/// <summary>Keras' fit over tensors: batches of <paramref name=\"batchSize\"/>, the last <paramref name=\"validationSplit\"/> of the samples held out, shuffled per epoch.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public {Training}.History Fit({Tensor} x, {Tensor} y, int batchSize = 32, int epochs = 1, double validationSplit = 0, bool shuffle = true,");
+        _w.WriteLine($"    ({Tensor} X, {Tensor} Y)? validationData = null, {List}<{Training}.ICallback>? callbacks = null, int verbose = 1,");
+        _w.WriteLine("    global::System.IO.TextWriter? output = null, int initialEpoch = 0, int seed = 0)");
+        _w.WriteLine($"    => {Training}.TrainingLoop.Fit(this, x, y, batchSize, epochs, validationSplit, shuffle, validationData, callbacks, verbose, output, initialEpoch, seed);");
+        _w.WriteLine();
+        _w.WriteLine("/// <summary>Keras' fit over .NET arrays (float[,], double[,,], long[] class indices, ...), first axis the sample.</summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"public {Training}.History Fit(global::System.Array x, global::System.Array y, int batchSize = 32, int epochs = 1, double validationSplit = 0,");
+        _w.WriteLine($"    bool shuffle = true, {List}<{Training}.ICallback>? callbacks = null, int verbose = 1, global::System.IO.TextWriter? output = null,");
+        _w.WriteLine("    int initialEpoch = 0, int seed = 0)");
+        _w.WriteLine($"    => {Training}.TrainingLoop.Fit(this, x, y, batchSize, epochs, validationSplit, shuffle, callbacks, verbose, output, initialEpoch, seed, {_dtype});");
+        _w.WriteLine();
+        Member("The loss and metrics over a dataset, pooled over its batches as Keras' evaluate does.",
+            $"public {Training}.StepResult Evaluate({Data}.IDataset data, int verbose = 1, global::System.IO.TextWriter? output = null) => {Training}.TrainingLoop.Evaluate(this, data, verbose, output);");
+        _w.WriteLine();
+        Member("The loss and metrics over tensors, in batches of <paramref name=\"batchSize\"/>.",
+            $"public {Training}.StepResult Evaluate({Tensor} x, {Tensor} y, int batchSize = 32, int verbose = 1, global::System.IO.TextWriter? output = null) => {Training}.TrainingLoop.Evaluate(this, x, y, batchSize, verbose, output);");
         _w.WriteLine();
         // Forward's intermediates are freed at once, not left to the finalizer; a forward that returns its input or a
         // parameter unchanged is cloned, so that the caller owns (and may dispose) what Predict returns.
@@ -569,6 +659,7 @@ internal sealed class ModelEmitter
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock($"public {Tensor} Predict({Tensor} x)"))
         {
+            _w.WriteLine($"{Training}.InputGuard.RequireFinite(\"{_model.Name}\", \"x\", x);");
             _w.WriteLine($"using var scope = {Torch}.NewDisposeScope();");
             _w.WriteLine($"return scope.MoveToOuter({forward});");
         }
@@ -577,7 +668,7 @@ internal sealed class ModelEmitter
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         _w.WriteLine($"public {Tensor} Predict({Data}.IDataset data) => {Training}.TrainingLoop.Predict(Predict, data);");
         var adapting = _model.Layers.Where(l => l.Definition.Adapts).ToList();
-        foreach (LayerDeclaration layer in _model.Layers) layer.Definition.EmitMembers(layer, _plan.Tensors.Where(t => t.Owner == layer.Name).ToList(), _w);
+        foreach (LayerDeclaration layer in _model.Layers) layer.Definition.EmitMembers(layer, _model.Name, _plan.Tensors.Where(t => t.Owner == layer.Name).ToList(), _w);
         if (adapting.Count == 1)
         {
             _w.WriteLine();

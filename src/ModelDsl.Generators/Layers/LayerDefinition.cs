@@ -55,7 +55,7 @@ internal abstract class LayerDefinition
     public virtual string DescribeForBackward(LayerDeclaration layer, string output, string input) => $"{output} = {layer.Name}({input})";
 
     /// <summary>Writes the model members the layer adds (Normalization's <c>Adapt{Layer}</c>), given its tensors.</summary>
-    public virtual void EmitMembers(LayerDeclaration layer, IReadOnlyList<TensorInfo> tensors, Emit.CodeWriter writer) { }
+    public virtual void EmitMembers(LayerDeclaration layer, string model, IReadOnlyList<TensorInfo> tensors, Emit.CodeWriter writer) { }
 }
 
 /// <summary>A layer's input while shapes are inferred: its static shape and its source text, for messages.</summary>

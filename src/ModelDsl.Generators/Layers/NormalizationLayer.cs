@@ -45,7 +45,7 @@ internal sealed class NormalizationLayer : LayerDefinition
     public override LayerBackward Backward(LayerDeclaration layer, LayerValues values)
         => LayerBackward.InputOnly($"{Initializers.Kernels}.NormalizationKernel.Backward({values.Gradient}, {values.Tensor("Variance")})");
 
-    public override void EmitMembers(LayerDeclaration layer, IReadOnlyList<TensorInfo> tensors, CodeWriter w)
+    public override void EmitMembers(LayerDeclaration layer, string model, IReadOnlyList<TensorInfo> tensors, CodeWriter w)
     {
         string n = layer.Name;
         int features = tensors.First(t => t.Name == n + "Mean").Shape[0];
@@ -58,6 +58,7 @@ internal sealed class NormalizationLayer : LayerDefinition
             {
                 w.WriteLine($"throw new global::System.ArgumentException($\"Layer {n} normalizes {features} features but the data has shape ({{string.Join(\", \", data.shape)}}).\", nameof(data));");
             }
+            w.WriteLine($"global::ModelDsl.Training.InputGuard.RequireFinite(\"{model}\", \"data\", data);");
             w.WriteLine($"var statistics = {Initializers.Kernels}.NormalizationKernel.Adapt(data);");
             w.WriteLine($"Weights.{n}Mean.copy_(statistics.Mean);");
             w.WriteLine($"Weights.{n}Variance.copy_(statistics.Variance);");

@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Examples
 {
-    partial class DigitsRegularizedMlp : global::ModelDsl.Training.ITrainableModel
+    partial class DigitsRegularizedMlp : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
     {
         /// <summary>Every tensor of <see cref="DigitsRegularizedMlp"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -84,7 +84,7 @@ namespace ModelDsl.Examples
 
         /// <summary>Every tensor of the model.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public Parameters Weights { get; }
+        public Parameters Weights { get; private set; }
 
         /// <summary>The optimizer <see cref="TrainStep"/> uses; set it to use another optimizer or a learning-rate schedule.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -94,27 +94,94 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::TorchSharp.torch.Generator RandomGenerator { get; }
 
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::TorchSharp.torch.ScalarType _dtype;
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::TorchSharp.torch.Device _device;
+
         /// <summary>Initialises every tensor from a generator seeded with <paramref name="seed"/>, in Keras order of layers.</summary>
         /// <param name="seed">The seed of the initializers.</param>
         /// <param name="dtype">The element type of the tensors; float32 by default.</param>
+        /// <param name="device">Where the tensors live, and the batches must; the CPU by default. The weights are drawn on the CPU, so a seed gives the same weights on every device.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public DigitsRegularizedMlp(int seed = 0, global::TorchSharp.torch.ScalarType? dtype = null)
+        public DigitsRegularizedMlp(int seed = 0, global::TorchSharp.torch.ScalarType? dtype = null, global::TorchSharp.torch.Device? device = null)
         {
             global::TorchSharp.torch.ScalarType type = dtype ?? global::TorchSharp.torch.ScalarType.Float32;
+            _dtype = type;
+            _device = device ?? global::TorchSharp.torch.CPU;
             var generator = new global::TorchSharp.torch.Generator((ulong)seed);
             Weights = new Parameters
             {
-                HiddenKernel = new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 64, 128 }, type, generator),
-                HiddenBias = new global::ModelDsl.Initializers.Zeros().Create(new long[] { 128 }, type, generator),
-                NormalizeGamma = global::TorchSharp.torch.ones(128, dtype: type),
-                NormalizeBeta = global::TorchSharp.torch.zeros(128, dtype: type),
-                OutputKernel = new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 128, 10 }, type, generator),
-                OutputBias = new global::ModelDsl.Initializers.Zeros().Create(new long[] { 10 }, type, generator),
-                NormalizeMovingMean = global::TorchSharp.torch.zeros(128, dtype: type),
-                NormalizeMovingVariance = global::TorchSharp.torch.ones(128, dtype: type),
+                HiddenKernel = global::ModelDsl.Training.TensorPlacement.On(new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 64, 128 }, type, generator), _device),
+                HiddenBias = global::ModelDsl.Training.TensorPlacement.On(new global::ModelDsl.Initializers.Zeros().Create(new long[] { 128 }, type, generator), _device),
+                NormalizeGamma = global::ModelDsl.Training.TensorPlacement.On(global::TorchSharp.torch.ones(128, dtype: type), _device),
+                NormalizeBeta = global::ModelDsl.Training.TensorPlacement.On(global::TorchSharp.torch.zeros(128, dtype: type), _device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 128, 10 }, type, generator), _device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(new global::ModelDsl.Initializers.Zeros().Create(new long[] { 10 }, type, generator), _device),
+                NormalizeMovingMean = global::ModelDsl.Training.TensorPlacement.On(global::TorchSharp.torch.zeros(128, dtype: type), _device),
+                NormalizeMovingVariance = global::ModelDsl.Training.TensorPlacement.On(global::TorchSharp.torch.ones(128, dtype: type), _device),
             };
             Optimizer = new global::ModelDsl.Optimizers.Adam(new global::ModelDsl.Optimizers.ConstantLearningRate(0.001), beta1: 0.9, beta2: 0.999, epsilon: 1E-07);
             RandomGenerator = generator;
+        }
+
+        /// <summary>Every tensor under its generated name, trainable ones first in the optimizer's order (what a checkpoint holds).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
+        [
+            new("HiddenKernel", Weights.HiddenKernel, true),
+            new("HiddenBias", Weights.HiddenBias, true),
+            new("NormalizeGamma", Weights.NormalizeGamma, true),
+            new("NormalizeBeta", Weights.NormalizeBeta, true),
+            new("OutputKernel", Weights.OutputKernel, true),
+            new("OutputBias", Weights.OutputBias, true),
+            new("NormalizeMovingMean", Weights.NormalizeMovingMean, false),
+            new("NormalizeMovingVariance", Weights.NormalizeMovingVariance, false),
+        ];
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
+
+        /// <summary>What a checkpoint must match: the class, dtype, input and every layer with its settings, output shape and parameters.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public string Architecture => $"ModelDsl.Examples.DigitsRegularizedMlp ({_dtype}): input (64); Hidden Dense(Units=128, Activation=Linear, UseBias=true, KernelInitializer=GlorotUniform, BiasInitializer=Zeros) (None, 128) 8320; Normalize BatchNormalization(Momentum=0.99, Epsilon=0.001) (None, 128) 512; Drop Dropout(Rate=0.3) (None, 128) 0; Output Dense(Units=10, Activation=Softmax, UseBias=true, KernelInitializer=GlorotUniform, BiasInitializer=Zeros) (None, 10) 1290; total 10122";
+
+        /// <summary>Moves every tensor and the optimizer's state to <paramref name="device"/>; later batches must live there too.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public void To(global::TorchSharp.torch.Device device)
+        {
+            _device = device;
+            Weights = new Parameters
+            {
+                HiddenKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.HiddenKernel, device),
+                HiddenBias = global::ModelDsl.Training.TensorPlacement.On(Weights.HiddenBias, device),
+                NormalizeGamma = global::ModelDsl.Training.TensorPlacement.On(Weights.NormalizeGamma, device),
+                NormalizeBeta = global::ModelDsl.Training.TensorPlacement.On(Weights.NormalizeBeta, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                NormalizeMovingMean = global::ModelDsl.Training.TensorPlacement.On(Weights.NormalizeMovingMean, device),
+                NormalizeMovingVariance = global::ModelDsl.Training.TensorPlacement.On(Weights.NormalizeMovingVariance, device),
+            };
+            _namedTensors = null;
+            Optimizer.To(device);
+        }
+
+        /// <summary>Saves the weights, the optimizer's state, the epoch and the random state to a safetensors file, atomically.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public void Save(string path, int epoch = 0, global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Data.IDataset?>? datasets = null)
+            => global::ModelDsl.Checkpoints.Checkpoint.Save(this, path, epoch, datasets);
+
+        /// <summary>Restores what <see cref="Save"/> wrote; throws, naming both architectures, for a checkpoint of another model.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Checkpoints.CheckpointInfo Load(string path, global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Data.IDataset?>? datasets = null)
+            => global::ModelDsl.Checkpoints.Checkpoint.Load(this, path, datasets);
+
+        /// <summary>Frees the native memory of every tensor and of the optimizer's state.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public void Dispose()
+        {
+            foreach (var tensor in NamedTensors) tensor.Tensor.Dispose();
+            Optimizer.Dispose();
+            RandomGenerator.Dispose();
         }
 
         /// <summary>Dense(128).</summary>
@@ -137,28 +204,19 @@ namespace ModelDsl.Examples
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
             => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Softmax, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias));
 
-        /// <summary>The model on a batch of shape (batch, 64): <see cref="Call"/> after a check of the input shape.</summary>
+        /// <summary>The model on a batch of shape (batch, 64): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
-            CheckInput(input);
+            global::ModelDsl.Training.InputGuard.Require("DigitsRegularizedMlp", "input", input, InputShape, _dtype, _device);
             return Call(input);
-        }
-
-        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private static void CheckInput(global::TorchSharp.torch.Tensor input)
-        {
-            if (input.dim() != 2 || input.size(1) != 64)
-            {
-                throw new global::System.ArgumentException($"DigitsRegularizedMlp expects an input of shape (batch, 64) but got ({string.Join(", ", input.shape)}).", nameof(input));
-            }
         }
 
         /// <summary>The forward pass, keeping every intermediate value for <see cref="Backward"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public Trace ForwardWithTrace(global::TorchSharp.torch.Tensor input)
         {
-            CheckInput(input);
+            global::ModelDsl.Training.InputGuard.Require("DigitsRegularizedMlp", "input", input, InputShape, _dtype, _device);
             // Hidden = Hidden(x)  [Hidden(x)]
             var hidden = global::ModelDsl.Kernels.DenseKernel.Forward(input, Weights.HiddenKernel, Weights.HiddenBias);
             // Normalize = Normalize(Hidden)  [Normalize(Hidden(x))]
@@ -211,6 +269,7 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
+            global::ModelDsl.Training.InputGuard.RequireTargets("DigitsRegularizedMlp", "y", y, x.size(0), classIndices: true, _device);
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -232,6 +291,7 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
+            global::ModelDsl.Training.InputGuard.RequireTargets("DigitsRegularizedMlp", "y", y, x.size(0), classIndices: true, _device);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.SparseCategoricalCrossentropy, prediction, y, 1.0));
@@ -256,20 +316,40 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
 
-        /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit; returns the per-epoch history.</summary>
+        /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::ModelDsl.Training.History Fit(global::ModelDsl.Data.IDataset train, int epochs, global::ModelDsl.Data.IDataset? validation = null,
-            global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.ICallback>? callbacks = null, global::System.Action<string>? log = null)
-            => global::ModelDsl.Training.TrainingLoop.Fit(this, train, epochs, validation, callbacks, log);
+            global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.ICallback>? callbacks = null, global::System.Action<string>? log = null, int verbose = 1,
+            global::System.IO.TextWriter? output = null, int initialEpoch = 0)
+            => global::ModelDsl.Training.TrainingLoop.Fit(this, train, epochs, validation, callbacks, log, verbose, output, initialEpoch);
 
-        /// <summary>The loss and metrics over a dataset, weighted by batch size.</summary>
+        /// <summary>Keras' fit over tensors: batches of <paramref name="batchSize"/>, the last <paramref name="validationSplit"/> of the samples held out, shuffled per epoch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::ModelDsl.Training.StepResult Evaluate(global::ModelDsl.Data.IDataset data) => global::ModelDsl.Training.TrainingLoop.Evaluate(this, data);
+        public global::ModelDsl.Training.History Fit(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y, int batchSize = 32, int epochs = 1, double validationSplit = 0, bool shuffle = true,
+            (global::TorchSharp.torch.Tensor X, global::TorchSharp.torch.Tensor Y)? validationData = null, global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.ICallback>? callbacks = null, int verbose = 1,
+            global::System.IO.TextWriter? output = null, int initialEpoch = 0, int seed = 0)
+            => global::ModelDsl.Training.TrainingLoop.Fit(this, x, y, batchSize, epochs, validationSplit, shuffle, validationData, callbacks, verbose, output, initialEpoch, seed);
+
+        /// <summary>Keras' fit over .NET arrays (float[,], double[,,], long[] class indices, ...), first axis the sample.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Training.History Fit(global::System.Array x, global::System.Array y, int batchSize = 32, int epochs = 1, double validationSplit = 0,
+            bool shuffle = true, global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.ICallback>? callbacks = null, int verbose = 1, global::System.IO.TextWriter? output = null,
+            int initialEpoch = 0, int seed = 0)
+            => global::ModelDsl.Training.TrainingLoop.Fit(this, x, y, batchSize, epochs, validationSplit, shuffle, callbacks, verbose, output, initialEpoch, seed, _dtype);
+
+        /// <summary>The loss and metrics over a dataset, pooled over its batches as Keras' evaluate does.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Training.StepResult Evaluate(global::ModelDsl.Data.IDataset data, int verbose = 1, global::System.IO.TextWriter? output = null) => global::ModelDsl.Training.TrainingLoop.Evaluate(this, data, verbose, output);
+
+        /// <summary>The loss and metrics over tensors, in batches of <paramref name="batchSize"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Training.StepResult Evaluate(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y, int batchSize = 32, int verbose = 1, global::System.IO.TextWriter? output = null) => global::ModelDsl.Training.TrainingLoop.Evaluate(this, x, y, batchSize, verbose, output);
 
         /// <summary>The model's output on a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::TorchSharp.torch.Tensor Predict(global::TorchSharp.torch.Tensor x)
         {
+            global::ModelDsl.Training.InputGuard.RequireFinite("DigitsRegularizedMlp", "x", x);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return scope.MoveToOuter(Forward(x));
         }

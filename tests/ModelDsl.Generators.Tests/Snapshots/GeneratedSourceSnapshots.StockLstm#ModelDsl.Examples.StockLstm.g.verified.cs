@@ -4,7 +4,7 @@
 
 namespace ModelDsl.Examples
 {
-    partial class StockLstm : global::ModelDsl.Training.ITrainableModel
+    partial class StockLstm : global::ModelDsl.Training.ICheckpointable, global::System.IDisposable
     {
         /// <summary>Every tensor of <see cref="StockLstm"/>, in Keras order; the optimizer updates only <see cref="Trainable"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -78,32 +78,103 @@ namespace ModelDsl.Examples
 
         /// <summary>Every tensor of the model.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public Parameters Weights { get; }
+        public Parameters Weights { get; private set; }
 
         /// <summary>The optimizer <see cref="TrainStep"/> uses; set it to use another optimizer or a learning-rate schedule.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::ModelDsl.Optimizers.Optimizer Optimizer { get; set; }
 
+        // No layer draws random numbers while training: nothing to save or restore for them.
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        global::TorchSharp.torch.Generator? global::ModelDsl.Training.ICheckpointable.RandomGenerator => null;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private readonly global::TorchSharp.torch.ScalarType _dtype;
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::TorchSharp.torch.Device _device;
+
         /// <summary>Initialises every tensor from a generator seeded with <paramref name="seed"/>, in Keras order of layers.</summary>
         /// <param name="seed">The seed of the initializers.</param>
         /// <param name="dtype">The element type of the tensors; float32 by default.</param>
+        /// <param name="device">Where the tensors live, and the batches must; the CPU by default. The weights are drawn on the CPU, so a seed gives the same weights on every device.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public StockLstm(int seed = 0, global::TorchSharp.torch.ScalarType? dtype = null)
+        public StockLstm(int seed = 0, global::TorchSharp.torch.ScalarType? dtype = null, global::TorchSharp.torch.Device? device = null)
         {
             global::TorchSharp.torch.ScalarType type = dtype ?? global::TorchSharp.torch.ScalarType.Float32;
+            _dtype = type;
+            _device = device ?? global::TorchSharp.torch.CPU;
             var generator = new global::TorchSharp.torch.Generator((ulong)seed);
             Weights = new Parameters
             {
-                MemoryKernel = new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 5, 64 }, type, generator),
-                MemoryRecurrentKernel = new global::ModelDsl.Initializers.Orthogonal().Create(new long[] { 16, 64 }, type, generator),
-                MemoryBias = global::ModelDsl.Initializers.LstmBias.UnitForget(16, type),
-                OutputKernel = new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 16, 1 }, type, generator),
-                OutputBias = new global::ModelDsl.Initializers.Zeros().Create(new long[] { 1 }, type, generator),
-                NormMean = global::TorchSharp.torch.zeros(5, dtype: type),
-                NormVariance = global::TorchSharp.torch.ones(5, dtype: type),
-                NormCount = global::TorchSharp.torch.tensor(0L),
+                MemoryKernel = global::ModelDsl.Training.TensorPlacement.On(new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 5, 64 }, type, generator), _device),
+                MemoryRecurrentKernel = global::ModelDsl.Training.TensorPlacement.On(new global::ModelDsl.Initializers.Orthogonal().Create(new long[] { 16, 64 }, type, generator), _device),
+                MemoryBias = global::ModelDsl.Training.TensorPlacement.On(global::ModelDsl.Initializers.LstmBias.UnitForget(16, type), _device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(new global::ModelDsl.Initializers.GlorotUniform().Create(new long[] { 16, 1 }, type, generator), _device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(new global::ModelDsl.Initializers.Zeros().Create(new long[] { 1 }, type, generator), _device),
+                NormMean = global::ModelDsl.Training.TensorPlacement.On(global::TorchSharp.torch.zeros(5, dtype: type), _device),
+                NormVariance = global::ModelDsl.Training.TensorPlacement.On(global::TorchSharp.torch.ones(5, dtype: type), _device),
+                NormCount = global::ModelDsl.Training.TensorPlacement.On(global::TorchSharp.torch.tensor(0L), _device),
             };
             Optimizer = new global::ModelDsl.Optimizers.Adam(new global::ModelDsl.Optimizers.ConstantLearningRate(0.1), beta1: 0.9, beta2: 0.999, epsilon: 1E-07);
+            generator.Dispose();
+        }
+
+        /// <summary>Every tensor under its generated name, trainable ones first in the optimizer's order (what a checkpoint holds).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
+        [
+            new("MemoryKernel", Weights.MemoryKernel, true),
+            new("MemoryRecurrentKernel", Weights.MemoryRecurrentKernel, true),
+            new("MemoryBias", Weights.MemoryBias, true),
+            new("OutputKernel", Weights.OutputKernel, true),
+            new("OutputBias", Weights.OutputBias, true),
+            new("NormMean", Weights.NormMean, false),
+            new("NormVariance", Weights.NormVariance, false),
+            new("NormCount", Weights.NormCount, false),
+        ];
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
+
+        /// <summary>What a checkpoint must match: the class, dtype, input and every layer with its settings, output shape and parameters.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public string Architecture => $"ModelDsl.Examples.StockLstm ({_dtype}): input (25, 5); Norm Normalization() (None, 25, 5) 11; Memory Lstm(Units=16, ReturnSequences=false) (None, 16) 1408; Output Dense(Units=1, Activation=Linear, UseBias=true, KernelInitializer=GlorotUniform, BiasInitializer=Zeros) (None, 1) 17; total 1436";
+
+        /// <summary>Moves every tensor and the optimizer's state to <paramref name="device"/>; later batches must live there too.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public void To(global::TorchSharp.torch.Device device)
+        {
+            _device = device;
+            Weights = new Parameters
+            {
+                MemoryKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.MemoryKernel, device),
+                MemoryRecurrentKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.MemoryRecurrentKernel, device),
+                MemoryBias = global::ModelDsl.Training.TensorPlacement.On(Weights.MemoryBias, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                NormMean = global::ModelDsl.Training.TensorPlacement.On(Weights.NormMean, device),
+                NormVariance = global::ModelDsl.Training.TensorPlacement.On(Weights.NormVariance, device),
+                NormCount = global::ModelDsl.Training.TensorPlacement.On(Weights.NormCount, device),
+            };
+            _namedTensors = null;
+            Optimizer.To(device);
+        }
+
+        /// <summary>Saves the weights, the optimizer's state, the epoch and the random state to a safetensors file, atomically.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public void Save(string path, int epoch = 0, global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Data.IDataset?>? datasets = null)
+            => global::ModelDsl.Checkpoints.Checkpoint.Save(this, path, epoch, datasets);
+
+        /// <summary>Restores what <see cref="Save"/> wrote; throws, naming both architectures, for a checkpoint of another model.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Checkpoints.CheckpointInfo Load(string path, global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Data.IDataset?>? datasets = null)
+            => global::ModelDsl.Checkpoints.Checkpoint.Load(this, path, datasets);
+
+        /// <summary>Frees the native memory of every tensor and of the optimizer's state.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public void Dispose()
+        {
+            foreach (var tensor in NamedTensors) tensor.Tensor.Dispose();
+            Optimizer.Dispose();
         }
 
         /// <summary>Normalization: (x - mean) / max(sqrt(variance), 1e-7).</summary>
@@ -121,28 +192,19 @@ namespace ModelDsl.Examples
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
             => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias);
 
-        /// <summary>The model on a batch of shape (batch, 25, 5): <see cref="Call"/> after a check of the input shape.</summary>
+        /// <summary>The model on a batch of shape (batch, 25, 5): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::TorchSharp.torch.Tensor Forward(global::TorchSharp.torch.Tensor input)
         {
-            CheckInput(input);
+            global::ModelDsl.Training.InputGuard.Require("StockLstm", "input", input, InputShape, _dtype, _device);
             return Call(input);
-        }
-
-        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private static void CheckInput(global::TorchSharp.torch.Tensor input)
-        {
-            if (input.dim() != 3 || input.size(1) != 25 || input.size(2) != 5)
-            {
-                throw new global::System.ArgumentException($"StockLstm expects an input of shape (batch, 25, 5) but got ({string.Join(", ", input.shape)}).", nameof(input));
-            }
         }
 
         /// <summary>The forward pass, keeping every intermediate value for <see cref="Backward"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public Trace ForwardWithTrace(global::TorchSharp.torch.Tensor input)
         {
-            CheckInput(input);
+            global::ModelDsl.Training.InputGuard.Require("StockLstm", "input", input, InputShape, _dtype, _device);
             // Norm = Norm(x)  [Norm(x)]
             var norm = global::ModelDsl.Kernels.NormalizationKernel.Forward(input, Weights.NormMean, Weights.NormVariance);
             // Memory = Memory(Norm)  [Memory(Norm(x))]
@@ -179,6 +241,7 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::ModelDsl.Training.StepResult TrainStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
+            global::ModelDsl.Training.InputGuard.RequireTargets("StockLstm", "y", y, x.size(0), classIndices: false, _device);
             global::ModelDsl.Training.StepResult result;
             Gradients gradients;
             using (var scope = global::TorchSharp.torch.NewDisposeScope())
@@ -200,6 +263,7 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::ModelDsl.Training.StepResult TestStep(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)
         {
+            global::ModelDsl.Training.InputGuard.RequireTargets("StockLstm", "y", y, x.size(0), classIndices: false, _device);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             global::TorchSharp.torch.Tensor prediction = Forward(x);
             double loss = global::TorchSharp.TensorExtensionMethods.ToDouble(global::ModelDsl.Kernels.LossKernel.Forward(global::ModelDsl.Kernels.Loss.MeanSquaredError, prediction, y, 1.0));
@@ -224,20 +288,40 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
 
-        /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit; returns the per-epoch history.</summary>
+        /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::ModelDsl.Training.History Fit(global::ModelDsl.Data.IDataset train, int epochs, global::ModelDsl.Data.IDataset? validation = null,
-            global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.ICallback>? callbacks = null, global::System.Action<string>? log = null)
-            => global::ModelDsl.Training.TrainingLoop.Fit(this, train, epochs, validation, callbacks, log);
+            global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.ICallback>? callbacks = null, global::System.Action<string>? log = null, int verbose = 1,
+            global::System.IO.TextWriter? output = null, int initialEpoch = 0)
+            => global::ModelDsl.Training.TrainingLoop.Fit(this, train, epochs, validation, callbacks, log, verbose, output, initialEpoch);
 
-        /// <summary>The loss and metrics over a dataset, weighted by batch size.</summary>
+        /// <summary>Keras' fit over tensors: batches of <paramref name="batchSize"/>, the last <paramref name="validationSplit"/> of the samples held out, shuffled per epoch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::ModelDsl.Training.StepResult Evaluate(global::ModelDsl.Data.IDataset data) => global::ModelDsl.Training.TrainingLoop.Evaluate(this, data);
+        public global::ModelDsl.Training.History Fit(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y, int batchSize = 32, int epochs = 1, double validationSplit = 0, bool shuffle = true,
+            (global::TorchSharp.torch.Tensor X, global::TorchSharp.torch.Tensor Y)? validationData = null, global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.ICallback>? callbacks = null, int verbose = 1,
+            global::System.IO.TextWriter? output = null, int initialEpoch = 0, int seed = 0)
+            => global::ModelDsl.Training.TrainingLoop.Fit(this, x, y, batchSize, epochs, validationSplit, shuffle, validationData, callbacks, verbose, output, initialEpoch, seed);
+
+        /// <summary>Keras' fit over .NET arrays (float[,], double[,,], long[] class indices, ...), first axis the sample.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Training.History Fit(global::System.Array x, global::System.Array y, int batchSize = 32, int epochs = 1, double validationSplit = 0,
+            bool shuffle = true, global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.ICallback>? callbacks = null, int verbose = 1, global::System.IO.TextWriter? output = null,
+            int initialEpoch = 0, int seed = 0)
+            => global::ModelDsl.Training.TrainingLoop.Fit(this, x, y, batchSize, epochs, validationSplit, shuffle, callbacks, verbose, output, initialEpoch, seed, _dtype);
+
+        /// <summary>The loss and metrics over a dataset, pooled over its batches as Keras' evaluate does.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Training.StepResult Evaluate(global::ModelDsl.Data.IDataset data, int verbose = 1, global::System.IO.TextWriter? output = null) => global::ModelDsl.Training.TrainingLoop.Evaluate(this, data, verbose, output);
+
+        /// <summary>The loss and metrics over tensors, in batches of <paramref name="batchSize"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public global::ModelDsl.Training.StepResult Evaluate(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y, int batchSize = 32, int verbose = 1, global::System.IO.TextWriter? output = null) => global::ModelDsl.Training.TrainingLoop.Evaluate(this, x, y, batchSize, verbose, output);
 
         /// <summary>The model's output on a batch.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::TorchSharp.torch.Tensor Predict(global::TorchSharp.torch.Tensor x)
         {
+            global::ModelDsl.Training.InputGuard.RequireFinite("StockLstm", "x", x);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             return scope.MoveToOuter(Forward(x));
         }
@@ -254,6 +338,7 @@ namespace ModelDsl.Examples
             {
                 throw new global::System.ArgumentException($"Layer Norm normalizes 5 features but the data has shape ({string.Join(", ", data.shape)}).", nameof(data));
             }
+            global::ModelDsl.Training.InputGuard.RequireFinite("StockLstm", "data", data);
             var statistics = global::ModelDsl.Kernels.NormalizationKernel.Adapt(data);
             Weights.NormMean.copy_(statistics.Mean);
             Weights.NormVariance.copy_(statistics.Variance);

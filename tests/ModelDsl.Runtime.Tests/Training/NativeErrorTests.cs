@@ -25,6 +25,23 @@ public class NativeErrorTests
     }
 
     [Fact]
+    public async Task A_float64_batch_into_a_generated_float32_model_is_a_dotnet_exception_naming_the_fix()
+    {
+        var (exit, stdout, stderr) = await ChildProcess.RunAsync("model-dtype");
+        Assert.True(exit == 1, $"exit {exit}; stdout: {stdout}; stderr: {stderr}");
+        Assert.StartsWith("EXCEPTION ArgumentException: StockMlp expects input of dtype Float32 but got Float64: call input.to(ScalarType.Float32), " +
+                          "or construct the model with dtype: ScalarType.Float64", stdout);
+    }
+
+    [Fact]
+    public async Task A_batch_of_the_wrong_shape_into_a_generated_train_step_is_a_dotnet_exception_naming_both_shapes()
+    {
+        var (exit, stdout, stderr) = await ChildProcess.RunAsync("model-shape");
+        Assert.True(exit == 1, $"exit {exit}; stdout: {stdout}; stderr: {stderr}");
+        Assert.StartsWith("EXCEPTION ArgumentException: StockMlp expects input of shape (batch, 25, 5) but got (4, 25, 6)", stdout);
+    }
+
+    [Fact]
     public async Task The_unguarded_native_call_still_aborts()
     {
         var (exit, _, stderr) = await ChildProcess.RunAsync("raw-matmul");
