@@ -38,7 +38,7 @@ public class BodySizeTimingTests(ITestOutputHelper output)
             {
                 int failedAt = sizes.Skip(rows.Count).FirstOrDefault();
                 string reason = error.Contains("Stack overflow", StringComparison.OrdinalIgnoreCase) ? "stack overflow" : $"exit code {exitCode}";
-                table.AppendLine($"| {kind} | {failedAt:N0} | {reason}: the child process died; larger sizes not measured | | | | | | | |");
+                table.AppendLine($"| {(kind == "forward" ? "[Forward]" : "[Differentiable]")} | {failedAt:N0} | {reason}: the child process died; larger sizes not measured | | | | | | | |");
                 string firstLines = string.Join("\n", error.Split('\n').Take(25));
                 problems.Add($"{kind} body of {failedAt:N0} operations in a 1 MB thread: {reason}\n{firstLines}");
             }

@@ -236,6 +236,7 @@ public static class Mutations
         "InputShape", "ParameterCount", "MetricNames", "TrainableTensors", "TrainStep", "TestStep", "CheckInput", "StepResultOf",
         "ComputeMetrics", "Trainable", "NonTrainable", "Output", "@class", "@event", "@namespace", "Dispose", "ReferenceEquals",
         "Value", "Derivative", "Gradient", "Main", "Item", "ModelDsl", "TorchSharp", "System", "global", "torch",
+        "Save", "Load", "To", "NamedTensors", "Architecture", "RandomGenerator", "_dtype", "_device", "_namedTensors", "_trainable",
     ];
 
     /// <summary>Names a parameter or local could take that the generated bodies use themselves.</summary>
@@ -243,7 +244,7 @@ public static class Mutations
     [
         "input", "dOutput", "trace", "scope", "loss", "prediction", "y", "v1", "v2", "dv1", "dx", "dy", "d", "value", "result",
         "gradient", "type", "generator", "@class", "@event", "Weights", "h", "_", "__", "x", "target", "seed", "dtype", "Output",
-        "Forward", "Trace", "@this", "@base", "v1Gradient", "dinput", "output", "batch", "data", "model",
+        "Forward", "Trace", "@this", "@base", "v1Gradient", "dinput", "output", "batch", "data", "model", "device", "tensor", "path",
     ];
 
     private static Mutated? RenameReserved(MutationContext c)
@@ -434,7 +435,10 @@ public static class Mutations
                 "public object Fit(object train, int epochs) => train;", "public Gradients Backward(Trace trace, Tensor dOutput) => null!;",
                 "public ModelDsl.Training.StepResult TrainStep(Tensor x, Tensor y) => default!;", "public event System.Action? Trace;",
                 "public int this[int i] => i;", "public Trace ForwardWithTrace(Tensor input) => null!;", "private int _trainable;",
-                "public static int ComputeMetrics;", "public int Count => 0;",
+                "public static int ComputeMetrics;", "public int Count => 0;", "public void Save(string path) { }",
+                "public static object Load(string path) => null!;", "public void To(Device device) { }", "public string Architecture => \"\";",
+                "private int _device;", "private int _dtype;", "public int NamedTensors => 0;", "public void Dispose() { }",
+                $"public {T}(int seed = 0, ScalarType? dtype = null, Device? device = null) {{ }}",
             ]);
             foreach (var layer in c.Layers)
             {
