@@ -211,9 +211,10 @@ public static class FuzzOracle
     /// The errors an input has only because the generated code is missing, so that the input "compiles without the
     /// generator" when these are its only errors:
     /// <list type="bullet">
-    /// <item>CS8795 (partial method) and CS9248 (partial property) "must have an implementation part", for a member with
-    /// at least one attribute in a type that carries [ModelDsl.Model] on any part: the members the generator implements.
-    /// A partial member without attributes, or in a type that is no model, is the user's own to implement;</item>
+    /// <item>CS8795 (partial method) and CS9248 (partial property) "must have an implementation part", for a member of a
+    /// type that carries [ModelDsl.Model] on any part, with a layer attribute, [Parameter] or an attribute the compiler
+    /// cannot find: the members the generator implements. Any other partial member (no attribute, [Differentiable],
+    /// a type that is no model) is the user's own to implement;</item>
     /// <item>CS0103 (no such name) for a member or type the generated sources declare, used inside a type they extend;</item>
     /// <item>CS0117, CS1061 (no such member) for a member the generated sources declare, accessed on a type they declare
     /// or extend (<c>model.Weights</c>, <c>Functions.FDerivative</c>);</item>
@@ -232,7 +233,8 @@ public static class FuzzOracle
                 var member = node.AncestorsAndSelf().OfType<MemberDeclarationSyntax>().FirstOrDefault(m => m is MethodDeclarationSyntax or PropertyDeclarationSyntax);
                 if (member is null || member.AttributeLists.Count == 0) return false;
                 ISymbol? symbol = input.GetSemanticModel(tree).GetDeclaredSymbol(member);
-                return symbol?.ContainingType?.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "ModelDsl.ModelAttribute") == true;
+                return symbol?.ContainingType?.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "ModelDsl.ModelAttribute") == true
+                    && symbol.GetAttributes().Any(IsImplementedByTheGenerator);
             case "CS0103":
                 return node is SimpleNameSyntax name0 && (generated.Members.Contains(name0.Identifier.ValueText) || generated.Types.Contains(name0.Identifier.ValueText))
                     && node.Ancestors().OfType<TypeDeclarationSyntax>().Any(t => generated.Types.Contains(t.Identifier.ValueText));
@@ -250,6 +252,18 @@ public static class FuzzOracle
                 return false;
         }
     }
+
+    /// <summary>
+    /// An attribute that makes a partial member the generator's to implement: a layer attribute or [Parameter] (any
+    /// attribute of the ModelDsl namespace but [Forward], [Loss] and [Differentiable], which go on methods with bodies), or
+    /// an attribute the compiler cannot find (a misspelt layer, implemented throwing beside its MD0019).
+    /// </summary>
+    private static bool IsImplementedByTheGenerator(AttributeData attribute) => attribute.AttributeClass switch
+    {
+        null or { TypeKind: TypeKind.Error } => true,
+        { ContainingNamespace: var ns, Name: var name } => ns.ToDisplayString() == "ModelDsl"
+            && name is not ("ForwardAttribute" or "LossAttribute" or "DifferentiableAttribute"),
+    };
 
     /// <summary>The names the generated sources declare: types (the partial types they extend, their nested types) and members.</summary>
     public sealed record GeneratedNames(IReadOnlySet<string> Types, IReadOnlySet<string> Members);

@@ -32,6 +32,7 @@ public static class FuzzReport
         int failing = classes.SelectMany(c => c.Cases).Select(c => c.Variant.Index).Distinct().Count();
         s.AppendLine($"Generator fuzz: seed {seed}, {variants} variants in {elapsed.TotalSeconds:0.0} s; {failing} variants fail, in {classes.Count} classes.");
         s.AppendLine(statistics.ToString());
+        s.AppendLine($"One variant again: MODELDSL_FUZZ_SEED={seed} MODELDSL_FUZZ_ONLY=<index> dotnet test tests/ModelDsl.Generators.Tests --filter FullyQualifiedName~The_generator_survives_every_variant");
         if (classes.Count == 0) return s.ToString();
         s.AppendLine();
         s.AppendLine("| # | count | assertion | class | representative | mutations |");
