@@ -3,7 +3,9 @@
 #r "../Labs/bin/Debug/net10.0/TorchSharp.dll"
 #r "../Labs/bin/Debug/net10.0/ScottPlot.dll"
 #r "../Labs/bin/Debug/net10.0/ModelDsl.Runtime.dll"
+#r "../Labs/bin/Debug/net10.0/ModelDsl.Plotting.dll"
 #r "../Labs/bin/Debug/net10.0/ModelDsl.Examples.dll"
+#r "../Labs/bin/Debug/net10.0/ModelDsl.Labs.dll"
 
 open System
 open System.IO

@@ -5,6 +5,7 @@
 open System.IO
 open TorchSharp
 open ModelDsl.Data
+open ModelDsl.Labs.Data
 open ModelDsl.Examples
 open ModelDsl.Plotting
 open References

@@ -1,7 +1,7 @@
 module ModelDsl.FSharp.Tests.StockTests
 
 open Xunit
-open ModelDsl.Data
+open ModelDsl.Labs.Data
 open ModelDsl.Training
 open ModelDsl.Labs
 open ModelDsl.Labs.Stock

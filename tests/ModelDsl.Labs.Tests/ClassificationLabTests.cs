@@ -1,3 +1,4 @@
+using ModelDsl.Labs.Data;
 using System.Text.Json;
 using ModelDsl.Data;
 using ModelDsl.Labs.Classification;

@@ -1,4 +1,4 @@
-using ModelDsl.Data;
+using ModelDsl.Labs.Data;
 using ModelDsl.Labs.Stock;
 
 namespace ModelDsl.Labs.Tests;
@@ -141,10 +141,14 @@ public class StockLabTests
     }
 
     [Fact]
-    public void Without_data_the_lab_runs_on_a_synthetic_series_and_says_so()
+    public void Without_data_the_lab_runs_on_a_synthetic_series_and_says_so_in_the_report_and_on_every_figure()
     {
         string? saved = Environment.GetEnvironmentVariable(StockData.EnvironmentVariable);
+        string? savedDir = Environment.GetEnvironmentVariable(StockData.DataDirVariable);
+        string empty = LabData.OutDir();
+        Directory.CreateDirectory(empty);
         Environment.SetEnvironmentVariable(StockData.EnvironmentVariable, null);
+        Environment.SetEnvironmentVariable(StockData.DataDirVariable, empty);   // a data folder without KO-2018.csv
         try
         {
             var log = new StringWriter();
@@ -153,10 +157,14 @@ public class StockLabTests
             Assert.Contains("SYNTHETIC DATA", log.ToString());
             Assert.Contains(r.Notes, n => n.Contains("SYNTHETIC"));
             Assert.Equal(new WindowCounts(101, 38, 4), r.Windows);
+            Assert.Equal(10, r.Plots.Count);
+            Assert.All(r.Plots, p => Assert.Contains(StockLab.SyntheticFigureNote, p.Value.ToPlot().Axes.Title.Label.Text));
         }
         finally
         {
             Environment.SetEnvironmentVariable(StockData.EnvironmentVariable, saved);
+            Environment.SetEnvironmentVariable(StockData.DataDirVariable, savedDir);
+            Directory.Delete(empty);
         }
     }
 }

@@ -24,6 +24,23 @@ internal static class TestData
             return null!;
         }
     }
+
+    /// <summary>The columns of <see cref="Ko2018Csv"/> the window tests need (the labs own the full Yahoo reader).</summary>
+    public sealed record Quotes(IReadOnlyList<double> Open, IReadOnlyList<double> High, IReadOnlyList<double> Low,
+        IReadOnlyList<double> Close, IReadOnlyList<double> AdjClose, IReadOnlyList<double> Volume)
+    {
+        public int Count => Open.Count;
+    }
+
+    /// <summary>Reads KO-2018.csv (<c>Date,Open,High,Low,Close,Adj Close,Volume</c>, invariant numbers).</summary>
+    public static Quotes ReadKo2018()
+    {
+        var rows = File.ReadAllLines(Ko2018Csv).Skip(1).Where(l => l.Length > 0)
+            .Select(l => l.Split(',').Skip(1).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())
+            .ToArray();
+        double[] Column(int c) => [.. rows.Select(r => r[c])];
+        return new Quotes(Column(0), Column(1), Column(2), Column(3), Column(4), Column(5));
+    }
 }
 
 /// <summary>Exact tensor comparison for assertions.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelDsl.Data;
+using ModelDsl.Labs.Data;
 using ModelDsl.Labs.Stock;
 
 namespace ModelDsl.Labs.Classification;

@@ -17,7 +17,11 @@ public sealed record OptimizationResult(
     string Lab, IReadOnlyList<GdRow> CoshTable, IReadOnlyList<GdRun> CoshRuns, IReadOnlyList<GdRun> SincRuns,
     IReadOnlyList<GradientCheckRow> SincGradientCheck, IReadOnlyList<MethodTrace> GradientDescentVariants,
     IReadOnlyList<long> ScheduleSteps, IReadOnlyDictionary<string, IReadOnlyList<double>> Schedules,
-    IReadOnlyList<ScheduleRun> ScheduleTraining, IReadOnlyList<string> Figures);
+    IReadOnlyList<ScheduleRun> ScheduleTraining, IReadOnlyList<string> Figures)
+{
+    /// <summary>The figures as built (saved or not), by file name without extension: for inspection, never serialized.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public IReadOnlyDictionary<string, Figure> Plots { get; init; } = new Dictionary<string, Figure>();
+}
 
 /// <summary>
 /// The textbook's optimization section: gradient descent on cosh(πx/4) and sin(3πx)/x with the generated derivatives,
@@ -45,8 +49,10 @@ public static class OptimizationLab
     public static OptimizationResult Run(LabOptions options, TextWriter log)
     {
         var figures = new List<string>();
+        var plots = new Dictionary<string, Figure>();
         string? Save(Figure f, string file)
         {
+            plots[Path.GetFileNameWithoutExtension(file)] = f;
             if (!options.Plots) return null;
             var path = f.Save(Path.Combine(options.OutDir, file)).Path;
             figures.Add(path);
@@ -61,7 +67,7 @@ public static class OptimizationLab
         var coshRuns = new List<GdRun>();
         foreach (var (alpha, file, caption) in new[] { (0.5, "fig08_cosh_alpha0.5.png", "Figura 8"), (0.01, "fig09_cosh_alpha0.01.png", "Figura 9") })
         {
-            var run = Descend("cosh", LabModels.CoshQuarter, LabModels.CoshQuarterDerivative, alpha, -1.0, -1.0, file, Save);
+            var run = Descend("cosh", "cosh(πx/4)", caption, LabModels.CoshQuarter, LabModels.CoshQuarterDerivative, alpha, -1.0, -1.0, file, Save);
             coshRuns.Add(run);
             log.WriteLine($"   {caption}: α = {alpha}, x0 = -1 → x10 = {run.Iterates[^1]:F4}{(alpha < 0.1 ? " (lento)" : "")}");
         }
@@ -76,7 +82,7 @@ public static class OptimizationLab
                      (0.1, 0.3, -3.0, "fig12_sinc_alpha0.1.png", "Figura 12"),
                  })
         {
-            var run = Descend("sinc", LabModels.Sinc, LabModels.SincDerivative, alpha, start, grid, file, Save);
+            var run = Descend("sinc", "sin(3πx)/x", caption, LabModels.Sinc, LabModels.SincDerivative, alpha, start, grid, file, Save);
             sincRuns.Add(run);
             log.WriteLine($"   {caption}: α = {alpha}, x0 = {start} → x10 = {run.Iterates[^1]:F4}, f = {run.Values[^1]:F4}");
         }
@@ -107,31 +113,28 @@ public static class OptimizationLab
         log.Write(Format(["método", "lote", "α", "épocas", "pasos", "tiempo (s)", "pérdida final"],
             variants.Select(v => (IReadOnlyList<string>)[v.Method, v.BatchSize.ToString(), v.LearningRate.ToString(), F(v.Steps[^1] * (double)v.BatchSize / RegressionLab.Samples, 1),
                 v.Steps[^1].ToString(), F(v.Seconds[^1], 3), F(v.Loss[^1], 6)])));
-        var bySteps = new Figure("Pérdida frente a pasos del optimizador", "Pasos", "Pérdida (MSE)");
-        var byTime = new Figure("Pérdida frente a tiempo de entrenamiento", "Tiempo (s)", "Pérdida (MSE)");
-        foreach (var v in variants)
-        {
-            bySteps.Line(v.Steps.Select(s => (double)s).ToArray(), v.Loss, v.Method);
-            byTime.Line(v.Seconds, v.Loss, v.Method);
-        }
+        var (bySteps, byTime) = VariantFigures(variants);
+        plots["gd_variants"] = bySteps;
+        plots["gd_variants_time"] = byTime;
         if (options.Plots)
-            figures.Add(Figure.SaveSideBySide(Path.Combine(options.OutDir, "gd_variants.png"), bySteps.YLimits(0.035, 0.1), byTime.YLimits(0.035, 0.1)).Path);
+            figures.Add(Figure.SaveSideBySide(Path.Combine(options.OutDir, "gd_variants.png"), bySteps, byTime).Path);
 
         log.WriteLine();
         log.WriteLine("== Tasas de aprendizaje programadas (parámetros del libro) y entrenamiento con cada una (SGD, lotes de 8)");
         var steps = Enumerable.Range(0, ScheduleHorizon / ScheduleSampleEvery + 1).Select(i => (long)i * ScheduleSampleEvery).ToArray();
         var curves = new Dictionary<string, IReadOnlyList<double>>();
-        var scheduleFigure = new Figure("Tasas de aprendizaje programadas", "Paso", "Tasa de aprendizaje");
+        var scheduleFigure = new Figure("Tasas de aprendizaje programadas (parámetros del libro)", "Paso del optimizador", "Tasa de aprendizaje α")
+            .LogY().IntegerX();
         foreach (var (name, schedule) in Schedules())
         {
             curves[name] = steps.Select(schedule.At).ToArray();
-            scheduleFigure.Line(steps.Select(s => (double)s).ToArray(), curves[name], name);
+            scheduleFigure.Line(steps.Select(s => (double)s).ToArray(), curves[name], name, color: ScheduleColour(name));
         }
         Save(scheduleFigure, "schedules.png");
 
         int scheduleEpochs = options.Epochs ?? RegressionLab.DefaultEpochs;
         var scheduleRuns = new List<ScheduleRun>();
-        var scheduleLoss = new Figure("Pérdida por época con cada programa", "Época", "Pérdida (MSE)");
+        long stepsPerEpoch = (RegressionLab.Samples + RegressionLab.BatchSize - 1) / RegressionLab.BatchSize;
         foreach (var (name, schedule) in Schedules())
         {
             var optimizer = new Sgd(schedule);
@@ -139,21 +142,20 @@ public static class OptimizationLab
             var t = Trainer.Run(model, data, RegressionLab.BatchSize, scheduleEpochs, options.Seed);
             var (w, b) = LabModels.LinearWeights(model);
             scheduleRuns.Add(new ScheduleRun(name, t.EpochLoss, w, b, t.DivergedAtStep, optimizer.CurrentLearningRate));
-            if (t.EpochLoss.Count > 0 && t.EpochLoss.All(double.IsFinite))
-                scheduleLoss.Line(Enumerable.Range(1, t.EpochLoss.Count).Select(i => (double)i).ToArray(), t.EpochLoss, name, SeriesStyle.LineAndMarkers);
         }
+        var scheduleLoss = ScheduleTrainingFigure(scheduleRuns, stepsPerEpoch);
         log.Write(Format(["programa", "α inicial", "α final", "pérdida por época", "w1", "w2", "w3", "b"],
             scheduleRuns.Select(r => (IReadOnlyList<string>)[r.Schedule, F(curves[r.Schedule][0]), F(r.FinalLearningRate),
                 .. r.DivergedAtStep is { } d
                     ? [$"diverge en el paso {d}", "—", "—", "—", "—"]
                     : new[] { string.Join(" ", r.EpochLoss.Select(l => F(l, 6))), F(r.Weights[0]), F(r.Weights[1]), F(r.Weights[2]), F(r.Bias) }])));
-        if (scheduleLoss.SeriesCount > 0) Save(scheduleLoss, "schedules_training_loss.png");
+        Save(scheduleLoss, "schedules_training_loss.png");
         double lambdaMax = HessianLargestEigenvalue(data);
         log.WriteLine($"   La hessiana de la MSE, 2·E[x̃x̃ᵀ] con x̃ = (x1, x2, x3, 1), tiene λmax = {lambdaMax:F2} en estos datos: el descenso de gradiente");
         log.WriteLine($"   es estable solo con α < 2/λmax = {2 / lambdaMax:F4}; los programas que empiezan en 0.05 o 0.1 están en el límite o por encima.");
         foreach (var f in figures) log.WriteLine($"   figura: {f}");
         log.WriteLine();
-        return new OptimizationResult("optimization", table, coshRuns, sincRuns, check, variants, steps, curves, scheduleRuns, figures);
+        return new OptimizationResult("optimization", table, coshRuns, sincRuns, check, variants, steps, curves, scheduleRuns, figures) { Plots = plots };
     }
 
     /// <summary>The largest eigenvalue of the MSE loss's Hessian for a linear model with bias: 2·E[x̃x̃ᵀ], x̃ = (x, 1).</summary>
@@ -165,15 +167,53 @@ public static class OptimizationLab
         return TorchSharp.torch.linalg.eigvalsh(hessian).max().item<double>();
     }
 
-    private static GdRun Descend(string name, Func<double, double> f, Func<double, double> df, double alpha, double start, double gridStart,
-        string file, Func<Figure, string, string?> save)
+    /// <summary>One colour per schedule, the same in both schedule figures.</summary>
+    public static string ScheduleColour(string schedule) =>
+        Figure.Palette[Schedules().Select(s => s.Name).ToList().IndexOf(schedule) is var i and >= 0 ? i : 0];
+
+    /// <summary>Loss after each epoch with each schedule, on a log axis (one run starts at 4·10⁷); a run that diverged is
+    /// marked where it did, at its step as a fraction of the epochs.</summary>
+    public static Figure ScheduleTrainingFigure(IReadOnlyList<ScheduleRun> runs, long stepsPerEpoch)
+    {
+        var figure = new Figure("Pérdida por época con cada programa (SGD, lotes de 8)", "Época", "Pérdida: MSE en todo el conjunto (puntos²)")
+            .Note(RegressionLab.SyntheticNote).LogY().IntegerX();
+        foreach (var r in runs)
+        {
+            if (r.DivergedAtStep is { } step)
+                figure.Diverged((double)step / stepsPerEpoch, $"{r.Schedule}: diverge en el paso {step} (época {(step - 1) / stepsPerEpoch + 1})", ScheduleColour(r.Schedule));
+            else if (r.EpochLoss.Count > 0)
+                figure.Line(Enumerable.Range(1, r.EpochLoss.Count).Select(i => (double)i).ToArray(), r.EpochLoss, r.Schedule, SeriesStyle.LineAndMarkers, ScheduleColour(r.Schedule));
+        }
+        return figure;
+    }
+
+    /// <summary>GD, SGD and minibatch SGD: the loss on the whole set against optimizer steps and against training time,
+    /// on log-log axes (the loss falls from about 7 to the noise floor 0.04 within tens of steps, then the methods run
+    /// for 200 to 4,000 steps); the first evaluation at step 0 has no place on a log axis.</summary>
+    public static (Figure BySteps, Figure ByTime) VariantFigures(IReadOnlyList<MethodTrace> variants)
+    {
+        const string loss = "Pérdida: MSE en todo el conjunto (puntos²)";
+        var bySteps = new Figure("Pérdida frente a pasos del optimizador", "Pasos del optimizador (escala logarítmica)", loss)
+            .Note(RegressionLab.SyntheticNote).LogY().LogX();
+        var byTime = new Figure("Pérdida frente a tiempo de entrenamiento", "Tiempo de entrenamiento, s (escala logarítmica)", loss)
+            .Note(RegressionLab.SyntheticNote).LogY().LogX();
+        foreach (var v in variants)
+        {
+            bySteps.Line(v.Steps.Select(s => (double)s).ToArray(), v.Loss, v.Method);
+            byTime.Line(v.Seconds, v.Loss, v.Method);
+        }
+        return (bySteps, byTime);
+    }
+
+    private static GdRun Descend(string name, string function, string caption, Func<double, double> f, Func<double, double> df, double alpha,
+        double start, double gridStart, string file, Func<Figure, string, string?> save)
     {
         var xs = GradientDescent.Iterates(df, alpha, start);
         var values = xs.Select(f).ToArray();
         var (cx, cy) = GradientDescent.Curve(f, gridStart);
-        var figure = new Figure("Optimización", "Argumento (x)", "Función de costo")
+        var figure = new Figure($"{caption}: descenso de gradiente sobre f(x) = {function}, α = {alpha}, x₀ = {start}", "Argumento x", $"Función de costo f(x) = {function}")
             .Line(cx, cy, "Función de costo")
-            .Line(xs, values, "Minimización iterativa", SeriesStyle.LineAndMarkers, color: "#2ca02c");
+            .Line(xs, values, $"Minimización iterativa ({xs.Count - 1} pasos)", SeriesStyle.LineAndMarkers, color: "#2ca02c");
         return new GdRun(name, alpha, start, xs, values, save(figure, file));
     }
 }

@@ -8,7 +8,11 @@ namespace ModelDsl.Labs.Regression;
 public sealed record RegressionResult(
     string Lab, int Seed, int Samples, int BatchSize, double LearningRate, int Epochs,
     IReadOnlyList<double> EpochLoss, IReadOnlyList<double> Weights, double Bias,
-    IReadOnlyList<double> TextbookEpochLoss, IReadOnlyList<string> Figures);
+    IReadOnlyList<double> TextbookEpochLoss, IReadOnlyList<string> Figures)
+{
+    /// <summary>The figures as built (saved or not), by file name without extension: for inspection, never serialized.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public IReadOnlyDictionary<string, Figure> Plots { get; init; } = new Dictionary<string, Figure>();
+}
 
 /// <summary>
 /// The textbook's linear regression: 10,000 synthetic grades, the generated <c>GradesRegression</c> model
@@ -41,16 +45,32 @@ public static class RegressionLab
         log.WriteLine($"   libro: {string.Join(", ", TextbookEpochLoss.Select(l => l.ToString("F6")))} (pérdida = MSE de Keras; el ruido N(0, 0.2²) fija el mínimo cerca de 0.04)");
 
         var figures = new List<string>();
+        var figure = LossFigure(trace.EpochLoss);
         if (options.Plots)
         {
-            figures.Add(new Figure("Pérdida por época (regresión lineal)", "Época", "Pérdida (MSE, todo el conjunto)")
-                .Line(Enumerable.Range(1, trace.EpochLoss.Count).Select(i => (double)i).ToArray(), trace.EpochLoss, "ModelDsl", SeriesStyle.LineAndMarkers)
-                .Line(Enumerable.Range(1, TextbookEpochLoss.Length).Select(i => (double)i).ToArray(), TextbookEpochLoss, "libro (TensorFlow)", SeriesStyle.Markers)
-                .Save(Path.Combine(options.OutDir, "regression_loss.png")).Path);
+            figures.Add(figure.Save(Path.Combine(options.OutDir, "regression_loss.png")).Path);
             log.WriteLine($"   figura: {figures[^1]}");
         }
         log.WriteLine();
         return new RegressionResult("regression", options.Seed, Samples, BatchSize, LearningRate, epochs,
-            trace.EpochLoss, weights, bias, TextbookEpochLoss, figures);
+            trace.EpochLoss, weights, bias, TextbookEpochLoss, figures) { Plots = new Dictionary<string, Figure> { ["regression_loss"] = figure } };
     }
+
+    /// <summary>The loss after each epoch beside the textbook's, with the noise floor they cannot go below.</summary>
+    public static Figure LossFigure(IReadOnlyList<double> epochLoss)
+    {
+        var epochs = Enumerable.Range(1, Math.Max(epochLoss.Count, TextbookEpochLoss.Length)).Select(i => (double)i).ToArray();
+        return new Figure("Pérdida por época (regresión lineal, SGD 0.002, lotes de 8)", "Época", "Pérdida: MSE en todo el conjunto (puntos²)")
+            .Note(SyntheticNote)
+            .Line(epochs[..epochLoss.Count], epochLoss, "ModelDsl", SeriesStyle.LineAndMarkers)
+            .Line(epochs[..TextbookEpochLoss.Length], TextbookEpochLoss, "libro (TensorFlow)", SeriesStyle.Markers)
+            .Line([1, epochs.Length], [NoiseFloor, NoiseFloor], "piso de ruido 0.2² = 0.04")
+            .IntegerX();
+    }
+
+    /// <summary>The grades are the textbook's synthetic data, and every figure drawn from them says so.</summary>
+    public const string SyntheticNote = "datos sintéticos: 10 000 calificaciones generadas, ruido N(0, 0.2²)";
+
+    /// <summary>The noise variance, the lowest expected MSE.</summary>
+    public const double NoiseFloor = GradesData.NoiseStddev * GradesData.NoiseStddev;
 }

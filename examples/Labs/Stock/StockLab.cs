@@ -1,4 +1,5 @@
 using ModelDsl.Data;
+using ModelDsl.Labs.Data;
 using ModelDsl.Optimizers;
 using ModelDsl.Plotting;
 using ModelDsl.Training;
@@ -11,7 +12,11 @@ public sealed record StockBaselines(double PersistenceMae, double PersistenceAdj
 public sealed record StockResult(
     string Lab, string Data, string Source, string From, string To, int Rows, int Seed, int Epochs,
     SplitRows Split, WindowCounts Windows, IReadOnlyList<StockModelResult> Models, StockBaselines Baselines,
-    string? BestImproved, bool ImprovedBeatsPersistence, double AdjCloseFactor, IReadOnlyList<string> Notes, IReadOnlyList<string> Figures);
+    string? BestImproved, bool ImprovedBeatsPersistence, double AdjCloseFactor, IReadOnlyList<string> Notes, IReadOnlyList<string> Figures)
+{
+    /// <summary>The figures as built (saved or not), by file name without extension: for inspection, never serialized.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public IReadOnlyDictionary<string, Figure> Plots { get; init; } = new Dictionary<string, Figure>();
+}
 
 public sealed record SplitRows(int Train, int Val, int Test);
 
@@ -36,8 +41,8 @@ public static class StockLab
     /// <summary>The same protocol on a longer KO history: <c>--csv</c> or shared/data/KO.csv, 2010–2019 unless --from/--to say otherwise.</summary>
     public static StockResult RunLong(LabOptions options, TextWriter log)
     {
-        string csv = options.Csv ?? StockData.FindSharedData("KO.csv") ?? StockData.FindSharedData("KO.csv", Directory.GetCurrentDirectory())
-            ?? throw new LabException("stock-long needs --csv PATH (the long KO history, shared/data/KO.csv was not found above this folder)");
+        string csv = options.Csv ?? StockData.FindData(StockData.KoLongFile)
+            ?? throw LabException.BadArguments($"stock-long needs the long KO history: --csv PATH, or {StockData.KoLongFile} in {StockData.DataDirVariable} or in shared/data beside the repository (not found).");
         var o = options with { Csv = csv, From = options.From ?? LongFrom, To = options.To ?? LongTo };
         log.WriteLine($"== Котировки KO, длинная история {o.From:yyyy-MM-dd} … {o.To:yyyy-MM-dd}: тот же протокол");
         return RunOn(StockData.Load(o, log), o, log, "stock_long", "stock_long_");
@@ -49,12 +54,17 @@ public static class StockLab
         var s = quotes.Series;
         var notes = new List<string>();
         var figures = new List<string>();
+        var plots = new Dictionary<string, Figure>();
+        bool synthetic = quotes.Kind == "synthetic";
         void Save(Figure f, string name)
         {
+            // Synthetic prices are labelled on every figure drawn from them.
+            if (synthetic) f.Note(SyntheticFigureNote);
+            plots[Path.GetFileNameWithoutExtension(prefix + name)] = f;
             if (options.Plots) figures.Add(f.Save(Path.Combine(options.OutDir, prefix + name)).Path);
         }
 
-        if (quotes.Kind == "synthetic")
+        if (synthetic)
         {
             const string banner = "!!! SYNTHETIC DATA: no --csv, no MODELDSL_KO_CSV and no Yahoo download. The prices below are a random walk, not KO; the report's figures cannot be compared. !!!";
             log.WriteLine(banner);
@@ -62,11 +72,13 @@ public static class StockLab
         }
         log.WriteLine($"   data: {quotes.Kind} ({quotes.Source}), {s.Count} rows, {s.Dates[0]:yyyy-MM-dd} … {s.Dates[^1]:yyyy-MM-dd}");
 
-        Save(new Figure("Котировки акций cocacola", "date", "Adj Close").Line(s.Dates, s.AdjClose), "adj_close.png");
+        string period = $"{s.Dates[0]:yyyy-MM-dd} … {s.Dates[^1]:yyyy-MM-dd}", ticker = synthetic ? "синтетические" : "KO";
+        Save(new Figure($"Котировки акций cocacola ({ticker}, {period})", "Дата", "Adj Close, $").Line(s.Dates, s.AdjClose), "adj_close.png");
         var dailyLoss = Enumerable.Range(1, s.Count - 1).Select(i => s.AdjClose[i - 1] - s.AdjClose[i]).ToArray();
         var box = BoxStatistics.Of(dailyLoss);
         log.WriteLine($"   Дневной убыток (Adj Close[t-1] − Adj Close[t]): median {box.Median:F3}, IQR [{box.Q1:F3}, {box.Q3:F3}], whiskers [{box.WhiskerLow:F3}, {box.WhiskerHigh:F3}], {box.Outliers.Count} outliers");
-        Save(new Figure("Дневной убыток", width: 500, height: 600).Box(dailyLoss, "0"), "daily_loss_box.png");
+        Save(new Figure("Дневной убыток", "", "Adj Close[t−1] − Adj Close[t], $", width: 500, height: 600)
+            .Box(dailyLoss, $"{ticker}, {s.Count - 1} дней"), "daily_loss_box.png");
 
         using var w = new StockWindows(s, options.Seed);
         log.WriteLine($"   num_train_samples: {w.NumTrain}, num_val_samples: {w.NumVal}, num_test_samples: {w.NumTest}");
@@ -151,79 +163,166 @@ public static class StockLab
         foreach (var n in notes.Skip(quotes.Kind == "synthetic" ? 1 : 0)) log.WriteLine("   note: " + n);
 
         var faithful = models.Where(m => m.Variant == "faithful").ToList();
-        string[] legend = ["MLP", "MLP 2.0", "LSTM"];
-        foreach (var m in faithful.Concat(improved))
+        foreach (var m in faithful.Concat(models.Where(m => m.Variant == "improved")))
             Save(LearningCurves(m), $"learning_curves_{m.Name}.png");
-        var relative = new Figure("Ошибка МАЕ на обучающей и валидационной выборках", "Epoch", "Relativ order", 1200, 800);
-        for (int i = 0; i < faithful.Count; i++)
-        {
-            var m = faithful[i];
-            if (m.TrainMae.Count == 0 || m.Diverged is not null) continue;
-            double t0 = m.TrainMae[0], v0 = m.ValMae[0];
-            var ep = Enumerable.Range(1, m.TrainMae.Count).Select(e => (double)e).ToArray();
-            relative.Line(ep[1..], m.TrainMae.Skip(1).Select(v => v / t0).ToArray(), $"MAE на обучающей выборке {legend[i]}", SeriesStyle.Markers);
-            relative.Line(ep, m.ValMae.Select(v => v / v0).ToArray(), $"MAE на валидационной выборке {legend[i]}");
-        }
-        if (relative.SeriesCount > 0) Save(relative, "relative_learning_curves.png");
-
-        var targetDates = w.All.WindowStarts.Select(p => s.Dates[StockWindows.TargetRow(p)]).ToArray();
-        var predictions = new Figure("Регрессия котировок акций", "date", "adj.", 1200, 700).Line(s.Dates, s.AdjClose, "real");
-        string[] predictionLegend = ["mlp1", "mlp2", "rnn"];
-        for (int i = 0; i < faithful.Count; i++)
-            if (faithful[i].Predictions.Count == targetDates.Length && faithful[i].Predictions.All(double.IsFinite))
-                predictions.Line(targetDates, faithful[i].Predictions, predictionLegend[i]);
-        if (best is not null && best.Predictions.Count == targetDates.Length)
-            predictions.Line(targetDates, best.Predictions, best.Name);
-        Save(predictions, "predictions.png");
+        Save(RelativeLearningCurves(faithful), "relative_learning_curves.png");
+        Save(Predictions(s, w, faithful, best), "predictions.png");
         foreach (var f in figures) log.WriteLine($"   figure: {f}");
         log.WriteLine();
 
         return new StockResult(lab, quotes.Kind, quotes.Source, s.Dates[0].ToString("yyyy-MM-dd"), s.Dates[^1].ToString("yyyy-MM-dd"),
             s.Count, options.Seed, epochs, new SplitRows(w.NumTrain, w.NumVal, w.NumTest), w.Counts, models,
-            new StockBaselines(b.PersistenceMae, b.PersistenceAdjMae, b.TrainMeanMae), best?.Name, beats, LabAdjCloseFactor, notes, figures);
+            new StockBaselines(b.PersistenceMae, b.PersistenceAdjMae, b.TrainMeanMae), best?.Name, beats, LabAdjCloseFactor, notes, figures) { Plots = plots };
     }
 
-    private static Figure LearningCurves(StockModelResult m)
+    /// <summary>Written under the title of every figure drawn from the synthetic fallback series.</summary>
+    public const string SyntheticFigureNote = "СИНТЕТИЧЕСКИЕ ДАННЫЕ: случайное блуждание, не KO (synthetic)";
+
+    /// <summary>The report's names of the three faithful models in its legends.</summary>
+    private static readonly IReadOnlyDictionary<string, string> ReportLegend = new Dictionary<string, string>
     {
-        var ep = Enumerable.Range(1, m.TrainMae.Count).Select(e => (double)e).ToArray();
-        return new Figure("Ошибка MAE на обучающей и валидационной выборках", "Epoch", $"MAE ({m.Name})")
-            .Line(ep[1..], m.TrainMae.Skip(1).ToArray(), "MAE на обучающей выборке", SeriesStyle.Markers, color: "#1f77b4")
-            .Line(ep, m.ValMae, "MAE на валидационной выборке", color: "#1f77b4");
+        ["mlp"] = "MLP", ["selu_mlp"] = "MLP 2.0", ["lstm"] = "LSTM",
+    };
+
+    private static string Legend(StockModelResult m) => ReportLegend.TryGetValue(m.Name, out var l) ? l : m.Name;
+
+    private static double[] Epochs(int count, int from = 1) => Enumerable.Range(from, Math.Max(0, count - from + 1)).Select(e => (double)e).ToArray();
+
+    /// <summary>Training MAE from epoch 2 (as the report's <c>[1:]</c>) and validation MAE per epoch, in dollars; a log axis
+    /// when they span orders of magnitude (the faithful SELU starts in the millions); a diverged run marked at its epoch.</summary>
+    public static Figure LearningCurves(StockModelResult m)
+    {
+        var figure = new Figure($"Ошибка MAE на обучающей и валидационной выборках: {m.Name}", "Эпоха", "MAE, $ (Adj Close)")
+            .IntegerX().LogYWhenSpanning();
+        if (m.TrainMae.Count > 1)
+            figure.Line(Epochs(m.TrainMae.Count, 2), m.TrainMae.Skip(1).ToArray(), "MAE на обучающей выборке", SeriesStyle.Markers, color: "#1f77b4");
+        if (m.ValMae.Count > 0)
+            figure.Line(Epochs(m.ValMae.Count), m.ValMae, "MAE на валидационной выборке", color: "#1f77b4");
+        if (m.BestEpoch is { } best && m.ValMae.Count >= best)
+            figure.Line([best], [m.ValMae[best - 1]], $"лучшая эпоха {best} (ранняя остановка)", SeriesStyle.Markers, color: "#2ca02c");
+        if (m.Diverged is not null) figure.Diverged(m.DivergedEpoch ?? m.EpochsRun + 1, DivergedLabel(m));
+        return figure;
+    }
+
+    private static string DivergedLabel(StockModelResult m) => $"{m.Name}: расходится в эпохе {m.DivergedEpoch} (loss {m.DivergedLoss})";
+
+    /// <summary>Each faithful model's curves divided by its own first value (dimensionless), on a log axis when they span
+    /// orders of magnitude; the legend beside the data; diverged models marked.</summary>
+    public static Figure RelativeLearningCurves(IReadOnlyList<StockModelResult> faithful)
+    {
+        var figure = new Figure("Ошибка MAE на обучающей и валидационной выборках, относительно первой эпохи", "Эпоха",
+            "MAE / MAE первой эпохи (безразмерная)", 1200, 800).IntegerX().LogYWhenSpanning();
+        for (int i = 0; i < faithful.Count; i++)
+        {
+            var m = faithful[i];
+            string colour = Figure.Palette[i];
+            if (m.Diverged is not null)
+            {
+                figure.Diverged(m.DivergedEpoch ?? m.EpochsRun + 1, DivergedLabel(m), colour);
+                continue;
+            }
+            if (m.TrainMae.Count == 0) continue;
+            double t0 = m.TrainMae[0], v0 = m.ValMae[0];
+            figure.Line(Epochs(m.TrainMae.Count, 2), m.TrainMae.Skip(1).Select(v => v / t0).ToArray(), $"MAE на обучающей выборке {Legend(m)}", SeriesStyle.Markers, colour);
+            figure.Line(Epochs(m.ValMae.Count), m.ValMae.Select(v => v / v0).ToArray(), $"MAE на валидационной выборке {Legend(m)}", color: colour);
+        }
+        return figure;
+    }
+
+    /// <summary>How far outside the real prices' range (in multiples of that range) predictions may go before the y axis is cut.</summary>
+    public const double PredictionRangeFactor = 5;
+
+    /// <summary>The real Adj Close and each faithful model's (and the best improved model's) predictions at their target
+    /// dates. Predictions far outside the prices (a model that learned nothing on synthetic data can reach −90,000) would
+    /// flatten the prices to a line: the y axis is then cut at <see cref="PredictionRangeFactor"/> times the price range
+    /// either side, and the figure says so. Diverged models have no predictions, and the figure says that too.</summary>
+    public static Figure Predictions(PriceSeries s, StockWindows w, IReadOnlyList<StockModelResult> faithful, StockModelResult? best)
+    {
+        var targetDates = w.All.WindowStarts.Select(p => s.Dates[StockWindows.TargetRow(p)]).ToArray();
+        var figure = new Figure("Регрессия котировок акций: прогнозы на дату цели (через 12 дней после окна)", "Дата", "Adj Close, $", 1200, 700)
+            .Line(s.Dates, s.AdjClose, "real");
+        string[] predictionLegend = ["mlp1", "mlp2", "rnn"];
+        var shown = new List<double>();
+        for (int i = 0; i < faithful.Count; i++)
+        {
+            var m = faithful[i];
+            if (m.Diverged is not null) figure.Note($"{predictionLegend[i]} ({m.Name}): обучение разошлось, прогнозов нет");
+            else if (m.Predictions.Count == targetDates.Length)
+            {
+                figure.Line(targetDates, m.Predictions, predictionLegend[i]);
+                shown.AddRange(m.Predictions);
+            }
+        }
+        if (best is not null && best.Predictions.Count == targetDates.Length)
+        {
+            figure.Line(targetDates, best.Predictions, best.Name);
+            shown.AddRange(best.Predictions);
+        }
+        double low = s.AdjClose.Min(), high = s.AdjClose.Max(), span = Math.Max(high - low, 1e-9);
+        var finite = shown.Where(double.IsFinite).ToArray();
+        if (finite.Length > 0 && (finite.Min() < low - PredictionRangeFactor * span || finite.Max() > high + PredictionRangeFactor * span))
+        {
+            double min = Math.Max(finite.Min(), low - PredictionRangeFactor * span), max = Math.Min(finite.Max(), high + PredictionRangeFactor * span);
+            figure.YLimits(min, max);
+            figure.Note($"ось y обрезана: прогнозы от {finite.Min():N0} до {finite.Max():N0} $ выходят за {min:N0} … {max:N0} $");
+        }
+        return figure;
     }
 
     private static StockModelResult Train(StockModel m, StockWindows w, int epochs, string variant, ICallback? callback, TextWriter log,
         bool withReport = false)
     {
         double scale = w.TargetScale;
-        List<double> trainMae = [], valMae = [];
-        string? diverged = null;
+        // Recorded epoch by epoch, so that a run that diverges keeps the curves it had until then.
+        var recorder = new EpochRecorder();
+        NonFiniteLossException? diverged = null;
         try
         {
-            var history = TrainingLoop.Fit(m.Model, w.Train, epochs, w.Val, callback is null ? null : [callback]);
-            trainMae = history["mae"].Select(v => v * scale).ToList();
-            valMae = history["val_mae"].Select(v => v * scale).ToList();
+            TrainingLoop.Fit(m.Model, w.Train, epochs, w.Val, callback is null ? [recorder] : [recorder, callback]);
         }
         catch (NonFiniteLossException e)
         {
-            diverged = e.Message;
+            diverged = e;
         }
+        var trainMae = recorder.Values("mae").Select(v => v * scale).ToList();
+        var valMae = recorder.Values("val_mae").Select(v => v * scale).ToList();
         double testMae = diverged is null ? TrainingLoop.Evaluate(m.Model, w.Test).Metrics["mae"] * scale : double.NaN;
         var predictions = new List<double>();
-        foreach (var batch in w.All)
+        if (diverged is null)
         {
-            using (batch.X)
-            using (batch.Y)
-            using (var y = m.Predict(batch.X))
+            foreach (var batch in w.All)
             {
-                var values = y.to_type(TorchSharp.torch.ScalarType.Float64).data<double>().ToArray();
-                int first = predictions.Count;
-                predictions.AddRange(values.Select((v, k) => w.ToDollars(w.All.WindowStarts[first + k], v)));
+                using (batch.X)
+                using (batch.Y)
+                using (var y = m.Predict(batch.X))
+                {
+                    var values = y.to_type(TorchSharp.torch.ScalarType.Float64).data<double>().ToArray();
+                    int first = predictions.Count;
+                    predictions.AddRange(values.Select((v, k) => w.ToDollars(w.All.WindowStarts[first + k], v)));
+                }
             }
         }
         log.WriteLine($"      {m.Name,-10} {m.Label}: {m.Params:N0} params ({m.TrainableParams:N0} trainable), {m.Optimizer}; "
-                      + (diverged ?? $"{trainMae.Count} epochs, val MAE {valMae[^1]:F2} (min {valMae.Min():F2}), test MAE {testMae:F2}"));
+                      + (diverged is not null
+                          ? $"DIVERGED in epoch {diverged.Epoch}, batch {diverged.Batch} (loss {diverged.Loss}) after {trainMae.Count} complete epochs; the lab goes on with the other models"
+                          : $"{trainMae.Count} epochs, val MAE {valMae[^1]:F2} (min {valMae.Min():F2}), test MAE {testMae:F2}"));
         return new StockModelResult(m.Name, variant, m.Label, m.Params, m.TrainableParams, m.Optimizer, m.LearningRate, trainMae.Count, null,
-            testMae, trainMae, valMae, withReport && ReportTestMae.TryGetValue(m.Name, out var r) ? r : null, diverged, m.Summary)
-        { Predictions = predictions };
+            testMae, trainMae, valMae, withReport && ReportTestMae.TryGetValue(m.Name, out var r) ? r : null, diverged?.Message, m.Summary)
+        {
+            Predictions = predictions,
+            DivergedEpoch = diverged?.Epoch,
+            DivergedLoss = diverged?.Loss,
+        };
+    }
+
+    /// <summary>Keeps each epoch's logs as training goes.</summary>
+    private sealed class EpochRecorder : ICallback
+    {
+        private readonly List<IReadOnlyDictionary<string, double>> _epochs = [];
+
+        public void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs, TrainingControl control) =>
+            _epochs.Add(new Dictionary<string, double>(logs));
+
+        public IReadOnlyList<double> Values(string key) => [.. _epochs.Select(e => e.TryGetValue(key, out var v) ? v : double.NaN)];
     }
 }

@@ -1,4 +1,5 @@
 using ModelDsl.Data;
+using ModelDsl.Labs.Data;
 using static TorchSharp.torch;
 
 namespace ModelDsl.Labs.Stock;
@@ -14,6 +15,8 @@ public sealed record WindowCounts(long Train, long Val, long Test);
 public sealed class StockWindows : IDisposable
 {
     public const int SequenceLength = 25, Horizon = 12, Delay = SequenceLength + Horizon - 1, BatchSize = 256;
+    /// <summary>The fewest rows that give every split (train, validation, test) at least one window.</summary>
+    public const int MinimumRows = 2 * (Delay + SequenceLength) + 4;
 
     /// <param name="standardizeFeatures">Standardize each feature with the mean and population standard deviation of the
     /// training rows (for models without a Normalization layer); the report's protocol leaves features raw.</param>
@@ -24,8 +27,8 @@ public sealed class StockWindows : IDisposable
     {
         Series = series;
         int rows = series.Count;
-        if (rows < 2 * (Delay + SequenceLength) + 4)
-            throw new LabException($"the stock lab needs at least {2 * (Delay + SequenceLength) + 4} rows for its windows; the data has {rows}");
+        if (rows < MinimumRows)
+            throw LabException.BadData($"the stock lab needs at least {MinimumRows} rows for its windows; the data has {rows}");
         NumTrain = (int)(0.5 * rows);
         NumVal = (int)(0.25 * rows);
         NumTest = rows - NumTrain - NumVal;

@@ -14,7 +14,8 @@ public enum TorchNativeRepair
 }
 
 /// <summary>
-/// Makes TorchSharp-cpu load on Linux systems whose libstdc++ predates GCC 13 (Debian 12, Ubuntu 22.04).
+/// Makes TorchSharp's natives load on Linux systems whose libstdc++ predates GCC 13 (Debian 12, Ubuntu 22.04), and in
+/// F# Interactive, where TorchSharp's and libtorch's natives sit in separate NuGet package folders.
 /// </summary>
 /// <remarks>
 /// <para>libLibTorchSharp.so requires the version <c>GLIBCXX_3.4.32</c> only for <c>std::ios_base_library_init()</c>,
@@ -23,8 +24,11 @@ public enum TorchNativeRepair
 /// dependencies (libc10, libtorch_cpu, libtorch). The loader then matches TorchSharp's later <c>DllImport</c> of
 /// <c>LibTorchSharp</c> to the already loaded copy by its soname. The original files (build output, NuGet cache)
 /// are never written.</para>
-/// <para>Runs by itself when this assembly loads; call <see cref="Initialize"/> first in scripts that touch
-/// <c>torch</c> before any ModelDsl type.</para>
+/// <para>Runs before a program's first <c>torch</c> call in every way a program can start with the ModelDsl package: this
+/// assembly's module initializer (any ModelDsl type used first), the module initializer the generator writes into every
+/// C# assembly that references the package (a first plain <c>torch</c> call in C#), a .NET startup hook in F#
+/// executables (<c>StartupHook</c>, named in their runtimeconfig by the package), and the package's F# Interactive script <c>content/ModelDsl.fsx</c> (<c>#r "nuget: ModelDsl"</c>). Call <see cref="Initialize"/> yourself only in a
+/// script that <c>#r</c>s the assemblies by path and calls <c>torch</c> before any ModelDsl type.</para>
 /// </remarks>
 public static class TorchRuntime
 {
@@ -59,7 +63,15 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_status is { } done) return done;
-            _status = NeedsRepair() ? Repair() : TorchNativeRepair.NotNeeded;
+            if (NeedsRepair())
+            {
+                _status = Repair();
+            }
+            else
+            {
+                PreloadSplitPackages();
+                _status = TorchNativeRepair.NotNeeded;
+            }
             return _status.Value;
         }
     }
@@ -79,14 +91,41 @@ public static class TorchRuntime
         var searched = new List<string>();
         string torchSharpDir = FindDirectory("libLibTorchSharp.so", TorchSharpCandidates(), searched);
         string libtorchDir = FindDirectory("libtorch_cpu.so", LibTorchCandidates(torchSharpDir), searched);
-
-        // Dependency order: each library's DT_NEEDED entries are then satisfied by sonames already loaded.
-        foreach (var name in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
-            Load(Path.Combine(libtorchDir, name));
-
+        LoadLibTorch(libtorchDir);
         PatchedLibraryPath = PatchedCopy(Path.Combine(torchSharpDir, "libLibTorchSharp.so"));
         Load(PatchedLibraryPath);
         return TorchNativeRepair.Repaired;
+    }
+
+    /// <summary>
+    /// Where the system needs no repair but TorchSharp's natives and libtorch's sit in different folders (F# Interactive
+    /// with <c>#r "nuget: ModelDsl"</c> loads them from their NuGet package folders), libLibTorchSharp.so cannot find
+    /// libtorch.so beside itself and TorchSharp falls back to copying ~600 MB of natives into the NuGet cache. Loading the
+    /// libraries in dependency order first avoids that. Best effort: any failure leaves TorchSharp to its own loading.
+    /// </summary>
+    private static void PreloadSplitPackages()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
+        try
+        {
+            var searched = new List<string>();
+            string torchSharpDir = FindDirectory("libLibTorchSharp.so", TorchSharpCandidates(), searched);
+            if (File.Exists(Path.Combine(torchSharpDir, "libtorch_cpu.so"))) return;   // one folder (an app's bin): the loader copes
+            string libtorchDir = FindDirectory("libtorch_cpu.so", LibTorchCandidates(torchSharpDir), searched);
+            LoadLibTorch(libtorchDir);
+            NativeLibrary.Load(Path.Combine(torchSharpDir, "libLibTorchSharp.so"));
+        }
+        catch (Exception e) when (e is TorchNativeLoadException or DllNotFoundException or BadImageFormatException or IOException)
+        {
+            // TorchSharp's own loading then reports what is missing.
+        }
+    }
+
+    /// <summary>Dependency order: each library's DT_NEEDED entries are then satisfied by sonames already loaded.</summary>
+    private static void LoadLibTorch(string libtorchDir)
+    {
+        foreach (var name in new[] { "libc10.so", "libtorch_cpu.so", "libtorch.so" })
+            Load(Path.Combine(libtorchDir, name));
     }
 
     private static void Load(string path)
@@ -146,9 +185,14 @@ public static class TorchRuntime
     {
         yield return torchSharpDir;
         foreach (var c in TorchSharpCandidates()) yield return c;
-        var cache = Path.Combine(NuGetRoot(), "libtorch-cpu-linux-x64");
-        if (Directory.Exists(cache))
-            foreach (var dir in Directory.GetDirectories(cache).OrderByDescending(d => d, StringComparer.Ordinal))
+        // The NuGet cache: the CPU backend (the ModelDsl package's default), else a CUDA one the user chose instead
+        // (libtorch-cuda-<version>-linux-x64, possibly split into -part packages).
+        string root = NuGetRoot();
+        if (!Directory.Exists(root)) yield break;
+        var packages = new[] { "libtorch-cpu-linux-x64" }.Select(p => Path.Combine(root, p)).Where(Directory.Exists)
+            .Concat(Directory.GetDirectories(root, "libtorch-cuda-*-linux-x64*").Order(StringComparer.Ordinal));
+        foreach (var package in packages)
+            foreach (var dir in Directory.GetDirectories(package).OrderByDescending(d => d, StringComparer.Ordinal))
                 yield return Path.Combine(dir, "runtimes", "linux-x64", "native");
     }
 
@@ -169,7 +213,7 @@ public static class TorchRuntime
         }
         throw new TorchNativeLoadException(
             $"TorchSharp's native library '{file}' was not found. Looked in: {string.Join(", ", searched.Distinct())}. " +
-            "Reference the TorchSharp-cpu package from the app (its build copies the natives under runtimes/linux-x64/native), " +
+            "Reference the ModelDsl package (it brings TorchSharp and libtorch-cpu, whose natives a build copies under runtimes/linux-x64/native), " +
             "or set MODELDSL_TORCH_NATIVE_DIR to the folder that holds them.");
     }
 

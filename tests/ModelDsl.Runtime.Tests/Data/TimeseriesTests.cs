@@ -56,7 +56,7 @@ public class TimeseriesTests
     public void Stock_lab_windows_on_the_real_quotes()
     {
         // raw_data = Open, High, Low, Close, Volume (the lab's normalizer means 45.41, 45.72, 45.10, 45.41, 1.25e7).
-        var ko = YahooCsv.Read(TestData.Ko2018Csv);
+        var ko = TestData.ReadKo2018();
         const int delay = 25 + 12 - 1;
         var raw = tensor(Enumerable.Range(0, ko.Count).SelectMany(r => new[] { ko.Open[r], ko.High[r], ko.Low[r], ko.Close[r], ko.Volume[r] }).ToArray(),
             dtype: ScalarType.Float64).reshape(ko.Count, 5);

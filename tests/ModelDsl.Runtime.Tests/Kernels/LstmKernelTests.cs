@@ -6,13 +6,14 @@ namespace ModelDsl.Runtime.Tests.Kernels;
 
 public class LstmKernelTests
 {
-    /// <summary>Keras' LSTM step by step, one matmul per gate block, in plain torch ops.</summary>
-    private static Tensor Reference(Tensor x, Tensor kernel, Tensor recurrent, Tensor bias)
+    /// <summary>Keras' LSTM step by step, one matmul per gate block (i, f, c, o), in plain torch ops.</summary>
+    private static Tensor Reference(Tensor x, Tensor kernel, Tensor recurrent, Tensor bias, bool sequences = false)
     {
         long units = recurrent.shape[0];
         Tensor Block(Tensor w, int k) => w.narrow(-1, k * units, units);
         var h = zeros(x.shape[0], units, dtype: x.dtype);
         var c = zeros(x.shape[0], units, dtype: x.dtype);
+        var states = new List<Tensor>();
         for (long t = 0; t < x.shape[1]; t++)
         {
             var xt = x.select(1, t);
@@ -23,30 +24,25 @@ public class LstmKernelTests
             var o = Pre(3).sigmoid();
             c = f * c + i * candidate;
             h = o * c.tanh();
+            states.Add(h);
         }
-        return h;
+        return RecurrentCases.Output(states, sequences);
     }
+
+    private static void AssertBackward(long batch, long time, long features, long units, bool sequences, ulong seed) =>
+        RecurrentCases.AssertBackward(RecurrentLayer.Lstm, (a, s) => Reference(a[0], a[1], a[2], a[3], s), batch, time, features, units, sequences, seed);
 
     [Fact]
-    public void Backward_through_25_steps_matches_autograd_and_finite_differences()
-    {
-        const long batch = 3, time = 25, features = 5, units = 16;
-        var g = GradientCheck.Rng(41);
-        var x = GradientCheck.Randn(g, batch, time, features);
-        var kernel = GradientCheck.Randn(g, features, 4 * units) * 0.4;
-        var recurrent = GradientCheck.Randn(g, units, 4 * units) * 0.3;
-        var bias = GradientCheck.Randn(g, 4 * units) * 0.5;
-        var dOut = GradientCheck.Randn(g, batch, units);
+    public void Backward_through_25_steps_at_the_lab_width_matches_autograd_and_finite_differences() =>
+        AssertBackward(batch: 3, time: 25, features: 5, units: 16, sequences: false, seed: 41);
 
-        var trace = LstmKernel.Forward(x, kernel, recurrent, bias);
-        var grads = LstmKernel.Backward(dOut, trace);
-
-        Assert.Equal([batch, units], trace.Output.shape);
-        Assert.Equal([time, batch, 4 * units], trace.Gates.shape);
-        GradientCheck.AssertBackward(a => LstmKernel.Forward(a[0], a[1], a[2], a[3]).Output, a => Reference(a[0], a[1], a[2], a[3]),
-            [x, kernel, recurrent, bias], dOut, [grads.Input, grads.Kernel, grads.RecurrentKernel, grads.Bias],
-            ["x", "kernel", "recurrentKernel", "bias"]);
-    }
+    [Theory]
+    [InlineData(false, 7)]
+    [InlineData(true, 7)]
+    [InlineData(false, 1)]  // one step: no recurrent product at all
+    [InlineData(true, 1)]
+    public void Backward_of_either_output_matches_autograd_and_finite_differences(bool sequences, long time) =>
+        AssertBackward(batch: 3, time, features: 4, units: 5, sequences, seed: 42);
 
     [Fact]
     public void One_unit_one_step_by_hand_uses_gate_order_i_f_c_o_and_one_bias()
@@ -69,7 +65,83 @@ public class LstmKernelTests
         double h1 = expected;
         double i2 = Sigmoid(5 * h1 - 0.5), f2 = Sigmoid(6 * h1 + 1), g2 = Math.Tanh(7 * h1 + 0.25), o2 = Sigmoid(8 * h1);
         double c2 = f2 * c + i2 * g2;
-        Assert.Equal(o2 * Math.Tanh(c2), LstmKernel.Forward(x2, kernel, recurrent, bias).Output.ToDouble(), 14);
+        double h2 = o2 * Math.Tanh(c2);
+        Assert.Equal(h2, LstmKernel.Forward(x2, kernel, recurrent, bias).Output.ToDouble(), 14);
+
+        // With sequences the output holds both steps, in time order.
+        RecurrentCases.AssertSteps(LstmKernel.Forward(x2, kernel, recurrent, bias, returnSequences: true).Output, h1, h2);
+    }
+
+    [Fact]
+    public void Stacked_lstm_with_sequences_feeding_an_lstm_matches_autograd_and_finite_differences_end_to_end()
+    {
+        const long batch = 2, time = 5, features = 3, first = 4, second = 3;
+        var (x, k1, r1, b1, _) = RecurrentCases.Problem(7, batch, time, features, first, 4, [4 * first], sequences: true);
+        var (_, k2, r2, b2, dOut) = RecurrentCases.Problem(8, batch, time, first, second, 4, [4 * second], sequences: false);
+
+        var lower = LstmKernel.Forward(x, k1, r1, b1, returnSequences: true);
+        var upper = LstmKernel.Forward(lower.Output, k2, r2, b2);
+        var dUpper = LstmKernel.Backward(dOut, upper);
+        var dLower = LstmKernel.Backward(dUpper.Input, lower);
+
+        GradientCheck.AssertBackward(
+            a => LstmKernel.Forward(LstmKernel.Forward(a[0], a[1], a[2], a[3], returnSequences: true).Output, a[4], a[5], a[6]).Output,
+            a => Reference(Reference(a[0], a[1], a[2], a[3], sequences: true), a[4], a[5], a[6]),
+            [x, k1, r1, b1, k2, r2, b2], dOut,
+            [dLower.Input, dLower.Kernel, dLower.RecurrentKernel, dLower.Bias, dUpper.Kernel, dUpper.RecurrentKernel, dUpper.Bias],
+            ["x", "kernel1", "recurrentKernel1", "bias1", "kernel2", "recurrentKernel2", "bias2"]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Float32_agrees_with_float64(bool sequences)
+    {
+        var (x, kernel, recurrent, bias, dOut) = RecurrentCases.Problem(9, 4, 12, 5, 8, 4, [32], sequences);
+        var exact = LstmKernel.Forward(x, kernel, recurrent, bias, sequences);
+        var exactGrads = LstmKernel.Backward(dOut, exact);
+        var single = LstmKernel.Forward(x.to_type(ScalarType.Float32), kernel.to_type(ScalarType.Float32),
+            recurrent.to_type(ScalarType.Float32), bias.to_type(ScalarType.Float32), sequences);
+        var singleGrads = LstmKernel.Backward(dOut.to_type(ScalarType.Float32), single);
+
+        Assert.Equal(ScalarType.Float32, singleGrads.RecurrentKernel.dtype);
+        GradientCheck.AssertClose(exact.Output, single.Output.to_type(ScalarType.Float64), 1e-5, "output");
+        GradientCheck.AssertClose(exactGrads.Input, singleGrads.Input.to_type(ScalarType.Float64), 1e-5, "dx");
+        GradientCheck.AssertClose(exactGrads.RecurrentKernel, singleGrads.RecurrentKernel.to_type(ScalarType.Float64), 1e-5, "dRecurrentKernel");
+    }
+
+    [Fact]
+    public void The_backward_consumes_its_trace_once_and_refuses_a_second_pass()
+    {
+        var (x, kernel, recurrent, bias, dOut) = RecurrentCases.Problem(10, 2, 4, 3, 3, 4, [12], sequences: true);
+        var trace = LstmKernel.Forward(x, kernel, recurrent, bias, returnSequences: true);
+        var output = trace.Output.clone();
+
+        // A refused upstream gradient leaves the trace untouched.
+        Assert.Throws<ArgumentException>(() => LstmKernel.Backward(zeros(2, 3, dtype: ScalarType.Float64), trace));
+        Assert.False(trace.Consumed);
+        var grads = LstmKernel.Backward(dOut, trace);
+        var again = LstmKernel.Backward(dOut, LstmKernel.Forward(x, kernel, recurrent, bias, returnSequences: true));
+        GradientCheck.AssertClose(again.RecurrentKernel, grads.RecurrentKernel, 0, "the same gradient from a fresh trace");
+
+        Assert.True(trace.Consumed);
+        var e = Assert.Throws<InvalidOperationException>(() => LstmKernel.Backward(dOut, trace));
+        Assert.Contains("already differentiated", e.Message);
+        Assert.Contains("Run Forward again", e.Message);
+        // The output is not one of the reused buffers.
+        GradientCheck.AssertClose(output, trace.Output, 0, "output after the backward");
+    }
+
+    [Theory]
+    [InlineData(5, 16, 1_408)]    // the stock lab's LSTM(16) on 5 features
+    [InlineData(32, 64, 24_832)]  // keras-catalogue.md §6
+    public void Keras_weight_shapes_are_accepted_and_count_4u_f_plus_u_plus_1_parameters(long features, long units, long expected)
+    {
+        var kernel = zeros(features, 4 * units);
+        var recurrent = zeros(units, 4 * units);
+        var bias = zeros(4 * units);
+        Assert.Equal([1, units], LstmKernel.Forward(zeros(1, 2, features), kernel, recurrent, bias).Output.shape);
+        Assert.Equal(expected, RecurrentCases.Count(kernel, recurrent, bias));
     }
 
     [Fact]

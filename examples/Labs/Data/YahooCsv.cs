@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ModelDsl.Data;
+namespace ModelDsl.Labs.Data;
 
 /// <summary>
 /// Reads Yahoo Finance's daily CSV (<c>Date,Open,High,Low,Close,Adj Close,Volume</c>). Columns are found by header
@@ -66,6 +66,9 @@ public static class YahooCsv
             }
             builder.Add(date, values, line, c => c < 0 ? DateColumn : PriceSeriesBuilder.ValueColumns[c]);
         }
+        if (count == 1)
+            throw new DataFormatException(source, 2, null,
+                $"the file has the header but no quotes: add one line per trading day after it, as {Expected}.");
         return builder.Build();
     }
 

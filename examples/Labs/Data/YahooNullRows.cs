@@ -1,4 +1,4 @@
-namespace ModelDsl.Data;
+namespace ModelDsl.Labs.Data;
 
 /// <summary>What a Yahoo reader does with days Yahoo reports as <c>null</c> (no quotes that day).</summary>
 public enum YahooNullRows

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ModelDsl.Data;
+namespace ModelDsl.Labs.Data;
 
 /// <summary>
 /// Parses the JSON of Yahoo's chart API (<c>/v8/finance/chart/{ticker}?interval=1d</c>): dates from

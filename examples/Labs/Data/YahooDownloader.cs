@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 
-namespace ModelDsl.Data;
+namespace ModelDsl.Labs.Data;
 
 /// <summary>
 /// Downloads daily quotes from Yahoo's chart API and keeps each response in <c>cacheDirectory</c>; a cached response

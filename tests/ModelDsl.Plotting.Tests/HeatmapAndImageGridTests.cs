@@ -1,7 +1,7 @@
 using ModelDsl.Plotting;
 using SkiaSharp;
 
-namespace ModelDsl.Runtime.Tests.Plotting;
+namespace ModelDsl.Plotting.Tests;
 
 public sealed class HeatmapAndImageGridTests : IDisposable
 {

@@ -1,4 +1,4 @@
-namespace ModelDsl.Data;
+namespace ModelDsl.Labs.Data;
 
 /// <summary>Input data that cannot be read; the message names the source, the line and the column.</summary>
 public sealed class DataFormatException : FormatException

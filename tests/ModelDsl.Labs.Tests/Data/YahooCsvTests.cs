@@ -1,6 +1,6 @@
-using ModelDsl.Data;
+using ModelDsl.Labs.Data;
 
-namespace ModelDsl.Runtime.Tests.Data;
+namespace ModelDsl.Labs.Tests.Data;
 
 public class YahooCsvTests
 {
@@ -12,7 +12,7 @@ public class YahooCsvTests
     [Fact]
     public void Reads_the_ko_2018_file_as_printed_in_the_stock_lab()
     {
-        string path = TestData.Ko2018Csv;
+        string path = LabData.Ko2018;
         var series = YahooCsv.Read(path);
 
         Assert.Equal(251, series.Count);

@@ -1,4 +1,4 @@
-namespace ModelDsl.Data;
+namespace ModelDsl.Labs.Data;
 
 /// <summary>Daily quotes in Yahoo's layout, one entry per trading day, dates strictly increasing.</summary>
 public sealed record PriceSeries(IReadOnlyList<DateOnly> Dates, IReadOnlyList<double> Open, IReadOnlyList<double> High,

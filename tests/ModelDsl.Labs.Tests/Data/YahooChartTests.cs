@@ -1,7 +1,7 @@
 using System.Net;
-using ModelDsl.Data;
+using ModelDsl.Labs.Data;
 
-namespace ModelDsl.Runtime.Tests.Data;
+namespace ModelDsl.Labs.Tests.Data;
 
 public class YahooChartTests
 {

@@ -1,4 +1,4 @@
-namespace ModelDsl.Data;
+namespace ModelDsl.Labs.Data;
 
 /// <summary>Collects rows for the Yahoo readers: checks date order and applies the null-row policy, with errors that
 /// name the source, line and column.</summary>
@@ -45,8 +45,26 @@ internal sealed class PriceSeriesBuilder(string source, YahooNullRows nullRows)
                         $"Yahoo reports no quote on {date:yyyy-MM-dd} (null); {fill}.");
             }
         }
+        CheckPlausible(date, values, line, columnName);
         for (int c = 0; c < _columns.Length; c++) _columns[c].Add(values[c]!.Value);
         Append(date, line);
+    }
+
+    /// <summary>Prices must be positive, High at least Low and Volume not negative: anything else is a broken row, and
+    /// a model trained on it would be silently wrong.</summary>
+    private void CheckPlausible(DateOnly date, IReadOnlyList<double?> values, int line, Func<int, string> columnName)
+    {
+        for (int c = 0; c < 5; c++)
+            if (values[c]!.Value <= 0)
+                throw new DataFormatException(source, line, columnName(c),
+                    $"{ValueColumns[c]} is {values[c]!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)} on {date:yyyy-MM-dd}; a price must be positive: correct the row or delete it.");
+        double high = values[1]!.Value, low = values[2]!.Value;
+        if (high < low)
+            throw new DataFormatException(source, line, columnName(1),
+                $"High {high.ToString(System.Globalization.CultureInfo.InvariantCulture)} is below Low {low.ToString(System.Globalization.CultureInfo.InvariantCulture)} on {date:yyyy-MM-dd}: the columns are swapped or the row is corrupt; correct it or delete it.");
+        if (values[5]!.Value < 0)
+            throw new DataFormatException(source, line, columnName(5),
+                $"Volume is {values[5]!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)} on {date:yyyy-MM-dd}; a traded volume cannot be negative: correct the row or delete it.");
     }
 
     private void Append(DateOnly date, int line)
