@@ -11,6 +11,7 @@ namespace ModelDsl.Generators.Tests.Fuzzing;
 /// <c>MODELDSL_TIMING_SIZES</c> overrides the sizes (comma-separated); the compilation with the generated code (the
 /// slowest step) is measured up to <c>MODELDSL_TIMING_OUTPUT_MAX</c> operations (default 2000).
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public class BodySizeTimingTests(ITestOutputHelper output)
 {
     public static readonly int[] DefaultSizes = [500, 1000, 2000, 5000, 10000];

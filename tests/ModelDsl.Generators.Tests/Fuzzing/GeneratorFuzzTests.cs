@@ -16,6 +16,7 @@ namespace ModelDsl.Generators.Tests.Fuzzing;
 /// written; default fuzz-report.md beside the test assembly).
 /// </para>
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public class GeneratorFuzzTests(ITestOutputHelper output)
 {
     public const int DefaultSeed = 4242;
@@ -168,4 +169,11 @@ public class GeneratorFuzzTests(ITestOutputHelper output)
         }
         Assert.True(classes.Count == 0, FuzzReport.Format(seed, indices.Length, clock.Elapsed, classes, statistics, details: true) + $"\n(full report: {path})");
     }
+}
+
+/// <summary>The fuzz and timing tests run one after the other: both use every core, and timings taken beside the fuzzer mean little.</summary>
+[CollectionDefinition(Name)]
+public sealed class FuzzCollection
+{
+    public const string Name = "Generator fuzzing";
 }
