@@ -354,21 +354,6 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void MD0017_layer_called_twice()
-    {
-        var (d, span) = Single("MD0017", """
-            [Model(3)] [Sgd(0.1)]
-            public partial class Twice
-            {
-                [Dense(3)] private partial Tensor Hidden(Tensor x);
-                [Forward] private Tensor Call(Tensor x) => Hidden(Hidden(x));
-            }
-            """, nameof(MD0017_layer_called_twice));
-        Assert.Equal("Hidden(Hidden(x))", span);
-        Assert.Contains("declare a second layer", Message(d));
-    }
-
-    [Fact]
     public void MD0018_no_optimizer_is_a_warning_the_model_is_still_generated_and_a_pragma_silences_it()
     {
         const string model = """

@@ -28,6 +28,8 @@ public class GeneratedSourceSnapshots
     [Fact] public void OptimizationFunctions() => Verify([Example(nameof(OptimizationFunctions))]);
     [Fact] public void BroadcastingModel() => Verify([TestModel(nameof(BroadcastingModel))]);
     [Fact] public void Classifiers() => Verify([Example(nameof(Classifiers))]);
+    [Fact] public void SequenceStockModels() => Verify([Example(nameof(SequenceStockModels))]);
     [Fact] public void CatalogueModels() => Verify([TestModel(nameof(CatalogueModels))]);
+    [Fact] public void SequenceModels() => Verify([TestModel(nameof(SequenceModels))]);
     [Fact] public void TestFunctions() => Verify([TestModel(nameof(TestFunctions)), Example(nameof(OptimizationFunctions))]);
 }

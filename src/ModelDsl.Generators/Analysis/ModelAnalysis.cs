@@ -36,9 +36,22 @@ internal static class ModelAnalysis
                         var own = layer.Definition.Tensors(layer, [.. graph[node.Inputs[0]].Shape])
                             .Select(t => new TensorInfo(layer.Name + t.Suffix, t.Shape.ToEquatableArray(), t.Trainable, layer.Name, t.Role, t.Initializer))
                             .ToList();
-                        tensors.AddRange(own);
                         // Reverse mode starts at the layers that own trainable tensors: what precedes the first is not differentiated.
                         if (own.Any(t => t.Trainable)) roots.Add(node.Id);
+                        if (tensors.Any(t => t.Owner == layer.Name))
+                        {
+                            // A shared layer's later call: its tensors exist, and they must fit this call's input as well.
+                            var first = tensors.Where(t => t.Owner == layer.Name).ToList();
+                            if (!own.Select(t => t.Shape).SequenceEqual(first.Select(t => t.Shape)))
+                            {
+                                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.ShapeMismatch, node.Location, node.Source,
+                                    $"layer '{layer.Name}' is shared, so this call's input must be shaped as its first one's, but {graph[node.Inputs[0]].Name} has shape " +
+                                    $"{ShapeInference.Format(graph[node.Inputs[0]].Shape)}; declare a second layer for it"));
+                                return null;
+                            }
+                            break;
+                        }
+                        tensors.AddRange(own);
                         summary.Add(new SummaryRow(layer.Name, layer.Definition.KerasType, ShapeInference.Format(node.Shape), own.Sum(t => t.Count)));
                         break;
                     case OpKind.Parameter:

@@ -60,9 +60,6 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnusedLayer = Error("MD0016", "Layer not used by the forward method",
         "Layer '{0}' is not called by the [Forward] method, so its input shape cannot be inferred; call it from the [Forward] method or remove it");
 
-    public static readonly DiagnosticDescriptor LayerCalledTwice = Error("MD0017", "Layer called more than once",
-        "Layer '{0}' is called more than once in the [Forward] method; declare a second layer (sharing weights is not supported)");
-
     public static readonly DiagnosticDescriptor MissingOptimizer = new("MD0018", "Model has no optimizer attribute",
         "Model '{0}' declares no optimizer attribute ({1}); Adam(0.001) is used", Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
@@ -88,7 +85,7 @@ internal static class DiagnosticDescriptors
     [
         TypeNotPartial, UnsupportedConstruct, NotDifferentiableCall, ShapeMismatch, MissingForward, MultipleForward,
         ForwardSignature, UnknownActivation, DuplicateName, InvalidAttributeArgument, LayerNotPartial, LayerSignature,
-        DifferentiableNotStatic, DifferentiableType, MultipleReturns, UnusedLayer, LayerCalledTwice, MissingOptimizer, UnknownLayerAttribute,
+        DifferentiableNotStatic, DifferentiableType, MultipleReturns, UnusedLayer, MissingOptimizer, UnknownLayerAttribute,
         SeveralLayerAttributes, SeveralOptimizers, LossSignature, TypeCannotBeExtended, InternalError,
     ];
 

@@ -498,7 +498,12 @@ internal sealed class ModelEmitter
         var names = backward.Gradients.Select(t => layer.Name + t.Suffix).Concat(needsInput ? [inputName] : []);
         _w.WriteLine($"// d/d({string.Join(", ", names)}) of: {of}");
         _w.WriteLine($"var {result} = {backward.Call};");
-        foreach (TensorGradient gradient in backward.Gradients) gradientOf[layer.Name + gradient.Suffix] = result + gradient.Access;
+        foreach (TensorGradient gradient in backward.Gradients)
+        {
+            // A shared layer's tensors receive one gradient per call: the sum.
+            string name = layer.Name + gradient.Suffix, value = result + gradient.Access;
+            gradientOf[name] = gradientOf.TryGetValue(name, out string? earlier) ? $"{earlier} + {value}" : value;
+        }
         if (needsInput) contribute(inputStep!, result + backward.Input);
     }
 

@@ -101,13 +101,11 @@ internal sealed class TensorLowering : ForwardLowering
         {
             if (_layers.TryGetValue(callee.Name, out LayerDeclaration? layer))
             {
+                // A layer called again shares its tensors: each call is a node of its own, their gradients add up.
                 int? input = arguments.Count == 1 ? Visit(arguments[0].Expression) : null;
-                if (Nodes.Any(n => n.Kind == OpKind.Layer && n.Symbol == layer.Name))
-                {
-                    Report(DiagnosticDescriptors.LayerCalledTwice, node, layer.Name);
-                    return null;
-                }
-                return input is null ? null : Add(OpKind.Layer, [input.Value], node, symbol: layer.Name, name: layer.Name);
+                // A later call of a shared layer is named Shared2, Shared3, ... (AssignNames), so that comments tell the calls apart.
+                bool again = Nodes.Any(n => n.Kind == OpKind.Layer && n.Symbol == layer.Name);
+                return input is null ? null : Add(OpKind.Layer, [input.Value], node, symbol: layer.Name, name: again ? "" : layer.Name);
             }
             if (_isLoss && callee.GetAttributes().Any(ModelParser.IsLayerAttribute))
             {
