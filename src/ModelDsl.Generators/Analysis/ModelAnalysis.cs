@@ -77,8 +77,19 @@ internal static class ModelAnalysis
             LossPlan? loss = model.LossMethod is { } method ? PlanLoss(model, method, graph.Result.Shape, diagnostics) : null;
             if (inputProblem || (model.LossMethod is not null && loss is null)) return null;
             ReversePlan reverse = ReverseMode.Plan(graph, roots);
-            return new ModelPlan(model, graph, tensors.ToEquatableArray(), reverse, summary.ToEquatableArray(),
-                model.Metrics.Select(m => new MetricPlan(m, Resolve(m, model.Loss, graph.Result.Shape))).ToEquatableArray(), loss, indexInput);
+            var plan = new ModelPlan(model, graph, tensors.ToEquatableArray(), reverse, summary.ToEquatableArray(),
+                model.Metrics.Select(m => new MetricPlan(m, Resolve(m, model.Loss, graph.Result.Shape))).ToEquatableArray(), loss, indexInput, Managed: false);
+            // The managed backend, unless the model uses what it cannot run: then TorchSharp, and the generator says why.
+            string? unsupported = model.Backend == "Torch" ? null
+                : !Emit.ManagedEmitter.Enabled ? (model.Backend == "Managed" ? "the managed backend's runtime kernels are not in this release yet" : null)
+                : Emit.ManagedEmitter.Unsupported(plan);
+            if (unsupported is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(model.Backend == "Managed" ? Diagnostics.DiagnosticDescriptors.ManagedUnavailable : Diagnostics.DiagnosticDescriptors.TorchBackend,
+                    model.Location, model.Name, unsupported));
+                if (model.Backend == "Managed") return null;
+            }
+            return plan with { Managed = Emit.ManagedEmitter.Enabled && model.Backend != "Torch" && unsupported is null };
         }
         catch (System.Exception exception)
         {
@@ -135,7 +146,7 @@ internal static class ModelAnalysis
     {
         string[] always = ["Parameters", "Gradients", "Trace", "InputShape", "ParameterCount", "Weights", "Optimizer", "Forward", "ForwardWithTrace",
             "Backward", "TrainStep", "TestStep", "MetricNames", "TrainableTensors", "Fit", "Evaluate", "Predict", "Summary",
-            "NamedTensors", "Architecture", "To", "Save", "Load", "Dispose", "RandomGenerator"];
+            "NamedTensors", "Architecture", "To", "Save", "Load", "Dispose", "RandomGenerator", "Backend", "ManagedBackward"];
         var adapting = model.Layers.Where(l => l.Definition.Adapts).Select(l => "Adapt" + l.Name).ToList();
         return always
             .Concat(adapting)

@@ -78,6 +78,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TypeCannotBeExtended = Error("MD0023", "Type cannot get generated members",
         "'{0}' cannot get the members ModelDsl generates: {1}");
 
+    public static readonly DiagnosticDescriptor ManagedUnavailable = Error("MD0024", "The managed backend cannot run this model",
+        "Model '{0}' asks for Backend.Managed but {1}; use Backend.Auto or Backend.Torch");
+
+    public static readonly DiagnosticDescriptor TorchBackend = new("MD0025", "The model trains with TorchSharp",
+        "Model '{0}' trains with the TorchSharp backend only: {1}", Category, DiagnosticSeverity.Info, isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor InternalError = Error("MD0099", "ModelDsl generator failed",
         "ModelDsl could not process '{0}': {1}; please report this with the declaration");
 
@@ -86,7 +92,7 @@ internal static class DiagnosticDescriptors
         TypeNotPartial, UnsupportedConstruct, NotDifferentiableCall, ShapeMismatch, MissingForward, MultipleForward,
         ForwardSignature, UnknownActivation, DuplicateName, InvalidAttributeArgument, LayerNotPartial, LayerSignature,
         DifferentiableNotStatic, DifferentiableType, MultipleReturns, UnusedLayer, MissingOptimizer, UnknownLayerAttribute,
-        SeveralLayerAttributes, SeveralOptimizers, LossSignature, TypeCannotBeExtended, InternalError,
+        SeveralLayerAttributes, SeveralOptimizers, LossSignature, TypeCannotBeExtended, ManagedUnavailable, TorchBackend, InternalError,
     ];
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -31,6 +31,7 @@ internal sealed class ModelEmitter
 
     /// <summary>The private members' names: fresh, so that no name of the user's collides with one of ours.</summary>
     private readonly string _dtype, _device, _stepResultOf, _lossWithGradient, _namedTensors;
+    private readonly ManagedNames _managedNames;
 
     /// <summary>What a positional record declares itself: a trace member may not take these names.</summary>
     private static readonly string[] RecordMembers = ["Trace", "Equals", "GetHashCode", "ToString", "Deconstruct", "EqualityContract", "PrintMembers", "GetType", "MemberwiseClone", "Finalize"];
@@ -46,6 +47,7 @@ internal sealed class ModelEmitter
         _dtype = taken.Next("_dtype");
         _device = taken.Next("_device");
         _namedTensors = taken.Next("_namedTensors");
+        _managedNames = new ManagedNames(_dtype, _device, taken.Next("_workspace"), taken.Next("RunsManaged"), taken.Next("RunManaged"), taken.Next("MultiplyAddsPerSample"));
         _stepResultOf = taken.Next("StepResultOf");
         _lossWithGradient = _model.LossMethod is { } loss ? taken.Next(loss.Name + "WithGradient") : "";
         // Trace members: "Output" only for the output, and a layer's PreActivation and State names kept free for it.
@@ -90,6 +92,11 @@ internal sealed class ModelEmitter
             EmitTraining();
             _w.WriteLine();
             EmitSummary();
+            if (_plan.Managed)
+            {
+                _w.WriteLine();
+                ManagedEmitter.Emit(_plan, _w, _member, _managedNames);
+            }
         }
         return _w.ToString();
     }
@@ -326,6 +333,7 @@ internal sealed class ModelEmitter
         using (_w.WriteBlock($"public {Tensor} Forward({Tensor} input)"))
         {
             _w.WriteLine(Guard("input"));
+            if (_plan.Managed) _w.WriteLine($"if ({_managedNames.Runs}(input)) return (global::TorchSharp.torch.Tensor){_managedNames.Run}(input, null, global::ModelDsl.Managed.ManagedMode.Predict);");
             _w.WriteLine($"return {Identifier(_model.ForwardName)}(input);");
         }
     }
@@ -333,6 +341,17 @@ internal sealed class ModelEmitter
     /// <summary>The check every entry point makes before its first libtorch call: shape, dtype and device, or an exception saying so.</summary>
     private string Guard(string input)
         => $"{Training}.InputGuard.Require(\"{_model.Name}\", \"{input}\", {input}, InputShape, {(_plan.IndexInput ? $"{Torch}.ScalarType.Int64" : _dtype)}, {_device});";
+
+    /// <summary>In a step: the managed code when it runs this batch (after the input's check), else the TorchSharp code that follows.</summary>
+    private void EmitManagedDispatch(string mode)
+    {
+        if (!_plan.Managed) return;
+        using (_w.WriteBlock($"if ({_managedNames.Runs}(x))"))
+        {
+            _w.WriteLine(Guard("x"));
+            _w.WriteLine($"return ({Training}.StepResult){_managedNames.Run}(x, y, global::ModelDsl.Managed.ManagedMode.{mode});");
+        }
+    }
 
     /// <summary>The targets' check: one row per sample, class indices for the sparse cross-entropy, the model's device.</summary>
     private string TargetGuard(string x, string y)
@@ -568,6 +587,7 @@ internal sealed class ModelEmitter
         using (_w.WriteBlock($"public {Training}.StepResult TrainStep({Tensor} x, {Tensor} y)"))
         {
             _w.WriteLine(TargetGuard("x", "y"));
+            EmitManagedDispatch("Train");
             _w.WriteLine($"{Training}.StepResult result;");
             _w.WriteLine("Gradients gradients;");
             using (_w.WriteBlock($"using (var scope = {Torch}.NewDisposeScope())"))
@@ -598,6 +618,7 @@ internal sealed class ModelEmitter
         using (_w.WriteBlock($"public {Training}.StepResult TestStep({Tensor} x, {Tensor} y)"))
         {
             _w.WriteLine(TargetGuard("x", "y"));
+            EmitManagedDispatch("Test");
             _w.WriteLine($"using var scope = {Torch}.NewDisposeScope();");
             _w.WriteLine($"{Tensor} prediction = Forward(x);");
             string value = own is null

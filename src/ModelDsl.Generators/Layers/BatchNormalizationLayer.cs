@@ -52,4 +52,17 @@ internal sealed class BatchNormalizationLayer : LayerDefinition
     public override LayerBackward Backward(LayerDeclaration layer, LayerValues values)
         => new($"{Initializers.Kernels}.BatchNormalizationKernel.Backward({values.Gradient}, {values.State}, {values.Tensor("Gamma")})", ".Input",
             [new("Gamma", ".Gamma"), new("Beta", ".Beta")]);
+
+    public override ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output)
+    {
+        string rows = ManagedCall.Rows(input), features = input[input.Length - 1].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string kernels = $"{ManagedCall.Kernels}.BatchNormalizationSpans";
+        string epsilon = ManagedCall.Constant(layer.Text("Epsilon")!);
+        return new ManagedLayer(
+            c => $"if ({c.Training}) {kernels}.ForwardTraining<{ManagedCall.T}>({c.Input}, {c.Weight("Gamma")}, {c.Weight("Beta")}, {c.Weight("MovingMean")}, {c.Weight("MovingVariance")}, " +
+                 $"{c.Output}, {c.Trace}, {rows}, {features}, {ManagedCall.Constant(layer.Text("Momentum")!)}, {epsilon});\n" +
+                 $"else {kernels}.ForwardInference<{ManagedCall.T}>({c.Input}, {c.Weight("Gamma")}, {c.Weight("Beta")}, {c.Weight("MovingMean")}, {c.Weight("MovingVariance")}, {c.Output}, {rows}, {features}, {epsilon});",
+            c => $"{kernels}.Backward<{ManagedCall.T}>({c.Gradient}, {c.Trace}, {c.Weight("Gamma")}, {c.InputGradient}, {c.WeightGradient("Gamma")}, {c.WeightGradient("Beta")}, {rows}, {features});",
+            TraceLength: n => $"{kernels}.TraceLength({rows.Replace(ManagedCall.N, n)}, {features})");
+    }
 }

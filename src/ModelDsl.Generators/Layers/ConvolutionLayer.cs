@@ -97,6 +97,20 @@ internal abstract class ConvolutionLayer : LayerDefinition
     }
 
     public override string DescribeForBackward(LayerDeclaration layer, string output, string input) => $"{output} = {KerasType}({input})";
+
+    public override ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output)
+    {
+        int[] window = Window(layer);
+        string padding = $"global::ModelDsl.Kernels.Padding.{layer.Text("Padding")}", strides = layer.Text("Strides")!, dilation = layer.Text("DilationRate")!;
+        string sizes = Rank == 1
+            ? $"{ManagedCall.N}, {input[1]}, {input[2]}, {layer.Int("Filters")}, {window[0]}, {strides}, {padding}, {dilation}"
+            : $"{ManagedCall.N}, {input[1]}, {input[2]}, {input[3]}, {layer.Int("Filters")}, {window[0]}, {window[1]}, {strides}, {strides}, {padding}, {dilation}, {dilation}";
+        bool bias = layer.Flag("UseBias");
+        string kernels = $"{ManagedCall.Kernels}.{KerasType}Spans";
+        return new ManagedLayer(
+            c => $"{kernels}.Forward<{ManagedCall.T}>({c.Input}, {c.Weight("Kernel")}, {(bias ? c.Weight("Bias") : "default")}, {c.Output}, {sizes});",
+            c => $"{kernels}.Backward<{ManagedCall.T}>({c.Gradient}, {c.Input}, {c.Weight("Kernel")}, {c.InputGradient}, {c.WeightGradient("Kernel")}, {(bias ? c.WeightGradient("Bias") : "default")}, {sizes});");
+    }
 }
 
 /// <summary>Keras' Conv1D on (batch, steps, channels), kernel (k, in, filters); valid, same or causal padding. Kernel: <c>Conv1DKernel</c>.</summary>

@@ -55,4 +55,13 @@ internal sealed class DenseLayer : LayerDefinition
     }
 
     public override string DescribeForBackward(LayerDeclaration layer, string output, string input) => $"{output} = Dense({input})";
+
+    public override ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output)
+    {
+        string sizes = $"{ManagedCall.N}, {input[1]}, {layer.Int("Units")}";
+        bool bias = layer.Flag("UseBias");
+        return new ManagedLayer(
+            c => $"{ManagedCall.Kernels}.DenseSpans.Forward<{ManagedCall.T}>({c.Input}, {c.Weight("Kernel")}, {(bias ? c.Weight("Bias") : "default")}, {c.Output}, {sizes});",
+            c => $"{ManagedCall.Kernels}.DenseSpans.Backward<{ManagedCall.T}>({c.Gradient}, {c.Input}, {c.Weight("Kernel")}, {c.InputGradient}, {c.WeightGradient("Kernel")}, {(bias ? c.WeightGradient("Bias") : "default")}, {sizes});");
+    }
 }

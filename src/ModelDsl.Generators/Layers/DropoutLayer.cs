@@ -34,4 +34,17 @@ internal sealed class DropoutLayer : LayerDefinition
 
     public override LayerBackward Backward(LayerDeclaration layer, LayerValues values)
         => LayerBackward.InputOnly($"{Initializers.Kernels}.DropoutKernel.Backward({values.Gradient}, {values.State})");
+
+    public override ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output)
+    {
+        long values = 1;
+        for (int i = 1; i < input.Length; i++) values *= input[i];
+        string kernels = $"{ManagedCall.Kernels}.DropoutSpans";
+        // The mask is drawn from the model's generator as the TorchSharp backend draws it, so both see the same masks.
+        return new ManagedLayer(
+            c => $"if ({c.Training}) {kernels}.Forward<{ManagedCall.T}>({c.Input}, {kernels}.DrawMask<{ManagedCall.T}>({c.Trace}, {layer.Text("Rate")}, {c.Random}), {c.Output});\n" +
+                 $"else {c.Input}.CopyTo({c.Output});",
+            c => $"{kernels}.Backward<{ManagedCall.T}>({c.Gradient}, {c.Trace}, {c.InputGradient});",
+            TraceLength: n => $"{n} * {values}");
+    }
 }

@@ -39,4 +39,14 @@ internal sealed class EmbeddingLayer : LayerDefinition
     // Indices have no gradient: only the table's.
     public override LayerBackward Backward(LayerDeclaration layer, LayerValues values)
         => new($"{Initializers.Kernels}.EmbeddingKernel.Backward({values.Gradient}, {values.Input}, {values.Tensor("Embeddings")})", null, [new("Embeddings", "")]);
+
+    public override ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output)
+    {
+        long count = 1;
+        for (int i = 1; i < input.Length; i++) count *= input[i];
+        string sizes = $"{ManagedCall.N} * {count}, {layer.Text("InputDim")}, {layer.Text("OutputDim")}";
+        return new ManagedLayer(
+            c => $"{ManagedCall.Kernels}.EmbeddingSpans.Forward<{ManagedCall.T}>({c.Input}, {c.Weight("Embeddings")}, {c.Output}, {sizes});",
+            c => $"{ManagedCall.Kernels}.EmbeddingSpans.Backward<{ManagedCall.T}>({c.Gradient}, {c.Input}, {c.WeightGradient("Embeddings")}, {sizes});");
+    }
 }

@@ -51,6 +51,12 @@ internal abstract class LayerDefinition
     /// <summary>The backward kernel call from d(loss)/d(output) (<see cref="LayerValues.Gradient"/>), after the training forward.</summary>
     public abstract LayerBackward Backward(LayerDeclaration layer, LayerValues values);
 
+    /// <summary>
+    /// The layer in the managed backend for these input and output shapes, or null when it has none there (a model
+    /// using it then trains with TorchSharp, and the generator says why).
+    /// </summary>
+    public virtual ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output) => null;
+
     /// <summary>The forward expression a backward line differentiates, for its comment: "Output = Dense(Hidden)".</summary>
     public virtual string DescribeForBackward(LayerDeclaration layer, string output, string input) => $"{output} = {layer.Name}({input})";
 

@@ -41,4 +41,14 @@ internal sealed class LayerNormalizationLayer : LayerDefinition
     public override LayerBackward Backward(LayerDeclaration layer, LayerValues values)
         => new($"{Initializers.Kernels}.LayerNormalizationKernel.Backward({values.Gradient}, {values.State}, {values.Tensor("Gamma")})", ".Input",
             [new("Gamma", ".Gamma"), new("Beta", ".Beta")]);
+
+    public override ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output)
+    {
+        string rows = ManagedCall.Rows(input), features = input[input.Length - 1].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string kernels = $"{ManagedCall.Kernels}.LayerNormalizationSpans";
+        return new ManagedLayer(
+            c => $"{kernels}.Forward<{ManagedCall.T}>({c.Input}, {c.Weight("Gamma")}, {c.Weight("Beta")}, {c.Output}, {c.Trace}, {rows}, {features}, {ManagedCall.Constant(layer.Text("Epsilon")!)});",
+            c => $"{kernels}.Backward<{ManagedCall.T}>({c.Gradient}, {c.Trace}, {c.Weight("Gamma")}, {c.InputGradient}, {c.WeightGradient("Gamma")}, {c.WeightGradient("Beta")}, {rows}, {features});",
+            TraceLength: n => $"{kernels}.TraceLength({rows.Replace(ManagedCall.N, n)}, {features})");
+    }
 }

@@ -45,6 +45,14 @@ internal sealed class NormalizationLayer : LayerDefinition
     public override LayerBackward Backward(LayerDeclaration layer, LayerValues values)
         => LayerBackward.InputOnly($"{Initializers.Kernels}.NormalizationKernel.Backward({values.Gradient}, {values.Tensor("Variance")})");
 
+    public override ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output)
+    {
+        string sizes = $"{ManagedCall.Rows(input)}, {input[input.Length - 1]}";
+        return new ManagedLayer(
+            c => $"{ManagedCall.Kernels}.NormalizationSpans.Forward<{ManagedCall.T}>({c.Input}, {c.Weight("Mean")}, {c.Weight("Variance")}, {c.Output}, {sizes});",
+            c => $"{ManagedCall.Kernels}.NormalizationSpans.Backward<{ManagedCall.T}>({c.Gradient}, {c.Weight("Variance")}, {c.InputGradient}, {sizes});");
+    }
+
     public override void EmitMembers(LayerDeclaration layer, string model, IReadOnlyList<TensorInfo> tensors, CodeWriter w)
     {
         string n = layer.Name;

@@ -71,6 +71,25 @@ internal abstract class PoolingLayer : LayerDefinition
             : $"{Initializers.Kernels}.PoolingKernel.{Function}Backward({values.Gradient}, {values.Input}, {Options(layer)})");
 
     public override string DescribeForBackward(LayerDeclaration layer, string output, string input) => $"{output} = {KerasType}({input})";
+
+    public override ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output)
+    {
+        string padding = $"global::ModelDsl.Kernels.Padding.{layer.Text("Padding")}";
+        string sizes = Rank == 1
+            ? $"{ManagedCall.N}, {input[1]}, {input[2]}, {string.Join(", ", Window(layer))}, {string.Join(", ", Strides(layer))}, {padding}"
+            : $"{ManagedCall.N}, {input[1]}, {input[2]}, {input[3]}, {string.Join(", ", Window(layer))}, {string.Join(", ", Strides(layer))}, {padding}";
+        string kernels = $"{ManagedCall.Kernels}.PoolingSpans";
+        long outputs = 1;
+        for (int i = 1; i < output.Length; i++) outputs *= output[i];
+        return IsMax
+            ? new ManagedLayer(
+                c => $"{kernels}.{Function}<{ManagedCall.T}>({c.Input}, {c.Output}, {c.Indices}, {sizes});",
+                c => $"{kernels}.{Function}Backward<{ManagedCall.T}>({c.Gradient}, {c.Indices}, {c.InputGradient}, {sizes});",
+                IndexLength: n => $"{n} * {outputs}")
+            : new ManagedLayer(
+                c => $"{kernels}.{Function}<{ManagedCall.T}>({c.Input}, {c.Output}, {sizes});",
+                c => $"{kernels}.{Function}Backward<{ManagedCall.T}>({c.Gradient}, {c.InputGradient}, {sizes});");
+    }
 }
 
 internal sealed class MaxPooling1DLayer : PoolingLayer
@@ -133,6 +152,21 @@ internal abstract class GlobalPoolingLayer : LayerDefinition
             : $"{Initializers.Kernels}.GlobalPoolingKernel.AverageBackward({values.Gradient}, {values.Input})");
 
     public override string DescribeForBackward(LayerDeclaration layer, string output, string input) => $"{output} = {KerasType}({input})";
+
+    public override ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output)
+    {
+        long steps = 1;
+        for (int i = 1; i < input.Length - 1; i++) steps *= input[i];
+        string sizes = $"{ManagedCall.N}, {steps}, {input[input.Length - 1]}";
+        string kernels = $"{ManagedCall.Kernels}.GlobalPoolingSpans";
+        return IsMax
+            ? new ManagedLayer(
+                c => $"{kernels}.Max<{ManagedCall.T}>({c.Input}, {c.Output}, {sizes});",
+                c => $"{kernels}.MaxBackward<{ManagedCall.T}>({c.Gradient}, {c.Input}, {c.Output}, {c.InputGradient}, {sizes});")
+            : new ManagedLayer(
+                c => $"{kernels}.Average<{ManagedCall.T}>({c.Input}, {c.Output}, {sizes});",
+                c => $"{kernels}.AverageBackward<{ManagedCall.T}>({c.Gradient}, {c.InputGradient}, {sizes});");
+    }
 }
 
 internal sealed class GlobalAveragePooling1DLayer : GlobalPoolingLayer

@@ -60,6 +60,19 @@ internal abstract class RecurrentLayer : LayerDefinition
             [new("Kernel", ".Kernel"), new("RecurrentKernel", ".RecurrentKernel"), new("Bias", ".Bias")]);
 
     public override string DescribeForBackward(LayerDeclaration layer, string output, string input) => $"{output} = {layer.Name}({input}), back through time";
+
+    public override ManagedLayer? Managed(LayerDeclaration layer, int[] input, int[] output)
+    {
+        string kernels = $"{ManagedCall.Kernels}.{Name}Spans";
+        string sizes = $"{ManagedCall.N}, {input[1]}, {input[2]}, {layer.Int("Units")}, {(layer.Flag("ReturnSequences") ? "true" : "false")}";
+        string state = $"{ManagedCall.N}, {input[1]}, {layer.Int("Units")}";
+        return new ManagedLayer(
+            c => $"{kernels}.Forward<{ManagedCall.T}>({c.Input}, {c.Weight("Kernel")}, {c.Weight("RecurrentKernel")}, {c.Weight("Bias")}, {c.Output}, {c.Trace}, {sizes});",
+            c => $"{kernels}.Backward<{ManagedCall.T}>({c.Gradient}, {c.Input}, {c.Weight("Kernel")}, {c.Weight("RecurrentKernel")}, {c.Trace}, {c.Scratch}, " +
+                 $"{c.InputGradient}, {c.WeightGradient("Kernel")}, {c.WeightGradient("RecurrentKernel")}, {c.WeightGradient("Bias")}, {sizes});",
+            TraceLength: n => $"{kernels}.TraceLength({state.Replace(ManagedCall.N, n)})",
+            ScratchLength: n => $"{kernels}.ScratchLength({state.Replace(ManagedCall.N, n)})");
+    }
 }
 
 /// <summary>Keras' LSTM: gate blocks i, f, c, o; one bias (4u) with the forget block set to 1. 4u(F + u + 1) parameters. Kernel: <c>LstmKernel</c>.</summary>

@@ -58,7 +58,9 @@ internal sealed record ModelDeclaration(
     string ForwardName,
     OpGraph Graph,
     LossDeclaration? LossMethod,
-    EquatableArray<UserMember> Members);
+    EquatableArray<UserMember> Members,
+    string Backend,
+    LocationInfo? Location);
 
 /// <summary>A member the user declared in the model class (not a layer or parameter), for generated names that would collide with it.</summary>
 internal sealed record UserMember(string Name, LocationInfo? Location);
@@ -92,7 +94,8 @@ internal sealed record ModelPlan(
     EquatableArray<SummaryRow> Summary,
     EquatableArray<MetricPlan> Metrics,
     LossPlan? LossMethod,
-    bool IndexInput)
+    bool IndexInput,
+    bool Managed)
 {
     /// <summary>True when a layer draws random numbers while training (Dropout): the model keeps a seeded generator for them.</summary>
     public bool UsesRandomness => Model.Layers.Any(l => l.Definition.UsesRandomness);

@@ -153,6 +153,7 @@ internal static class ModelParser
         string loss = modelArguments.Enum("Loss", "MeanSquaredError");
         bool fromLogits = modelArguments.Bool("FromLogits", false);
         double huberDelta = modelArguments.Double("HuberDelta", 1.0, d => d > 0 && !double.IsInfinity(d), "give the Huber threshold as a finite number greater than 0");
+        string backend = modelArguments.Enum("Backend", "Auto");
         if (fromLogits && !loss.EndsWith("Crossentropy", StringComparison.Ordinal))
         {
             attribute.Invalid(attribute.NamedLocation("FromLogits"), "FromLogits of [Model]", "true",
@@ -263,7 +264,8 @@ internal static class ModelParser
             return null;
         }
         return new ModelDeclaration(location, type.Name, inputShape.ToEquatableArray(), loss, fromLogits, metrics.ToEquatableArray(), huberDelta, optimizer,
-            layers.ToEquatableArray(), parameters.ToEquatableArray(), forward.Name, graph, lossMethod, UserMembers(type, cancellationToken));
+            layers.ToEquatableArray(), parameters.ToEquatableArray(), forward.Name, graph, lossMethod, UserMembers(type, cancellationToken), backend,
+            LocationInfo.From(declaration.Identifier.GetLocation()));
     }
 
     /// <summary>

@@ -17,6 +17,24 @@ public sealed class ModelAttribute(params int[] inputShape) : Attribute
 
     /// <summary>For the cross-entropies: the model outputs logits (no sigmoid or softmax), and the loss applies it stably.</summary>
     public bool FromLogits { get; set; }
+
+    /// <summary>
+    /// Which code trains and runs the model: <see cref="Backend.Auto"/> (the default) the generated managed code for
+    /// batches small enough that it wins, TorchSharp above; <see cref="Backend.Managed"/> or <see cref="Backend.Torch"/>
+    /// always. Settable at run time through the model's <c>Backend</c> property.
+    /// </summary>
+    public Backend Backend { get; set; } = Backend.Auto;
+}
+
+/// <summary>The code a generated model trains and runs with (docs/performance.md says when each wins).</summary>
+public enum Backend
+{
+    /// <summary>Managed below <see cref="Managed.ManagedBackend.AutoThreshold"/> multiply-adds a batch on the CPU, TorchSharp otherwise.</summary>
+    Auto,
+    /// <summary>The generated shape-specialised C# over spans (CPU, float32 or float64).</summary>
+    Managed,
+    /// <summary>TorchSharp's kernels, on any device.</summary>
+    Torch,
 }
 
 /// <summary>The model's default optimizer: Adam with Keras' defaults.</summary>

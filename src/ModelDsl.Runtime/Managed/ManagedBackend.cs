@@ -1,0 +1,104 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ModelDsl.Managed;
+
+/// <summary>What a generated model's managed backend shares: the Auto threshold and the checks that route a batch.</summary>
+public static class ManagedBackend
+{
+    /// <summary>
+    /// Multiply-adds of one training step (forward and backward, the batch included) below which <see cref="Backend.Auto"/>
+    /// runs the managed code: measured in bench/ (docs/performance.md), where the two backends' step times cross.
+    /// </summary>
+    public static long AutoThreshold { get; set; } = 50_000_000;
+
+    /// <summary>
+    /// True when a batch <paramref name="x"/> goes to the managed code: a CPU model of float32 or float64, and either
+    /// <paramref name="backend"/> is Managed, or it is Auto and the step's work is below <see cref="AutoThreshold"/>.
+    /// </summary>
+    public static bool Runs(Backend backend, Device device, ScalarType dtype, Tensor x, long multiplyAddsPerSample)
+        => backend != Backend.Torch && device.type == DeviceType.CPU && dtype is ScalarType.Float32 or ScalarType.Float64
+           && (backend == Backend.Managed || x.size(0) * multiplyAddsPerSample <= AutoThreshold);
+
+    /// <summary>A new CPU tensor of <paramref name="shape"/> and <paramref name="dtype"/> holding <paramref name="values"/>.</summary>
+    public static Tensor ToTensor<T>(ReadOnlySpan<T> values, long[] shape, ScalarType dtype) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var result = empty(shape, dtype);
+        values.CopyTo(TensorSpans.Of<T>(result));
+        return result;
+    }
+
+    /// <summary>
+    /// The targets of a batch as <typeparamref name="T"/> values in the predictions' layout (<paramref name="count"/>
+    /// of them, as Keras' losses align (batch) with (batch, 1)); a copy in <paramref name="converted"/> (for the caller
+    /// to dispose) when their dtype or layout differs.
+    /// </summary>
+    public static ReadOnlySpan<T> Targets<T>(Tensor y, int count, out Tensor? converted) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (y.numel() != count)
+            throw new ArgumentException($"The targets have shape ({string.Join(", ", y.shape)}), {y.numel()} values, but the predictions have {count}.", nameof(y));
+        var dtype = typeof(T) == typeof(double) ? ScalarType.Float64 : ScalarType.Float32;
+        converted = y.dtype == dtype && y.is_contiguous() ? null : y.to_type(dtype).contiguous();
+        return TensorSpans.Of<T>(converted ?? y);
+    }
+
+    /// <summary>Class indices as int64 (<paramref name="count"/> of them); a converted copy when they come as another integer type.</summary>
+    public static ReadOnlySpan<long> Labels(Tensor y, int count, out Tensor? converted)
+    {
+        if (y.numel() != count)
+            throw new ArgumentException($"The labels have shape ({string.Join(", ", y.shape)}), {y.numel()} values, but there are {count} predictions.", nameof(y));
+        converted = y.dtype == ScalarType.Int64 && y.is_contiguous() ? null : y.to_type(ScalarType.Int64).contiguous();
+        return TensorSpans.Labels(converted ?? y);
+    }
+}
+
+/// <summary>What one call of a model's managed code does.</summary>
+public enum ManagedMode
+{
+    /// <summary>Forward (training), loss, backward, optimizer update, metrics.</summary>
+    Train,
+    /// <summary>Forward (inference), loss, metrics.</summary>
+    Test,
+    /// <summary>Forward (inference): the predictions.</summary>
+    Predict,
+    /// <summary>Forward (training) and backward from a given d(loss)/d(output): the gradients, nothing updated.</summary>
+    Backward,
+}
+
+/// <summary>
+/// The memory of a model's managed steps: one block for a step's values, adjoints and traces, one for its weights'
+/// gradients, one of indices (pooling's arg-maxes), each allocated once and grown only when a larger batch comes.
+/// </summary>
+public sealed class ManagedWorkspace
+{
+    private Array? _values, _gradients;
+    private int[]? _indices;
+
+    /// <summary>A block of at least <paramref name="length"/> elements for a step's values (contents undefined).</summary>
+    public Span<T> Values<T>(int length) where T : unmanaged => Block<T>(ref _values, length);
+
+    /// <summary>The weights' gradients, <paramref name="length"/> elements, zeroed.</summary>
+    public Span<T> Gradients<T>(int length) where T : unmanaged
+    {
+        var span = Block<T>(ref _gradients, length);
+        span.Clear();
+        return span;
+    }
+
+    /// <summary>A block of at least <paramref name="length"/> indices.</summary>
+    public Span<int> Indices(int length)
+    {
+        if (_indices is null || _indices.Length < length) _indices = new int[Math.Max(length, 1)];
+        return _indices.AsSpan(0, length);
+    }
+
+    private static Span<T> Block<T>(ref Array? array, int length) where T : unmanaged
+    {
+        if (array is not T[] typed || typed.Length < length)
+        {
+            typed = new T[Math.Max(length, 1)];
+            array = typed;
+        }
+        return typed.AsSpan(0, length);
+    }
+}
