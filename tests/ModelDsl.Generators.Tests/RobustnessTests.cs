@@ -252,6 +252,116 @@ public class RobustnessTests
         Assert.Contains(run.CompilationErrors, e => e.Id == "CS0579"); // the compiler's own "duplicate attribute", and nothing of ours
     }
 
+    // ---- fuzz classes of the merge with main (seed 4242) -------------------------------------------------------------
+
+    [Fact]
+    public void Two_layer_methods_of_one_name_are_MD0009_at_the_second_not_an_internal_error()
+    {
+        const string source = """
+            [Model(3)] [Sgd(0.1)]
+            public partial class TwiceNamed
+            {
+                [Dense(2, Activation.Tanh)] private partial Tensor Output(Tensor x);
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output(Output(x));
+            }
+            """;
+        GeneratorRun run = Run(source);
+        Diagnostic d = Assert.Single(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("MD0009", d.Id);
+        Assert.Contains("by layer 'Output' and by layer 'Output'", d.GetMessage());
+        Assert.Contains(run.CompilationErrors, e => e.Id == "CS0111"); // the compiler's own "already defines"
+    }
+
+    [Theory]
+    [InlineData("Trace")]
+    [InlineData("Summary")]
+    [InlineData("Parameters")]
+    public void A_model_named_like_one_of_its_generated_members_is_MD0009_at_its_name(string name)
+    {
+        Diagnostic d = Rejected("MD0009", $$"""
+            [Model(3)] [Sgd(0.1)]
+            public partial class {{name}}
+            {
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output(x);
+            }
+            """, name);
+        Assert.Contains("cannot be named like its type", d.GetMessage());
+    }
+
+    [Fact]
+    public void Keyword_named_model_and_function_types_keep_their_at_sign()
+    {
+        Compiles("""
+            [Model(3)] [Sgd(0.1)]
+            public partial class @class { [Dense(1)] private partial Tensor Output(Tensor x); [Forward] private Tensor Call(Tensor x) => Output(x); }
+            public static partial class @fixed { [Differentiable] public static double F(double x) => x * x; }
+            public static class Uses { public static double G() => @fixed.FDerivative(2); public static object H() => new @class(seed: 1); }
+            """);
+    }
+
+    [Fact]
+    public void A_layer_and_a_gradient_named_ReferenceEquals_do_not_meet_objects_static_member()
+    {
+        Compiles("""
+            [Model(3)] [Sgd(0.1)]
+            public partial class ObjectNames
+            {
+                [Dense(2, Activation.Tanh)] private partial Tensor ReferenceEquals(Tensor x);
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output(ReferenceEquals(x));
+            }
+            public static partial class Functions { [Differentiable] public static double F(double referenceEquals, double y) => referenceEquals * y; }
+            """);
+    }
+
+    [Fact]
+    public void Parameters_that_differ_only_in_case_are_MD0009_at_the_second()
+    {
+        Diagnostic d = Rejected("MD0009", """
+            public static partial class Functions { [Differentiable] public static double Twin(double x, double X) => x * X; }
+            """, "X");
+        Assert.Contains("parameter 'x' and parameter 'X'", d.GetMessage());
+    }
+
+    [Fact]
+    public void Differentiable_methods_whose_derivatives_share_a_name_are_MD0009_at_the_later()
+    {
+        Diagnostic d = Rejected("MD0009", """
+            public static partial class Functions
+            {
+                [Differentiable] public static double Bowl(double x) => x * x;
+                [Differentiable] public static double BowlWith(double x) => x * 2;
+            }
+            """, "BowlWith");
+        Assert.Contains("'BowlWithDerivative' would be generated twice", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_function_type_named_like_a_derivative_it_would_hold_is_MD0009_at_the_method()
+        => Rejected("MD0009", """
+            public static partial class FDerivative { [Differentiable] public static double F(double x) => x * x; }
+            """, "F");
+
+    [Theory]
+    [InlineData("\u2028")]
+    [InlineData("\u2029")]
+    [InlineData("\u0085")]
+    [InlineData("\r")]
+    public void A_line_separator_inside_a_forward_expression_stays_out_of_the_generated_comments(string separator)
+    {
+        string breakChar = System.Text.RegularExpressions.Regex.Unescape(separator);
+        Compiles($$"""
+            [Model(3)] [Sgd(0.1)]
+            public partial class Separated
+            {
+                [Parameter(3, 2)] private partial Tensor W { get; }
+                [Forward] private Tensor Call(Tensor x) { var h = Tanh{{breakChar}}(MatMul(x, W)); return h * Sum(h); }
+            }
+            """);
+    }
+
     [Theory]
     [InlineData(10_000)]
     public void A_body_of_thousands_of_operations_is_lowered_without_deep_recursion(int operations)

@@ -34,7 +34,7 @@ internal sealed class ModelEmitter
     private readonly ManagedNames _managedNames;
 
     /// <summary>What a positional record declares itself: a trace member may not take these names.</summary>
-    private static readonly string[] RecordMembers = ["Trace", "Equals", "GetHashCode", "ToString", "Deconstruct", "EqualityContract", "PrintMembers", "GetType", "MemberwiseClone", "Finalize"];
+    private static readonly string[] RecordMembers = ["Trace", "Equals", "GetHashCode", "ToString", "Deconstruct", "EqualityContract", "PrintMembers", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals"];
 
     private ModelEmitter(ModelPlan plan)
     {
@@ -43,7 +43,7 @@ internal sealed class ModelEmitter
         _graph = plan.Graph;
         _layers = _model.Layers.ToDictionary(l => l.Name);
         var taken = new UniqueNames(_model.Members.Select(m => m.Name).Concat(_model.Layers.Select(l => l.Name)).Concat(_model.Parameters.Select(p => p.Name))
-            .Concat(ModelAnalysis.GeneratedMembers(_model)));
+            .Concat(ModelAnalysis.GeneratedMembers(_model)).Append(_model.Name));
         _dtype = taken.Next("_dtype");
         _device = taken.Next("_device");
         _namedTensors = taken.Next("_namedTensors");
@@ -105,7 +105,7 @@ internal sealed class ModelEmitter
 
     private void EmitParameters()
     {
-        _w.WriteLine($"/// <summary>Every tensor of <see cref=\"{_model.Name}\"/>, in Keras order; the optimizer updates only <see cref=\"Trainable\"/>.</summary>");
+        _w.WriteLine($"/// <summary>Every tensor of <see cref=\"{Identifier(_model.Name)}\"/>, in Keras order; the optimizer updates only <see cref=\"Trainable\"/>.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock("public sealed class Parameters"))
         {
@@ -137,7 +137,7 @@ internal sealed class ModelEmitter
 
     private void EmitGradients()
     {
-        _w.WriteLine($"/// <summary>The gradient of the loss with respect to each trainable tensor of <see cref=\"{_model.Name}\"/>.</summary>");
+        _w.WriteLine($"/// <summary>The gradient of the loss with respect to each trainable tensor of <see cref=\"{Identifier(_model.Name)}\"/>.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock("public sealed class Gradients"))
         {
@@ -207,7 +207,7 @@ internal sealed class ModelEmitter
         _w.WriteLine("/// <param name=\"dtype\">The element type of the tensors; float32 by default.</param>");
         _w.WriteLine("/// <param name=\"device\">Where the tensors live, and the batches must; the CPU by default. The weights are drawn on the CPU, so a seed gives the same weights on every device.</param>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        using (_w.WriteBlock($"public {_model.Name}(int seed = 0, {Torch}.ScalarType? dtype = null, {Torch}.Device? device = null)"))
+        using (_w.WriteBlock($"public {Identifier(_model.Name)}(int seed = 0, {Torch}.ScalarType? dtype = null, {Torch}.Device? device = null)"))
         {
             _w.WriteLine($"{Torch}.ScalarType type = dtype ?? {Torch}.ScalarType.Float32;");
             _w.WriteLine($"{_dtype} = type;");

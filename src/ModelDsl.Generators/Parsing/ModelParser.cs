@@ -217,6 +217,18 @@ internal static class ModelParser
             }
         }
 
+        // Two layer methods (overloads) or parameter properties of one name would be two sets of tensors of one name:
+        // the later is MD0009, and it is left out so that nothing else looks it up by its name.
+        var named = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool Unique(string name, string owner, LocationInfo? location)
+        {
+            if (!named.TryGetValue(name, out string? first)) { named[name] = owner; return true; }
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, location, name, $"by {first} and by {owner}"));
+            return false;
+        }
+        layers.RemoveAll(l => !Unique(l.Name, $"layer '{l.Name}'", l.Location));
+        parameters.RemoveAll(p => !Unique(p.Name, $"parameter '{p.Name}'", p.Location));
+
         if (forwards.Count == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingForward, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
