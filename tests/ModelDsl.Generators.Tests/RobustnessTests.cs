@@ -151,6 +151,7 @@ public class RobustnessTests
     [InlineData("file partial class Local", "Local", "file-local")]
     [InlineData("static partial class Static", "Static", "cannot be static")]
     [InlineData("partial class Primary(int size)", "Primary", "primary constructor")]
+    [InlineData("partial record Recorded", "Recorded", "not a record class")]
     public void Types_that_cannot_hold_the_generated_members_are_MD0023(string declaration, string span, string reason)
     {
         Diagnostic d = Rejected("MD0023", $$"""
@@ -360,6 +361,44 @@ public class RobustnessTests
                 [Forward] private Tensor Call(Tensor x) { var h = Tanh{{breakChar}}(MatMul(x, W)); return h * Sum(h); }
             }
             """);
+    }
+
+    [Fact]
+    public void A_record_model_with_layers_is_MD0023_not_silently_left_unimplemented()
+    {
+        GeneratorRun run = Run("""
+            [Model(3)] [Sgd(0.1)]
+            public partial record Recorded { [Dense(1)] private partial Tensor Output(Tensor x); [Forward] private Tensor Call(Tensor x) => Output(x); }
+            """);
+        Assert.Equal("MD0023", Assert.Single(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error).Id);
+    }
+
+    [Fact]
+    public void A_parameter_named_like_the_tensor_classes_cached_lists_gets_other_field_names()
+    {
+        Compiles("""
+            [Model(3)] [Sgd(0.1)]
+            public partial class CacheNames
+            {
+                [Parameter(3, 2)] private partial Tensor _trainable { get; }
+                [Parameter(2, 1)] private partial Tensor _nonTrainable { get; }
+                [Forward] private Tensor Call(Tensor x) => MatMul(MatMul(x, _trainable), _nonTrainable);
+            }
+            """);
+    }
+
+    [Fact]
+    public void A_call_to_a_differentiable_method_with_the_wrong_number_of_arguments_is_the_compilers_error_only()
+    {
+        GeneratorRun run = Run("""
+            public static partial class Functions
+            {
+                [Differentiable] public static double Rosen(double x) => x * x;
+                [Differentiable] public static double Uses(double x, double y) => Rosen(x, y) + y;
+            }
+            """);
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Contains(run.CompilationErrors, e => e.Id == "CS1501"); // no overload of Rosen takes 2 arguments
     }
 
     [Theory]

@@ -33,6 +33,9 @@ internal sealed class ModelEmitter
     private readonly string _dtype, _device, _stepResultOf, _lossWithGradient, _namedTensors;
     private readonly ManagedNames _managedNames;
 
+    /// <summary>The Parameters and Gradients classes' cached lists: fields named apart from every tensor property.</summary>
+    private readonly string _trainableCache, _nonTrainableCache;
+
     /// <summary>What a positional record declares itself: a trace member may not take these names.</summary>
     private static readonly string[] RecordMembers = ["Trace", "Equals", "GetHashCode", "ToString", "Deconstruct", "EqualityContract", "PrintMembers", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals"];
 
@@ -49,6 +52,9 @@ internal sealed class ModelEmitter
         _namedTensors = taken.Next("_namedTensors");
         _managedNames = new ManagedNames(_dtype, _device, taken.Next("_workspace"), taken.Next("RunsManaged"), taken.Next("RunManaged"), taken.Next("MultiplyAddsPerSample"));
         _stepResultOf = taken.Next("StepResultOf");
+        var tensorNames = new UniqueNames(_plan.Tensors.Select(t => t.Name));
+        _trainableCache = tensorNames.Next("_trainable");
+        _nonTrainableCache = tensorNames.Next("_nonTrainable");
         _lossWithGradient = _model.LossMethod is { } loss ? taken.Next(loss.Name + "WithGradient") : "";
         // Trace members: "Output" only for the output, and a layer's PreActivation and State names kept free for it.
         var members = new UniqueNames(RecordMembers);
@@ -120,12 +126,12 @@ internal sealed class ModelEmitter
             _w.WriteLine();
             _w.WriteLine("/// <summary>The trainable tensors; index i of this list is index i of <see cref=\"Gradients.Trainable\"/> and of the optimizer's state.</summary>");
             // Built once: the tensors are init-only, and TrainStep reads these lists on every step.
-            _w.WriteLine($"public {List}<{Tensor}> Trainable => _trainable ??= [{string.Join(", ", Trainable.Select(t => Identifier(t.Name)))}];");
-            _w.WriteLine($"private {List}<{Tensor}>? _trainable;");
+            _w.WriteLine($"public {List}<{Tensor}> Trainable => {_trainableCache} ??= [{string.Join(", ", Trainable.Select(t => Identifier(t.Name)))}];");
+            _w.WriteLine($"private {List}<{Tensor}>? {_trainableCache};");
             _w.WriteLine();
             _w.WriteLine("/// <summary>The non-trainable tensors (Normalization statistics).</summary>");
-            _w.WriteLine($"public {List}<{Tensor}> NonTrainable => _nonTrainable ??= [{string.Join(", ", NonTrainable.Select(t => Identifier(t.Name)))}];");
-            _w.WriteLine($"private {List}<{Tensor}>? _nonTrainable;");
+            _w.WriteLine($"public {List}<{Tensor}> NonTrainable => {_nonTrainableCache} ??= [{string.Join(", ", NonTrainable.Select(t => Identifier(t.Name)))}];");
+            _w.WriteLine($"private {List}<{Tensor}>? {_nonTrainableCache};");
         }
     }
 
@@ -148,8 +154,8 @@ internal sealed class ModelEmitter
             }
             _w.WriteLine();
             _w.WriteLine("/// <summary>The gradients in the order of <see cref=\"Parameters.Trainable\"/>.</summary>");
-            _w.WriteLine($"public {List}<{Tensor}> Trainable => _trainable ??= [{string.Join(", ", Trainable.Select(t => Identifier(t.Name)))}];");
-            _w.WriteLine($"private {List}<{Tensor}>? _trainable;");
+            _w.WriteLine($"public {List}<{Tensor}> Trainable => {_trainableCache} ??= [{string.Join(", ", Trainable.Select(t => Identifier(t.Name)))}];");
+            _w.WriteLine($"private {List}<{Tensor}>? {_trainableCache};");
         }
     }
 

@@ -197,6 +197,8 @@ internal static class FunctionParser
             var callee = (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) as IMethodSymbol;
             string shown = node.Expression.ToString();
             if (callee is null) return null; // the compiler reports the unknown method
+            // A candidate that takes another number of arguments (the compiler reports the call): nothing to lower.
+            if (info.Symbol is null && callee.Parameters.Length != node.ArgumentList.Arguments.Count) return null;
             string containing = callee.ContainingType?.ToDisplayString() ?? "";
             string qualified = callee.ContainingType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "";
             if (containing is "System.Math" or "System.MathF")

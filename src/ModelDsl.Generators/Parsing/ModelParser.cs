@@ -23,7 +23,7 @@ internal static class ModelParser
     /// <summary>Why a model type cannot hold the generated constructor and instance members, or null.</summary>
     private static string? CannotBeExtended(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
         => type.IsStatic ? "a model is instantiated, so it cannot be static; remove 'static'"
-            : type.TypeKind != TypeKind.Class ? $"a model is a class, not a {(type.IsRecord ? "record " : "")}{type.TypeKind.ToString().ToLowerInvariant()}; declare 'partial class {type.Name}'"
+            : type.TypeKind != TypeKind.Class || type.IsRecord ? $"a model is a class, not a {(type.IsRecord ? "record " : "")}{type.TypeKind.ToString().ToLowerInvariant()}; declare 'partial class {type.Name}'"
             : type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().Any(d => d.ParameterList is not null)
                 ? "its constructor is generated (taking the seed and the dtype), and a primary constructor would have to be called by it; remove the primary constructor's parameters"
             : null;

@@ -11,7 +11,7 @@ namespace ModelDsl.Generators.Tests.Fuzzing;
 /// <para>
 /// Environment: <c>MODELDSL_FUZZ_SEED</c> (default 4242), <c>MODELDSL_FUZZ_VARIANTS</c> (default 2000; a larger corpus
 /// runs the same way), <c>MODELDSL_FUZZ_ONLY</c> (comma-separated indices: run only those and print their sources),
-/// <c>MODELDSL_FUZZ_DEEP_MAX</c> (largest deep body, default 1000 operations; up to 10000), <c>MODELDSL_FUZZ_MINIMIZE=1</c>
+/// <c>MODELDSL_FUZZ_DEEP_MAX</c> (largest deep body, default 500 operations; up to 10000), <c>MODELDSL_FUZZ_MINIMIZE=1</c>
 /// (reduce each class's representative to a minimal declaration), <c>MODELDSL_FUZZ_REPORT</c> (where the full report is
 /// written; default fuzz-report.md beside the test assembly).
 /// </para>
@@ -20,7 +20,7 @@ namespace ModelDsl.Generators.Tests.Fuzzing;
 public class GeneratorFuzzTests(ITestOutputHelper output)
 {
     public const int DefaultSeed = 4242;
-    /// <summary>The variants the oracle checks by default: what fits in about a minute of `dotnet test` on two cores.</summary>
+    /// <summary>The variants the oracle checks by default: about 100 s of processor time (see README.md).</summary>
     public const int DefaultVariants = 2000;
 
     /// <summary>The mutator's own test always makes at least this many variants (cheap: no generator run).</summary>
