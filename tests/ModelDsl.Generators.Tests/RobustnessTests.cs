@@ -302,20 +302,24 @@ public class RobustnessTests
             """);
     }
 
-    [Fact]
-    public void A_layer_and_a_gradient_named_ReferenceEquals_do_not_meet_objects_static_member()
-    {
-        Compiles("""
+    /// <summary>
+    /// Layers called twice under names ours meet: ReferenceEquals (object's static member, beside the trace record's
+    /// members; a gradient member too) and _dtype (one of our private fields, which the second call's local would hide).
+    /// </summary>
+    [Theory]
+    [InlineData("ReferenceEquals")]
+    [InlineData("_dtype")]
+    public void A_layer_named_like_a_member_of_object_or_a_field_of_ours_compiles(string name)
+        => Compiles($$"""
             [Model(3)] [Sgd(0.1)]
-            public partial class ObjectNames
+            public partial class Named
             {
-                [Dense(2, Activation.Tanh)] private partial Tensor ReferenceEquals(Tensor x);
+                [Dense(4, Activation.Tanh)] private partial Tensor {{name}}(Tensor x);
                 [Dense(1)] private partial Tensor Output(Tensor x);
-                [Forward] private Tensor Call(Tensor x) => Output(ReferenceEquals(x));
+                [Forward] private Tensor Call(Tensor x) => Output({{name}}(x) * {{name}}(Square(x)));
             }
             public static partial class Functions { [Differentiable] public static double F(double referenceEquals, double y) => referenceEquals * y; }
             """);
-    }
 
     [Fact]
     public void Parameters_that_differ_only_in_case_are_MD0009_at_the_second()
@@ -400,6 +404,18 @@ public class RobustnessTests
         Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
         Assert.Contains(run.CompilationErrors, e => e.Id == "CS1501"); // no overload of Rosen takes 2 arguments
     }
+
+    [Fact]
+    public void A_constructor_with_the_generated_constructors_parameters_is_MD0009_at_it()
+        => Rejected("MD0009", """
+            [Model(3)] [Sgd(0.1)]
+            public partial class Constructed
+            {
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output(x);
+                public Constructed(int seed = 0, ScalarType? dtype = null, Device? device = null) { }
+            }
+            """, "Constructed");
 
     [Theory]
     [InlineData(10_000)]

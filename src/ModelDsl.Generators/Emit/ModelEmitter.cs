@@ -46,7 +46,9 @@ internal sealed class ModelEmitter
         _graph = plan.Graph;
         _layers = _model.Layers.ToDictionary(l => l.Name);
         var taken = new UniqueNames(_model.Members.Select(m => m.Name).Concat(_model.Layers.Select(l => l.Name)).Concat(_model.Parameters.Select(p => p.Name))
-            .Concat(ModelAnalysis.GeneratedMembers(_model)).Append(_model.Name));
+            .Concat(ModelAnalysis.GeneratedMembers(_model)).Append(_model.Name)
+            // The forward pass's locals are named after its nodes: a field of ours may not be hidden by one of them.
+            .Concat(_graph.Nodes.Select(n => n.Name)));
         _dtype = taken.Next("_dtype");
         _device = taken.Next("_device");
         _namedTensors = taken.Next("_namedTensors");

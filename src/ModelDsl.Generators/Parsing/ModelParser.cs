@@ -229,6 +229,15 @@ internal static class ModelParser
         layers.RemoveAll(l => !Unique(l.Name, $"layer '{l.Name}'", l.Location));
         parameters.RemoveAll(p => !Unique(p.Name, $"parameter '{p.Name}'", p.Location));
 
+        // The generated constructor takes (int seed, ScalarType? dtype, Device? device): the user's may not take the same.
+        foreach (IMethodSymbol constructor in type.InstanceConstructors.Where(c => !c.IsImplicitlyDeclared
+            && c.Parameters.Select(p => p.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString())
+                .SequenceEqual(["int", "TorchSharp.torch.ScalarType?", "TorchSharp.torch.Device"])))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, LocationInfo.From(constructor.Locations.FirstOrDefault(l => l.IsInSource)),
+                type.Name, "by your constructor and by the generated constructor (int seed, ScalarType? dtype, Device? device): give yours other parameters"));
+        }
+
         if (forwards.Count == 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingForward, LocationInfo.From(declaration.Identifier.GetLocation()), type.Name));
