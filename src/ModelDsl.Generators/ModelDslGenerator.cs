@@ -68,7 +68,8 @@ public sealed class ModelDslGenerator : IIncrementalGenerator
         // [Model] classes → parse, infer shapes and plan the reverse sweep, emit one file per model.
         IncrementalValuesProvider<Result<AnalysedModel>> models = context.SyntaxProvider
             .ForAttributeWithMetadataName(ModelParser.AttributeName,
-                static (node, _) => node is ClassDeclarationSyntax,
+                // Records and structs too: they are rejected (MD0023) rather than silently left without their members.
+                static (node, _) => node is TypeDeclarationSyntax,
                 ModelParser.Parse)
             .WithTrackingName(Steps.ParseModels)
             .Select(static (parsed, _) => ModelAnalysis.Analyse(parsed))

@@ -151,6 +151,7 @@ public class RobustnessTests
     [InlineData("file partial class Local", "Local", "file-local")]
     [InlineData("static partial class Static", "Static", "cannot be static")]
     [InlineData("partial class Primary(int size)", "Primary", "primary constructor")]
+    [InlineData("partial record Recorded", "Recorded", "not a record class")]
     public void Types_that_cannot_hold_the_generated_members_are_MD0023(string declaration, string span, string reason)
     {
         Diagnostic d = Rejected("MD0023", $$"""
@@ -251,6 +252,170 @@ public class RobustnessTests
             """);
         Assert.Contains(run.CompilationErrors, e => e.Id == "CS0579"); // the compiler's own "duplicate attribute", and nothing of ours
     }
+
+    // ---- fuzz classes of the merge with main (seed 4242) -------------------------------------------------------------
+
+    [Fact]
+    public void Two_layer_methods_of_one_name_are_MD0009_at_the_second_not_an_internal_error()
+    {
+        const string source = """
+            [Model(3)] [Sgd(0.1)]
+            public partial class TwiceNamed
+            {
+                [Dense(2, Activation.Tanh)] private partial Tensor Output(Tensor x);
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output(Output(x));
+            }
+            """;
+        GeneratorRun run = Run(source);
+        Diagnostic d = Assert.Single(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("MD0009", d.Id);
+        Assert.Contains("by layer 'Output' and by layer 'Output'", d.GetMessage());
+        Assert.Contains(run.CompilationErrors, e => e.Id == "CS0111"); // the compiler's own "already defines"
+    }
+
+    [Theory]
+    [InlineData("Trace")]
+    [InlineData("Summary")]
+    [InlineData("Parameters")]
+    public void A_model_named_like_one_of_its_generated_members_is_MD0009_at_its_name(string name)
+    {
+        Diagnostic d = Rejected("MD0009", $$"""
+            [Model(3)] [Sgd(0.1)]
+            public partial class {{name}}
+            {
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output(x);
+            }
+            """, name);
+        Assert.Contains("cannot be named like its type", d.GetMessage());
+    }
+
+    [Fact]
+    public void Keyword_named_model_and_function_types_keep_their_at_sign()
+    {
+        Compiles("""
+            [Model(3)] [Sgd(0.1)]
+            public partial class @class { [Dense(1)] private partial Tensor Output(Tensor x); [Forward] private Tensor Call(Tensor x) => Output(x); }
+            public static partial class @fixed { [Differentiable] public static double F(double x) => x * x; }
+            public static class Uses { public static double G() => @fixed.FDerivative(2); public static object H() => new @class(seed: 1); }
+            """);
+    }
+
+    /// <summary>
+    /// Layers called twice under names ours meet: ReferenceEquals (object's static member, beside the trace record's
+    /// members; a gradient member too) and _dtype (one of our private fields, which the second call's local would hide).
+    /// </summary>
+    [Theory]
+    [InlineData("ReferenceEquals")]
+    [InlineData("_dtype")]
+    public void A_layer_named_like_a_member_of_object_or_a_field_of_ours_compiles(string name)
+        => Compiles($$"""
+            [Model(3)] [Sgd(0.1)]
+            public partial class Named
+            {
+                [Dense(4, Activation.Tanh)] private partial Tensor {{name}}(Tensor x);
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output({{name}}(x) * {{name}}(Square(x)));
+            }
+            public static partial class Functions { [Differentiable] public static double F(double referenceEquals, double y) => referenceEquals * y; }
+            """);
+
+    [Fact]
+    public void Parameters_that_differ_only_in_case_are_MD0009_at_the_second()
+    {
+        Diagnostic d = Rejected("MD0009", """
+            public static partial class Functions { [Differentiable] public static double Twin(double x, double X) => x * X; }
+            """, "X");
+        Assert.Contains("parameter 'x' and parameter 'X'", d.GetMessage());
+    }
+
+    [Fact]
+    public void Differentiable_methods_whose_derivatives_share_a_name_are_MD0009_at_the_later()
+    {
+        Diagnostic d = Rejected("MD0009", """
+            public static partial class Functions
+            {
+                [Differentiable] public static double Bowl(double x) => x * x;
+                [Differentiable] public static double BowlWith(double x) => x * 2;
+            }
+            """, "BowlWith");
+        Assert.Contains("'BowlWithDerivative' would be generated twice", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_function_type_named_like_a_derivative_it_would_hold_is_MD0009_at_the_method()
+        => Rejected("MD0009", """
+            public static partial class FDerivative { [Differentiable] public static double F(double x) => x * x; }
+            """, "F");
+
+    [Theory]
+    [InlineData("\u2028")]
+    [InlineData("\u2029")]
+    [InlineData("\u0085")]
+    [InlineData("\r")]
+    public void A_line_separator_inside_a_forward_expression_stays_out_of_the_generated_comments(string separator)
+    {
+        string breakChar = System.Text.RegularExpressions.Regex.Unescape(separator);
+        Compiles($$"""
+            [Model(3)] [Sgd(0.1)]
+            public partial class Separated
+            {
+                [Parameter(3, 2)] private partial Tensor W { get; }
+                [Forward] private Tensor Call(Tensor x) { var h = Tanh{{breakChar}}(MatMul(x, W)); return h * Sum(h); }
+            }
+            """);
+    }
+
+    [Fact]
+    public void A_record_model_with_layers_is_MD0023_not_silently_left_unimplemented()
+    {
+        GeneratorRun run = Run("""
+            [Model(3)] [Sgd(0.1)]
+            public partial record Recorded { [Dense(1)] private partial Tensor Output(Tensor x); [Forward] private Tensor Call(Tensor x) => Output(x); }
+            """);
+        Assert.Equal("MD0023", Assert.Single(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error).Id);
+    }
+
+    [Fact]
+    public void A_parameter_named_like_the_tensor_classes_cached_lists_gets_other_field_names()
+    {
+        Compiles("""
+            [Model(3)] [Sgd(0.1)]
+            public partial class CacheNames
+            {
+                [Parameter(3, 2)] private partial Tensor _trainable { get; }
+                [Parameter(2, 1)] private partial Tensor _nonTrainable { get; }
+                [Forward] private Tensor Call(Tensor x) => MatMul(MatMul(x, _trainable), _nonTrainable);
+            }
+            """);
+    }
+
+    [Fact]
+    public void A_call_to_a_differentiable_method_with_the_wrong_number_of_arguments_is_the_compilers_error_only()
+    {
+        GeneratorRun run = Run("""
+            public static partial class Functions
+            {
+                [Differentiable] public static double Rosen(double x) => x * x;
+                [Differentiable] public static double Uses(double x, double y) => Rosen(x, y) + y;
+            }
+            """);
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Contains(run.CompilationErrors, e => e.Id == "CS1501"); // no overload of Rosen takes 2 arguments
+    }
+
+    [Fact]
+    public void A_constructor_with_the_generated_constructors_parameters_is_MD0009_at_it()
+        => Rejected("MD0009", """
+            [Model(3)] [Sgd(0.1)]
+            public partial class Constructed
+            {
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) => Output(x);
+                public Constructed(int seed = 0, ScalarType? dtype = null, Device? device = null) { }
+            }
+            """, "Constructed");
 
     [Theory]
     [InlineData(10_000)]

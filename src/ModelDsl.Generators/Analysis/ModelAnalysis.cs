@@ -154,7 +154,7 @@ internal static class ModelAnalysis
     }
 
     /// <summary>What the nested Parameters and Gradients classes declare besides one property per tensor.</summary>
-    private static readonly string[] TensorClassMembers = ["Trainable", "NonTrainable", "Parameters", "Gradients", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize"];
+    private static readonly string[] TensorClassMembers = ["Trainable", "NonTrainable", "Parameters", "Gradients", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals"];
 
     /// <summary>
     /// Generated names that would be declared twice (MD0009): a layer's tensor and a parameter, a layer named like a
@@ -188,6 +188,12 @@ internal static class ModelAnalysis
         }
         foreach (string name in GeneratedMembers(model))
         {
+            // A member may not share its enclosing type's name (CS0542): a model called Trace or Summary cannot hold ours.
+            if (name == model.Name)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.DuplicateName, model.Location, name,
+                    $"by your model type '{name}' and by its generated member '{name}', and a member cannot be named like its type"));
+            }
             if (seen.TryGetValue(name, out string? owner))
             {
                 LocationInfo? location = model.Layers.FirstOrDefault(l => l.Name == name)?.Location ?? model.Parameters.FirstOrDefault(p => p.Name == name)?.Location;

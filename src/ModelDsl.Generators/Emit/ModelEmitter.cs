@@ -33,8 +33,11 @@ internal sealed class ModelEmitter
     private readonly string _dtype, _device, _stepResultOf, _lossWithGradient, _namedTensors;
     private readonly ManagedNames _managedNames;
 
+    /// <summary>The Parameters and Gradients classes' cached lists: fields named apart from every tensor property.</summary>
+    private readonly string _trainableCache, _nonTrainableCache;
+
     /// <summary>What a positional record declares itself: a trace member may not take these names.</summary>
-    private static readonly string[] RecordMembers = ["Trace", "Equals", "GetHashCode", "ToString", "Deconstruct", "EqualityContract", "PrintMembers", "GetType", "MemberwiseClone", "Finalize"];
+    private static readonly string[] RecordMembers = ["Trace", "Equals", "GetHashCode", "ToString", "Deconstruct", "EqualityContract", "PrintMembers", "GetType", "MemberwiseClone", "Finalize", "ReferenceEquals"];
 
     private ModelEmitter(ModelPlan plan)
     {
@@ -43,12 +46,17 @@ internal sealed class ModelEmitter
         _graph = plan.Graph;
         _layers = _model.Layers.ToDictionary(l => l.Name);
         var taken = new UniqueNames(_model.Members.Select(m => m.Name).Concat(_model.Layers.Select(l => l.Name)).Concat(_model.Parameters.Select(p => p.Name))
-            .Concat(ModelAnalysis.GeneratedMembers(_model)));
+            .Concat(ModelAnalysis.GeneratedMembers(_model)).Append(_model.Name)
+            // The forward pass's locals are named after its nodes: a field of ours may not be hidden by one of them.
+            .Concat(_graph.Nodes.Select(n => n.Name)));
         _dtype = taken.Next("_dtype");
         _device = taken.Next("_device");
         _namedTensors = taken.Next("_namedTensors");
         _managedNames = new ManagedNames(_dtype, _device, taken.Next("_workspace"), taken.Next("RunsManaged"), taken.Next("RunManaged"), taken.Next("MultiplyAddsPerSample"));
         _stepResultOf = taken.Next("StepResultOf");
+        var tensorNames = new UniqueNames(_plan.Tensors.Select(t => t.Name));
+        _trainableCache = tensorNames.Next("_trainable");
+        _nonTrainableCache = tensorNames.Next("_nonTrainable");
         _lossWithGradient = _model.LossMethod is { } loss ? taken.Next(loss.Name + "WithGradient") : "";
         // Trace members: "Output" only for the output, and a layer's PreActivation and State names kept free for it.
         var members = new UniqueNames(RecordMembers);
@@ -105,7 +113,7 @@ internal sealed class ModelEmitter
 
     private void EmitParameters()
     {
-        _w.WriteLine($"/// <summary>Every tensor of <see cref=\"{_model.Name}\"/>, in Keras order; the optimizer updates only <see cref=\"Trainable\"/>.</summary>");
+        _w.WriteLine($"/// <summary>Every tensor of <see cref=\"{Identifier(_model.Name)}\"/>, in Keras order; the optimizer updates only <see cref=\"Trainable\"/>.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock("public sealed class Parameters"))
         {
@@ -120,12 +128,12 @@ internal sealed class ModelEmitter
             _w.WriteLine();
             _w.WriteLine("/// <summary>The trainable tensors; index i of this list is index i of <see cref=\"Gradients.Trainable\"/> and of the optimizer's state.</summary>");
             // Built once: the tensors are init-only, and TrainStep reads these lists on every step.
-            _w.WriteLine($"public {List}<{Tensor}> Trainable => _trainable ??= [{string.Join(", ", Trainable.Select(t => Identifier(t.Name)))}];");
-            _w.WriteLine($"private {List}<{Tensor}>? _trainable;");
+            _w.WriteLine($"public {List}<{Tensor}> Trainable => {_trainableCache} ??= [{string.Join(", ", Trainable.Select(t => Identifier(t.Name)))}];");
+            _w.WriteLine($"private {List}<{Tensor}>? {_trainableCache};");
             _w.WriteLine();
             _w.WriteLine("/// <summary>The non-trainable tensors (Normalization statistics).</summary>");
-            _w.WriteLine($"public {List}<{Tensor}> NonTrainable => _nonTrainable ??= [{string.Join(", ", NonTrainable.Select(t => Identifier(t.Name)))}];");
-            _w.WriteLine($"private {List}<{Tensor}>? _nonTrainable;");
+            _w.WriteLine($"public {List}<{Tensor}> NonTrainable => {_nonTrainableCache} ??= [{string.Join(", ", NonTrainable.Select(t => Identifier(t.Name)))}];");
+            _w.WriteLine($"private {List}<{Tensor}>? {_nonTrainableCache};");
         }
     }
 
@@ -137,7 +145,7 @@ internal sealed class ModelEmitter
 
     private void EmitGradients()
     {
-        _w.WriteLine($"/// <summary>The gradient of the loss with respect to each trainable tensor of <see cref=\"{_model.Name}\"/>.</summary>");
+        _w.WriteLine($"/// <summary>The gradient of the loss with respect to each trainable tensor of <see cref=\"{Identifier(_model.Name)}\"/>.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         using (_w.WriteBlock("public sealed class Gradients"))
         {
@@ -148,8 +156,8 @@ internal sealed class ModelEmitter
             }
             _w.WriteLine();
             _w.WriteLine("/// <summary>The gradients in the order of <see cref=\"Parameters.Trainable\"/>.</summary>");
-            _w.WriteLine($"public {List}<{Tensor}> Trainable => _trainable ??= [{string.Join(", ", Trainable.Select(t => Identifier(t.Name)))}];");
-            _w.WriteLine($"private {List}<{Tensor}>? _trainable;");
+            _w.WriteLine($"public {List}<{Tensor}> Trainable => {_trainableCache} ??= [{string.Join(", ", Trainable.Select(t => Identifier(t.Name)))}];");
+            _w.WriteLine($"private {List}<{Tensor}>? {_trainableCache};");
         }
     }
 
@@ -207,7 +215,7 @@ internal sealed class ModelEmitter
         _w.WriteLine("/// <param name=\"dtype\">The element type of the tensors; float32 by default.</param>");
         _w.WriteLine("/// <param name=\"device\">Where the tensors live, and the batches must; the CPU by default. The weights are drawn on the CPU, so a seed gives the same weights on every device.</param>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        using (_w.WriteBlock($"public {_model.Name}(int seed = 0, {Torch}.ScalarType? dtype = null, {Torch}.Device? device = null)"))
+        using (_w.WriteBlock($"public {Identifier(_model.Name)}(int seed = 0, {Torch}.ScalarType? dtype = null, {Torch}.Device? device = null)"))
         {
             _w.WriteLine($"{Torch}.ScalarType type = dtype ?? {Torch}.ScalarType.Float32;");
             _w.WriteLine($"{_dtype} = type;");

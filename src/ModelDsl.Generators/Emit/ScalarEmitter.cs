@@ -147,7 +147,7 @@ internal static class ScalarEmitter
     internal static string GradientMember(string parameter)
     {
         string name = Names.Pascal(parameter);
-        return name is "Equals" or "GetHashCode" or "ToString" or "Deconstruct" or "GetType" or "MemberwiseClone" or "Finalize" or "EqualityContract" or "PrintMembers"
+        return name is "Equals" or "GetHashCode" or "ToString" or "Deconstruct" or "GetType" or "MemberwiseClone" or "Finalize" or "EqualityContract" or "PrintMembers" or "ReferenceEquals"
             ? name + "_" : name;
     }
 

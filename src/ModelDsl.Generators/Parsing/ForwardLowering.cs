@@ -286,7 +286,8 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
     protected static string Shorten(SyntaxNode node)
     {
         string source = node.Span.Length <= 240 ? node.ToString() : node.SyntaxTree.GetText().ToString(new Microsoft.CodeAnalysis.Text.TextSpan(node.SpanStart, 240));
-        string text = string.Join(" ", source.Split(['\r', '\n', ' ', '\t'], System.StringSplitOptions.RemoveEmptyEntries));
+        // Every white-space character splits, line separators (U+2028, U+2029, U+0085) too: the text goes into one-line comments.
+        string text = string.Join(" ", source.Split((char[]?)null, System.StringSplitOptions.RemoveEmptyEntries));
         return text.Length <= 80 ? text : text.Substring(0, 77) + "...";
     }
 

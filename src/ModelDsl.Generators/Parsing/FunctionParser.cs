@@ -67,11 +67,48 @@ internal static class FunctionParser
                 "A generic method", "the [Differentiable] method '" + name + "'", "declare it over double or float"));
         }
         // A member of the user's with the name of a generated one (FDerivative beside F) would be declared twice.
-        string[] generated = symbol.Parameters.Length == 1 ? [name + "Derivative", name + "WithDerivative"] : [name + "Gradient", name + "WithGradient", name + "GradientValue"];
+        string[] generated = GeneratedNames(symbol);
         foreach (ISymbol clash in symbol.ContainingType.GetMembers().Where(m => generated.Contains(m.Name) && !m.IsImplicitlyDeclared))
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, LocationInfo.From(clash.Locations.FirstOrDefault(l => l.IsInSource)),
                 clash.Name, $"by your member '{clash.Name}' and by the derivative generated for [Differentiable] '{name}'"));
+        }
+        // The derivatives of another [Differentiable] method of this type with the same generated name (FWithDerivative
+        // of both F and FWith): reported at the later of the two, which is to be renamed.
+        foreach (IMethodSymbol other in symbol.ContainingType.GetMembers().OfType<IMethodSymbol>()
+            .Where(m => m.Name != name && m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName) && DeclaredBefore(m, symbol)))
+        {
+            if (GeneratedNames(other).Intersect(generated, StringComparer.Ordinal).FirstOrDefault() is { } twice)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, LocationInfo.From(method.Identifier.GetLocation()),
+                    twice, $"by the derivatives of [Differentiable] '{other.Name}' and of [Differentiable] '{name}'"));
+            }
+        }
+        // A member may not share its enclosing type's name (CS0542): the derivatives of F cannot go into a class FDerivative.
+        if (generated.FirstOrDefault(g => g == symbol.ContainingType.Name) is { } typeName)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, LocationInfo.From(method.Identifier.GetLocation()),
+                typeName, $"by the type '{typeName}' and by the derivative generated for [Differentiable] '{name}' in it, and a member cannot be named like its type"));
+        }
+        // The gradient record has one member per parameter, in PascalCase: x and X would both be X.
+        if (symbol.Parameters.Length > 1)
+        {
+            var members = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach ((IParameterSymbol parameter, ParameterSyntax syntax) in symbol.Parameters.Zip(method.ParameterList.Parameters, (p, s) => (p, s)))
+            {
+                string member = Emit.ScalarEmitter.GradientMember(parameter.Name);
+                if (members.TryGetValue(member, out string? first))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, LocationInfo.From(syntax.Identifier.GetLocation()),
+                        member, $"as the gradient member of both parameter '{first}' and parameter '{parameter.Name}' of [Differentiable] '{name}'; rename one of the parameters"));
+                }
+                else if (member == name + "GradientValue")
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, LocationInfo.From(syntax.Identifier.GetLocation()),
+                        member, $"as the gradient record '{member}' and as its member for parameter '{parameter.Name}', and a member cannot be named like its type; rename the parameter"));
+                }
+                else members[member] = parameter.Name;
+            }
         }
         // Only the signature decides whether derivative members can be declared at all.
         bool signatureSound = type is not null && numeric is not null && diagnostics.Count == 0;
@@ -85,6 +122,20 @@ internal static class FunctionParser
         if (!signatureSound) return null;
         return new FunctionDeclaration(type!, name, Accessibility(symbol.DeclaredAccessibility), numeric!,
             symbol.Parameters.Select(p => p.Name).ToEquatableArray(), diagnostics.Count == 0 ? graph : null, LocationInfo.From(method.Identifier.GetLocation()));
+    }
+
+    /// <summary>The members generated for a [Differentiable] method: FDerivative and FWithDerivative, or FGradient, FWithGradient and FGradientValue.</summary>
+    private static string[] GeneratedNames(IMethodSymbol method)
+        => method.Parameters.Length == 1 ? [method.Name + "Derivative", method.Name + "WithDerivative"]
+            : [method.Name + "Gradient", method.Name + "WithGradient", method.Name + "GradientValue"];
+
+    /// <summary>True when <paramref name="a"/> is declared before <paramref name="b"/> (by file, then position).</summary>
+    private static bool DeclaredBefore(ISymbol a, ISymbol b)
+    {
+        Location? la = a.Locations.FirstOrDefault(l => l.IsInSource), lb = b.Locations.FirstOrDefault(l => l.IsInSource);
+        if (la is null || lb is null) return false;
+        int byFile = StringComparer.Ordinal.Compare(la.SourceTree?.FilePath, lb.SourceTree?.FilePath);
+        return byFile < 0 || (byFile == 0 && la.SourceSpan.Start < lb.SourceSpan.Start);
     }
 
     private static string? NumericType(ITypeSymbol type) => type.SpecialType switch
@@ -146,6 +197,8 @@ internal static class FunctionParser
             var callee = (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) as IMethodSymbol;
             string shown = node.Expression.ToString();
             if (callee is null) return null; // the compiler reports the unknown method
+            // A candidate that takes another number of arguments (the compiler reports the call): nothing to lower.
+            if (info.Symbol is null && callee.Parameters.Length != node.ArgumentList.Arguments.Count) return null;
             string containing = callee.ContainingType?.ToDisplayString() ?? "";
             string qualified = callee.ContainingType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "";
             if (containing is "System.Math" or "System.MathF")
@@ -201,7 +254,8 @@ internal static class TypeLocations
                 RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
                 _ => declaration.Keyword.ValueText,
             };
-            string name = current.Name + (current.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", current.TypeParameters.Select(p => p.Name)) + ">");
+            // As written in code: a keyword-named type (@class) keeps its '@' in the generated partial declaration.
+            string name = Emit.Names.Identifier(current.Name) + (current.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", current.TypeParameters.Select(p => Emit.Names.Identifier(p.Name))) + ">");
             chain.Insert(0, new ContainingType(keyword, name));
         }
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";

@@ -23,7 +23,7 @@ internal static class ModelParser
     /// <summary>Why a model type cannot hold the generated constructor and instance members, or null.</summary>
     private static string? CannotBeExtended(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
         => type.IsStatic ? "a model is instantiated, so it cannot be static; remove 'static'"
-            : type.TypeKind != TypeKind.Class ? $"a model is a class, not a {(type.IsRecord ? "record " : "")}{type.TypeKind.ToString().ToLowerInvariant()}; declare 'partial class {type.Name}'"
+            : type.TypeKind != TypeKind.Class || type.IsRecord ? $"a model is a class, not a {(type.IsRecord ? "record " : "")}{type.TypeKind.ToString().ToLowerInvariant()}; declare 'partial class {type.Name}'"
             : type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().Any(d => d.ParameterList is not null)
                 ? "its constructor is generated (taking the seed and the dtype), and a primary constructor would have to be called by it; remove the primary constructor's parameters"
             : null;
@@ -215,6 +215,27 @@ internal static class ModelParser
                         break;
                 }
             }
+        }
+
+        // Two layer methods (overloads) or parameter properties of one name would be two sets of tensors of one name:
+        // the later is MD0009, and it is left out so that nothing else looks it up by its name.
+        var named = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool Unique(string name, string owner, LocationInfo? location)
+        {
+            if (!named.TryGetValue(name, out string? first)) { named[name] = owner; return true; }
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, location, name, $"by {first} and by {owner}"));
+            return false;
+        }
+        layers.RemoveAll(l => !Unique(l.Name, $"layer '{l.Name}'", l.Location));
+        parameters.RemoveAll(p => !Unique(p.Name, $"parameter '{p.Name}'", p.Location));
+
+        // The generated constructor takes (int seed, ScalarType? dtype, Device? device): the user's may not take the same.
+        foreach (IMethodSymbol constructor in type.InstanceConstructors.Where(c => !c.IsImplicitlyDeclared
+            && c.Parameters.Select(p => p.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString())
+                .SequenceEqual(["int", "TorchSharp.torch.ScalarType?", "TorchSharp.torch.Device"])))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, LocationInfo.From(constructor.Locations.FirstOrDefault(l => l.IsInSource)),
+                type.Name, "by your constructor and by the generated constructor (int seed, ScalarType? dtype, Device? device): give yours other parameters"));
         }
 
         if (forwards.Count == 0)
