@@ -444,7 +444,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Training.InputGuard.RequireTargets("BroadcastingModel", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("BroadcastingModel", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("BroadcastingModel", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
             }
             global::ModelDsl.Training.StepResult result;
@@ -471,7 +471,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Training.InputGuard.RequireTargets("BroadcastingModel", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("BroadcastingModel", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("BroadcastingModel", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
             }
             using var scope = global::TorchSharp.torch.NewDisposeScope();

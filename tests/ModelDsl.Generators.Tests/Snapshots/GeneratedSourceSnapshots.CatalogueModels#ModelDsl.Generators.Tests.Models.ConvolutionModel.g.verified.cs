@@ -280,7 +280,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Training.InputGuard.RequireTargets("ConvolutionModel", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("ConvolutionModel", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("ConvolutionModel", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
             }
             global::ModelDsl.Training.StepResult result;
@@ -307,7 +307,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Training.InputGuard.RequireTargets("ConvolutionModel", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("ConvolutionModel", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("ConvolutionModel", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
             }
             using var scope = global::TorchSharp.torch.NewDisposeScope();

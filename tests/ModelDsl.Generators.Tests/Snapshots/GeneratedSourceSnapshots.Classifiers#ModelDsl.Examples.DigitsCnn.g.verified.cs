@@ -238,7 +238,7 @@ namespace ModelDsl.Examples
             global::ModelDsl.Training.InputGuard.RequireTargets("DigitsCnn", "y", y, x.size(0), classIndices: true, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("DigitsCnn", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("DigitsCnn", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
             }
             global::ModelDsl.Training.StepResult result;
@@ -265,7 +265,7 @@ namespace ModelDsl.Examples
             global::ModelDsl.Training.InputGuard.RequireTargets("DigitsCnn", "y", y, x.size(0), classIndices: true, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("DigitsCnn", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("DigitsCnn", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
             }
             using var scope = global::TorchSharp.torch.NewDisposeScope();

@@ -273,7 +273,7 @@ namespace ModelDsl.Examples
             global::ModelDsl.Training.InputGuard.RequireTargets("DigitsRegularizedMlp", "y", y, x.size(0), classIndices: true, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("DigitsRegularizedMlp", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("DigitsRegularizedMlp", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
             }
             global::ModelDsl.Training.StepResult result;
@@ -300,7 +300,7 @@ namespace ModelDsl.Examples
             global::ModelDsl.Training.InputGuard.RequireTargets("DigitsRegularizedMlp", "y", y, x.size(0), classIndices: true, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("DigitsRegularizedMlp", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("DigitsRegularizedMlp", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
             }
             using var scope = global::TorchSharp.torch.NewDisposeScope();

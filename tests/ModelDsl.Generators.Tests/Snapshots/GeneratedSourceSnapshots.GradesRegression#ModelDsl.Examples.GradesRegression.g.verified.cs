@@ -197,7 +197,7 @@ namespace ModelDsl.Examples
             global::ModelDsl.Training.InputGuard.RequireTargets("GradesRegression", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("GradesRegression", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("GradesRegression", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
             }
             global::ModelDsl.Training.StepResult result;
@@ -224,7 +224,7 @@ namespace ModelDsl.Examples
             global::ModelDsl.Training.InputGuard.RequireTargets("GradesRegression", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("GradesRegression", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("GradesRegression", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
             }
             using var scope = global::TorchSharp.torch.NewDisposeScope();

@@ -292,7 +292,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Training.InputGuard.RequireTargets("Convolution1DModel", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("Convolution1DModel", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("Convolution1DModel", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
             }
             global::ModelDsl.Training.StepResult result;
@@ -319,7 +319,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Training.InputGuard.RequireTargets("Convolution1DModel", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("Convolution1DModel", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("Convolution1DModel", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
             }
             using var scope = global::TorchSharp.torch.NewDisposeScope();

@@ -236,7 +236,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Training.InputGuard.RequireTargets("EmbeddingModel", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("EmbeddingModel", "x", x, InputShape, global::TorchSharp.torch.ScalarType.Int64, _device);
+                global::ModelDsl.Training.InputGuard.Require("EmbeddingModel", "input", x, InputShape, global::TorchSharp.torch.ScalarType.Int64, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
             }
             global::ModelDsl.Training.StepResult result;
@@ -263,7 +263,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Training.InputGuard.RequireTargets("EmbeddingModel", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("EmbeddingModel", "x", x, InputShape, global::TorchSharp.torch.ScalarType.Int64, _device);
+                global::ModelDsl.Training.InputGuard.Require("EmbeddingModel", "input", x, InputShape, global::TorchSharp.torch.ScalarType.Int64, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
             }
             using var scope = global::TorchSharp.torch.NewDisposeScope();

@@ -233,7 +233,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Training.InputGuard.RequireTargets("SiameseModel", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("SiameseModel", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("SiameseModel", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
             }
             global::ModelDsl.Training.StepResult result;
@@ -260,7 +260,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Training.InputGuard.RequireTargets("SiameseModel", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("SiameseModel", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("SiameseModel", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
             }
             using var scope = global::TorchSharp.torch.NewDisposeScope();

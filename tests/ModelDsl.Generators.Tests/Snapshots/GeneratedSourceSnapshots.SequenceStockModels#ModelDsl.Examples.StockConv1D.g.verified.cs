@@ -249,7 +249,7 @@ namespace ModelDsl.Examples
             global::ModelDsl.Training.InputGuard.RequireTargets("StockConv1D", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("StockConv1D", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("StockConv1D", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
             }
             global::ModelDsl.Training.StepResult result;
@@ -276,7 +276,7 @@ namespace ModelDsl.Examples
             global::ModelDsl.Training.InputGuard.RequireTargets("StockConv1D", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("StockConv1D", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("StockConv1D", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
             }
             using var scope = global::TorchSharp.torch.NewDisposeScope();

@@ -242,7 +242,7 @@ namespace ModelDsl.Examples
             global::ModelDsl.Training.InputGuard.RequireTargets("StockMlp", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("StockMlp", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("StockMlp", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Train);
             }
             global::ModelDsl.Training.StepResult result;
@@ -269,7 +269,7 @@ namespace ModelDsl.Examples
             global::ModelDsl.Training.InputGuard.RequireTargets("StockMlp", "y", y, x.size(0), classIndices: false, _device);
             if (RunsManaged(x))
             {
-                global::ModelDsl.Training.InputGuard.Require("StockMlp", "x", x, InputShape, _dtype, _device);
+                global::ModelDsl.Training.InputGuard.Require("StockMlp", "input", x, InputShape, _dtype, _device);
                 return (global::ModelDsl.Training.StepResult)RunManaged(x, y, global::ModelDsl.Managed.ManagedMode.Test);
             }
             using var scope = global::TorchSharp.torch.NewDisposeScope();
