@@ -433,4 +433,34 @@ public class RobustnessTests
         Assert.NotNull(run);
         Assert.Empty(run!.GeneratorDiagnostics);
     }
+
+    [Fact]
+    public void Forward_variables_named_like_the_managed_codes_own_locals_keep_apart_from_them()
+    {
+        GeneratorRun run = Compiles("""
+            namespace Demo;
+            [Model(3)] [Sgd(0.1)]
+            public partial class Locals
+            {
+                [Dense(4, Activation.Tanh)] private partial Tensor Hidden(Tensor x);
+                [Dense(1)] private partial Tensor Output(Tensor x);
+                [Forward] private Tensor Call(Tensor x) { var target = Hidden(x); var block = target * target; var wOutputKernel = block + 1; return Output(wOutputKernel); }
+            }
+            """);
+        Assert.Contains("RunManaged<T>", run.GeneratedText("Demo.Locals.g.cs"));
+    }
+
+    [Fact]
+    public void A_model_too_large_for_spans_keeps_to_torchsharp_and_says_so()
+    {
+        GeneratorRun run = Run("""
+            namespace Demo;
+            [Model(2147483647)] [Sgd(0.1)]
+            public partial class Huge { [Dense(2)] private partial Tensor Output(Tensor x); [Forward] private Tensor Call(Tensor x) => Output(x); }
+            """);
+        Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal(("MD0025", DiagnosticSeverity.Info), (d.Id, d.Severity));
+        Assert.Contains("exceed the 2,147,483,647 elements a span can hold", d.GetMessage());
+        Assert.True(run.CompilationErrors.Count == 0, string.Join("\n", run.CompilationErrors.Select(e => e.ToString())));
+    }
 }

@@ -58,6 +58,10 @@ internal sealed class ManagedEmitter
     public static string? Unsupported(ModelPlan plan)
     {
         var layers = plan.Model.Layers.ToDictionary(l => l.Name);
+        // Spans are indexed by int: every tensor, all the gradients together and a sample of every value must fit.
+        if (plan.Tensors.Where(t => t.Trainable).Sum(t => t.Count) > int.MaxValue || plan.Tensors.Any(t => t.Count > int.MaxValue)
+            || plan.Graph.Nodes.Any(n => PerSample(n.Shape) > int.MaxValue))
+            return "its tensors or values exceed the 2,147,483,647 elements a span can hold";
         if (plan.Model.LossMethod is not null) return $"its [Loss] method '{plan.Model.LossMethod.Name}' runs on TorchSharp only";
         foreach (OpNode node in plan.Graph.Nodes)
         {
@@ -114,8 +118,10 @@ internal sealed class ManagedEmitter
 
     private static long PerSample(EquatableArray<int> shape)
     {
+        // Saturating: shapes near int.MaxValue on several axes would overflow a long.
         long product = 1;
-        foreach (int d in shape) product *= d == ShapeInference.Batch ? 1 : d;
+        foreach (int d in shape)
+            if (d != ShapeInference.Batch && d > 0) product = product > long.MaxValue / d ? long.MaxValue : product * d;
         return product;
     }
 
@@ -210,9 +216,20 @@ internal sealed class ManagedEmitter
 
     private static string Local(string member) => Names.Identifier(Names.Camel(member));
 
-    private string Weight(TensorInfo t) => "w" + t.Name;
+    /// <summary>
+    /// The locals of the managed method: its own (the batch, the memory blocks, the loss, ...) reserved first, then the
+    /// values, adjoints and weight spans, each named after its forward variable or tensor and made unique, so that a
+    /// variable named "target" or "block" in the user's forward method cannot collide with them.
+    /// </summary>
+    private readonly UniqueNames _locals = new([
+        "x", "y", "mode", "dOutputGiven", "T", "training", "n", "input", "labels", "target", "block", "at", "valuesLength", "adjointsLength",
+        "indexBlock", "indexAt", "result", "converted", "loss", "totals", "metrics", "pair", "gradients"]);
 
-    private string Gradient(TensorInfo t) => "g" + t.Name;
+    private readonly Dictionary<string, string> _weightNames = new(), _gradientNames = new();
+
+    private string Weight(TensorInfo t) => _weightNames.TryGetValue(t.Name, out string? name) ? name : _weightNames[t.Name] = _locals.Next("w" + t.Name);
+
+    private string Gradient(TensorInfo t) => _gradientNames.TryGetValue(t.Name, out string? name) ? name : _gradientNames[t.Name] = _locals.Next("g" + t.Name);
 
     // ---- emission ------------------------------------------------------------------------------------------------
 
@@ -279,26 +296,29 @@ internal sealed class ManagedEmitter
                 if (_plan.Reverse.NeedsAdjoint[node.Id]) _adjoint[node.Id] = Gradient(tensors[node.Symbol]);
                 continue;
             }
-            string local = Local(_member[node.Id]);
+            string local = _locals.Next(Local(_member[node.Id]));
             _value[node.Id] = local;
             _values.Add(new Buffer(local, Length(node.Shape)));
             bool adjoint = _plan.Reverse.NeedsAdjoint[node.Id];
             if (adjoint)
             {
-                _adjoint[node.Id] = "d" + _member[node.Id];
+                _adjoint[node.Id] = _locals.Next("d" + _member[node.Id]);
                 _adjoints.Add(new Buffer(_adjoint[node.Id], Length(node.Shape)));
             }
             if (node.Kind != OpKind.Layer) continue;
             LayerDeclaration layer = _layers[node.Symbol];
             ManagedLayer managed = _managed[node.Id];
             bool activated = layer.Activation != "Linear";
-            string pre = local + "PreActivation", dPre = "d" + _member[node.Id] + "PreActivation";
+            string pre = activated ? _locals.Next(local + "PreActivation") : local;
+            string dPre = activated ? _locals.Next("d" + _member[node.Id] + "PreActivation") : "";
             if (activated)
             {
                 _values.Add(new Buffer(pre, Length(node.Shape)));
                 if (adjoint) _adjoints.Add(new Buffer(dPre, Length(node.Shape)));
             }
-            string trace = local + "Trace", scratch = local + "Scratch", index = local + "Indices";
+            string trace = managed.TraceLength is null ? "" : _locals.Next(local + "Trace");
+            string scratch = managed.ScratchLength is null ? "" : _locals.Next(local + "Scratch");
+            string index = managed.IndexLength is null ? "" : _locals.Next(local + "Indices");
             if (managed.TraceLength is { } traceLength) _values.Add(new Buffer(trace, traceLength("n")));
             if (managed.ScratchLength is { } scratchLength) _adjoints.Add(new Buffer(scratch, scratchLength("n")));
             if (managed.IndexLength is { } indexLength) _indices.Add(new Buffer(index, indexLength("n")));
@@ -309,7 +329,7 @@ internal sealed class ManagedEmitter
                 trace: managed.TraceLength is null ? "default" : trace,
                 scratch: managed.ScratchLength is null ? "default" : scratch,
                 indices: managed.IndexLength is null ? "default" : index,
-                gradient: activated ? dPre : "d" + _member[node.Id],
+                gradient: activated ? dPre : _adjoint.TryGetValue(node.Id, out string? dOutput) ? dOutput : "default",
                 inputGradient: Adjoint(input),
                 weight: suffix => { _weights.Add(layer.Name + suffix); return Weight(tensors[layer.Name + suffix]); },
                 weightGradient: suffix => Gradient(tensors[layer.Name + suffix]),
@@ -363,13 +383,13 @@ internal sealed class ManagedEmitter
             _w.WriteLine("// The weights, read and updated in their tensors' memory.");
             foreach (string weight in _weights) _w.WriteLine($"global::System.Span<T> {Weight(tensors[weight])} = {Managed}.TensorSpans.Of<T>(Weights.{Names.Identifier(weight)});");
             _w.WriteLine("// The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).");
-            _w.WriteLine($"int valuesLength = {Sum(_values)}, adjointsLength = {Sum(_adjoints)};");
-            _w.WriteLine($"global::System.Span<T> block = {_names.Workspace}.Values<T>(valuesLength + adjointsLength);");
+            _w.WriteLine($"int valuesLength = checked({Sum(_values)}), adjointsLength = checked({Sum(_adjoints)});");
+            _w.WriteLine($"global::System.Span<T> block = {_names.Workspace}.Values<T>(checked(valuesLength + adjointsLength));");
             _w.WriteLine("int at = 0;");
             foreach (Buffer b in _values.Concat(_adjoints)) _w.WriteLine($"global::System.Span<T> {b.Name} = block.Slice(at, {b.Length}); at += {b.Name}.Length;");
             if (_indices.Count > 0)
             {
-                _w.WriteLine($"global::System.Span<int> indexBlock = {_names.Workspace}.Indices({Sum(_indices)});");
+                _w.WriteLine($"global::System.Span<int> indexBlock = {_names.Workspace}.Indices(checked({Sum(_indices)}));");
                 _w.WriteLine("int indexAt = 0;");
                 foreach (Buffer b in _indices) _w.WriteLine($"global::System.Span<int> {b.Name} = indexBlock.Slice(indexAt, {b.Length}); indexAt += {b.Name}.Length;");
             }

@@ -618,8 +618,8 @@ namespace ModelDsl.Generators.Tests.Models
             global::System.Span<T> wV = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.V);
             global::System.Span<T> wW = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.W);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n + n + n + n + n + n + (n * 2) + (n * 2), adjointsLength = (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n + n + n + n + n + n + (n * 2) + (n * 2);
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n + n + n + n + n + n + (n * 2) + (n * 2)), adjointsLength = checked((n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n + n + n + n + n + n + (n * 2) + (n * 2));
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> matMul = block.Slice(at, n * 4); at += matMul.Length;
             global::System.Span<T> add = block.Slice(at, n * 4); at += add.Length;

@@ -451,8 +451,8 @@ namespace ModelDsl.Generators.Tests.Models
             global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
             global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 48) + (n * 48) + (n * 16) + (n * 12) + (n * 12) + (n * 3) + (n * 4) + (n * 7) + (n * 2) + (n * 2), adjointsLength = (n * 48) + (n * 48) + (n * 16) + (n * 12) + (n * 12) + (n * 3) + (n * 4) + (n * 7) + (n * 2) + (n * 2);
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 48) + (n * 48) + (n * 16) + (n * 12) + (n * 12) + (n * 3) + (n * 4) + (n * 7) + (n * 2) + (n * 2)), adjointsLength = checked((n * 48) + (n * 48) + (n * 16) + (n * 12) + (n * 12) + (n * 3) + (n * 4) + (n * 7) + (n * 2) + (n * 2));
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> features = block.Slice(at, n * 48); at += features.Length;
             global::System.Span<T> featuresPreActivation = block.Slice(at, n * 48); at += featuresPreActivation.Length;

@@ -353,8 +353,8 @@ namespace ModelDsl.Examples
             global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
             global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = n + n, adjointsLength = n + n;
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked(n + n), adjointsLength = checked(n + n);
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> output = block.Slice(at, n); at += output.Length;
             global::System.Span<T> outputPreActivation = block.Slice(at, n); at += outputPreActivation.Length;

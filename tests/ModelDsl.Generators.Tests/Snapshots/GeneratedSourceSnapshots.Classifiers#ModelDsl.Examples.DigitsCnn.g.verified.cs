@@ -408,8 +408,8 @@ namespace ModelDsl.Examples
             global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
             global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 576) + (n * 576) + (n * 144) + (n * 10) + (n * 10), adjointsLength = (n * 576) + (n * 576) + (n * 144) + (n * 10) + (n * 10);
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 576) + (n * 576) + (n * 144) + (n * 10) + (n * 10)), adjointsLength = checked((n * 576) + (n * 576) + (n * 144) + (n * 10) + (n * 10));
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> features = block.Slice(at, n * 576); at += features.Length;
             global::System.Span<T> featuresPreActivation = block.Slice(at, n * 576); at += featuresPreActivation.Length;
@@ -421,7 +421,7 @@ namespace ModelDsl.Examples
             global::System.Span<T> dPool = block.Slice(at, n * 144); at += dPool.Length;
             global::System.Span<T> dOutput = block.Slice(at, n * 10); at += dOutput.Length;
             global::System.Span<T> dOutputPreActivation = block.Slice(at, n * 10); at += dOutputPreActivation.Length;
-            global::System.Span<int> indexBlock = _workspace.Indices((n * 144));
+            global::System.Span<int> indexBlock = _workspace.Indices(checked((n * 144)));
             int indexAt = 0;
             global::System.Span<int> poolIndices = indexBlock.Slice(indexAt, n * 144); indexAt += poolIndices.Length;
 

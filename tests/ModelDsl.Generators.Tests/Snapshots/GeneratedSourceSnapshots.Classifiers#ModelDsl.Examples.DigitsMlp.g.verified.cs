@@ -385,8 +385,8 @@ namespace ModelDsl.Examples
             global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
             global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 64) + (n * 64) + (n * 10) + (n * 10), adjointsLength = (n * 64) + (n * 64) + (n * 10) + (n * 10);
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 64) + (n * 64) + (n * 10) + (n * 10)), adjointsLength = checked((n * 64) + (n * 64) + (n * 10) + (n * 10));
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> hidden = block.Slice(at, n * 64); at += hidden.Length;
             global::System.Span<T> hiddenPreActivation = block.Slice(at, n * 64); at += hiddenPreActivation.Length;

@@ -446,8 +446,8 @@ namespace ModelDsl.Examples
             global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
             global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 128) + (n * 128) + (global::ModelDsl.Managed.BatchNormalizationSpans.TraceLength(n, 128)) + (n * 128) + (n * 128) + (n * 128) + (n * 10) + (n * 10), adjointsLength = (n * 128) + (n * 128) + (n * 128) + (n * 128) + (n * 10) + (n * 10);
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 128) + (n * 128) + (global::ModelDsl.Managed.BatchNormalizationSpans.TraceLength(n, 128)) + (n * 128) + (n * 128) + (n * 128) + (n * 10) + (n * 10)), adjointsLength = checked((n * 128) + (n * 128) + (n * 128) + (n * 128) + (n * 10) + (n * 10));
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> hidden = block.Slice(at, n * 128); at += hidden.Length;
             global::System.Span<T> normalize = block.Slice(at, n * 128); at += normalize.Length;

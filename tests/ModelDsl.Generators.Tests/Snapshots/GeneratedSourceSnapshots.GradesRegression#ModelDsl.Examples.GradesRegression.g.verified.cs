@@ -361,8 +361,8 @@ namespace ModelDsl.Examples
             global::System.Span<T> wB = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.B);
             global::System.Span<T> wW = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.W);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = n + n, adjointsLength = n + n;
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked(n + n), adjointsLength = checked(n + n);
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> matMul = block.Slice(at, n); at += matMul.Length;
             global::System.Span<T> add = block.Slice(at, n); at += add.Length;

@@ -465,8 +465,8 @@ namespace ModelDsl.Generators.Tests.Models
             global::System.Span<T> wStridedBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StridedBias);
             global::System.Span<T> wStridedKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StridedKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 36) + (n * 36) + (n * 20) + (n * 9) + (n * 3) + (n * 8) + (n * 4) + (n * 7) + n, adjointsLength = (n * 36) + (n * 36) + (n * 20) + (n * 9) + (n * 3) + (n * 8) + (n * 4) + (n * 7) + n;
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 36) + (n * 36) + (n * 20) + (n * 9) + (n * 3) + (n * 8) + (n * 4) + (n * 7) + n), adjointsLength = checked((n * 36) + (n * 36) + (n * 20) + (n * 9) + (n * 3) + (n * 8) + (n * 4) + (n * 7) + n);
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> causal = block.Slice(at, n * 36); at += causal.Length;
             global::System.Span<T> causalPreActivation = block.Slice(at, n * 36); at += causalPreActivation.Length;
@@ -486,7 +486,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::System.Span<T> dStepMean = block.Slice(at, n * 4); at += dStepMean.Length;
             global::System.Span<T> dConcatenate = block.Slice(at, n * 7); at += dConcatenate.Length;
             global::System.Span<T> dOutput = block.Slice(at, n); at += dOutput.Length;
-            global::System.Span<int> indexBlock = _workspace.Indices((n * 20));
+            global::System.Span<int> indexBlock = _workspace.Indices(checked((n * 20)));
             int indexAt = 0;
             global::System.Span<int> poolIndices = indexBlock.Slice(indexAt, n * 20); indexAt += poolIndices.Length;
 

@@ -405,8 +405,8 @@ namespace ModelDsl.Generators.Tests.Models
             global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
             global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 20) + (n * 20) + (global::ModelDsl.Managed.LayerNormalizationSpans.TraceLength(n * 5, 4)) + (n * 2), adjointsLength = (n * 20) + (n * 20) + (n * 2);
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 20) + (n * 20) + (global::ModelDsl.Managed.LayerNormalizationSpans.TraceLength(n * 5, 4)) + (n * 2)), adjointsLength = checked((n * 20) + (n * 20) + (n * 2));
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> embed = block.Slice(at, n * 20); at += embed.Length;
             global::System.Span<T> normalize = block.Slice(at, n * 20); at += normalize.Length;

@@ -399,8 +399,8 @@ namespace ModelDsl.Generators.Tests.Models
             global::System.Span<T> wSharedBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SharedBias);
             global::System.Span<T> wSharedKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SharedKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 4) + (n * 4) + (n * 3) + (n * 4) + (n * 4) + (n * 4) + n, adjointsLength = (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n;
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 4) + (n * 4) + (n * 3) + (n * 4) + (n * 4) + (n * 4) + n), adjointsLength = checked((n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n);
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> shared = block.Slice(at, n * 4); at += shared.Length;
             global::System.Span<T> sharedPreActivation = block.Slice(at, n * 4); at += sharedPreActivation.Length;

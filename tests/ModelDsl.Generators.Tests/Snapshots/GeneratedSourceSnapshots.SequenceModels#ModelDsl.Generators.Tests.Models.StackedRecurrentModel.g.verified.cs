@@ -469,8 +469,8 @@ namespace ModelDsl.Generators.Tests.Models
             global::System.Span<T> wThirdKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.ThirdKernel);
             global::System.Span<T> wThirdRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.ThirdRecurrentKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 30) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 6, 5)) + (n * 24) + (global::ModelDsl.Managed.GruSpans.TraceLength(n, 6, 4)) + (n * 3) + (global::ModelDsl.Managed.SimpleRnnSpans.TraceLength(n, 6, 3)) + (n * 2), adjointsLength = (n * 30) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 6, 5)) + (n * 24) + (global::ModelDsl.Managed.GruSpans.ScratchLength(n, 6, 4)) + (n * 3) + (global::ModelDsl.Managed.SimpleRnnSpans.ScratchLength(n, 6, 3)) + (n * 2);
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 30) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 6, 5)) + (n * 24) + (global::ModelDsl.Managed.GruSpans.TraceLength(n, 6, 4)) + (n * 3) + (global::ModelDsl.Managed.SimpleRnnSpans.TraceLength(n, 6, 3)) + (n * 2)), adjointsLength = checked((n * 30) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 6, 5)) + (n * 24) + (global::ModelDsl.Managed.GruSpans.ScratchLength(n, 6, 4)) + (n * 3) + (global::ModelDsl.Managed.SimpleRnnSpans.ScratchLength(n, 6, 3)) + (n * 2));
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> first = block.Slice(at, n * 30); at += first.Length;
             global::System.Span<T> firstTrace = block.Slice(at, global::ModelDsl.Managed.LstmSpans.TraceLength(n, 6, 5)); at += firstTrace.Length;

@@ -476,8 +476,8 @@ namespace ModelDsl.Examples
             global::System.Span<T> wStepsKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StepsKernel);
             global::System.Span<T> wStepsRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StepsRecurrentKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 125) + (n * 400) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 25, 16)) + (n * 8) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 25, 8)) + n, adjointsLength = (n * 400) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 25, 16)) + (n * 8) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 25, 8)) + n;
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 125) + (n * 400) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 25, 16)) + (n * 8) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 25, 8)) + n), adjointsLength = checked((n * 400) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 25, 16)) + (n * 8) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 25, 8)) + n);
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> norm = block.Slice(at, n * 125); at += norm.Length;
             global::System.Span<T> steps = block.Slice(at, n * 400); at += steps.Length;

@@ -432,8 +432,8 @@ namespace ModelDsl.Examples
             global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
             global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 125) + (n * 16) + (n * 16) + n, adjointsLength = (n * 16) + (n * 16) + n;
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 125) + (n * 16) + (n * 16) + n), adjointsLength = checked((n * 16) + (n * 16) + n);
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> norm = block.Slice(at, n * 125); at += norm.Length;
             global::System.Span<T> hidden = block.Slice(at, n * 16); at += hidden.Length;

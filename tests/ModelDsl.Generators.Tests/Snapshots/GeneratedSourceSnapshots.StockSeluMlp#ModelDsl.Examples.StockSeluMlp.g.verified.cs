@@ -453,8 +453,8 @@ namespace ModelDsl.Examples
             global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
             global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
-            int valuesLength = (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + n, adjointsLength = (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + n;
-            global::System.Span<T> block = _workspace.Values<T>(valuesLength + adjointsLength);
+            int valuesLength = checked((n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + n), adjointsLength = checked((n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + n);
+            global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
             int at = 0;
             global::System.Span<T> hidden1 = block.Slice(at, n * 16); at += hidden1.Length;
             global::System.Span<T> hidden1PreActivation = block.Slice(at, n * 16); at += hidden1PreActivation.Length;
