@@ -8,6 +8,8 @@ namespace ModelDsl.Managed;
 /// The Keras activations over spans, the same math as <see cref="ActivationKernel"/>: element-wise, except Softmax over
 /// rows of the last axis (<c>width</c>). Forward overwrites y; Backward adds into dx (an empty dx: nothing to do).
 /// </summary>
+// Chunk buffers on the stack are written before they are read: no zeroing.
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public static class ActivationSpans
 {
     private const string Kernel = nameof(ActivationSpans);

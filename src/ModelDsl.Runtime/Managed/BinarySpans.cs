@@ -8,6 +8,8 @@ namespace ModelDsl.Managed;
 /// viewed as (rows, cols) and each operand as (rows', cols') with rows' ∈ {1, rows} and cols' ∈ {1, cols}.
 /// Maximum/Minimum propagate NaN; their gradient goes to the winner, half to each on a tie (torch's autograd).
 /// </summary>
+// Chunk buffers on the stack are written before they are read: no zeroing.
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public static class BinarySpans
 {
     private const string Kernel = nameof(BinarySpans);
@@ -179,6 +181,8 @@ public static class BinarySpans
 
 /// <summary>An element-wise binary operation with a constant operand: y = a op c, or c op a when
 /// <c>constantFirst</c>.</summary>
+// Chunk buffers on the stack are written before they are read: no zeroing.
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public static class ScalarSpans
 {
     private const string Kernel = nameof(ScalarSpans);

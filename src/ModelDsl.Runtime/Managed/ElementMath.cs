@@ -5,6 +5,8 @@ namespace ModelDsl.Managed;
 
 /// <summary>Scalar functions the element-wise span kernels need beyond <see cref="IFloatingPointIeee754{TSelf}"/>:
 /// erf (for the exact GELU), and log1p/expm1 accurate near 0 (.NET's LogP1/ExpM1 are log(1 + x)/exp(x) − 1).</summary>
+// Chunk buffers on the stack are written before they are read: no zeroing.
+[System.Runtime.CompilerServices.SkipLocalsInit]
 internal static class ElementMath
 {
     /// <summary>2/√π.</summary>

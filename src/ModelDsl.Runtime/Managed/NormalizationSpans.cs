@@ -8,6 +8,8 @@ namespace ModelDsl.Managed;
 /// Keras' Normalization layer over spans, as <see cref="NormalizationKernel"/>: y = (x − mean)/max(√variance, 1e-7)
 /// per feature (the last axis); mean and variance are constants (no gradient).
 /// </summary>
+// Chunk buffers on the stack are written before they are read: no zeroing.
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public static class NormalizationSpans
 {
     private const string Kernel = nameof(NormalizationSpans);

@@ -8,6 +8,8 @@ namespace ModelDsl.Managed;
 /// as (outer, axis, inner), giving y (outer, inner). Backward adds into dx (an empty dx: nothing to do); Max's gradient
 /// is split equally among tied maxima, as torch's amax.
 /// </summary>
+// Chunk buffers on the stack are written before they are read: no zeroing.
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public static class ReduceSpans
 {
     private const string Kernel = nameof(ReduceSpans);

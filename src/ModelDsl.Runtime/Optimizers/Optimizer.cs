@@ -122,14 +122,18 @@ public abstract class Optimizer : IDisposable
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
             throw new ArgumentException($"Optimizer.Step<{typeof(T).Name}>: the span update takes float or double gradients.", nameof(gradients));
         var dtype = TensorSpans.ScalarTypeOf<T>();
-        long total = 0;
-        for (int i = 0; i < parameters.Count; i++)
+        long total = Checked(parameters, dtype) ? _checkedTotal : 0;
+        if (total == 0)
         {
-            var parameter = parameters[i] ?? throw new ArgumentNullException(nameof(parameters), $"Parameter {i} is null.");
-            if (TensorSpans.Problem(parameter, dtype) is { } problem)
-                throw new ArgumentException($"Parameter {i}: {problem}", nameof(parameters));
-            CheckParameter(i, parameter.shape);
-            total += parameter.numel();
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                var parameter = parameters[i] ?? throw new ArgumentNullException(nameof(parameters), $"Parameter {i} is null.");
+                if (TensorSpans.Problem(parameter, dtype) is { } problem)
+                    throw new ArgumentException($"Parameter {i}: {problem}", nameof(parameters));
+                CheckParameter(i, parameter.shape);
+                total += parameter.numel();
+            }
+            Remember(parameters, total, dtype);
         }
         if (gradients.Length != total)
             throw new ArgumentException(
@@ -153,6 +157,29 @@ public abstract class Optimizer : IDisposable
                 Update(i, parameters[i], GradientTensor(gradient, _shapes[i]), learningRate, Iterations);
         }
         Iterations++;
+    }
+
+    // The parameter list Step<T> last checked (a generated model passes the same list of the same tensors every step):
+    // its tensors' handles and dtype, so that the next step skips a dozen native calls per tensor. LoadState forgets it.
+    private IReadOnlyList<Tensor>? _checkedParameters;
+    private IntPtr[] _checkedHandles = [];
+    private long _checkedTotal;
+    private ScalarType _checkedDtype;
+
+    private bool Checked(IReadOnlyList<Tensor> parameters, ScalarType dtype)
+    {
+        if (!ReferenceEquals(parameters, _checkedParameters) || dtype != _checkedDtype || _checkedHandles.Length != parameters.Count) return false;
+        for (int i = 0; i < parameters.Count; i++)
+            if (parameters[i]?.Handle != _checkedHandles[i]) return false;
+        return true;
+    }
+
+    private void Remember(IReadOnlyList<Tensor> parameters, long total, ScalarType dtype)
+    {
+        _checkedParameters = parameters;
+        _checkedHandles = [.. parameters.Select(p => p.Handle)];
+        _checkedTotal = total;
+        _checkedDtype = dtype;
     }
 
     /// <summary>Throws unless parameter <paramref name="index"/> has the shape it had on the first step and the shape of
@@ -300,6 +327,7 @@ public abstract class Optimizer : IDisposable
 
         ClearSlots();
         _shapes.Clear();
+        _checkedParameters = null;
         foreach (var slot in state.Slots)
         {
             var list = SlotList(slot.Slot);

@@ -164,4 +164,19 @@ public class FusedOptimizerTests
             SpanTest.Close<double>(viaList[i], SpanTest.Values<double>(viaSpan[i]), 0, $"parameter {i}");
         Assert.Throws<ArgumentException>(() => span.Step<Half>(viaSpan, new Half[30]));
     }
+
+    [Fact]
+    public void The_same_list_with_a_tensor_swapped_for_another_shape_is_checked_again_and_refused()
+    {
+        using var optimizer = new Sgd(0.1);
+        var parameters = new List<Tensor> { zeros(2, 3, ScalarType.Float64), zeros(4, ScalarType.Float64) };
+        double[] gradients = [.. Enumerable.Repeat(1.0, 10)];
+        optimizer.Step<double>(parameters, gradients);
+        optimizer.Step<double>(parameters, gradients);   // the remembered list: no checks, the same update
+        Assert.Equal(-0.2, parameters[0][0, 0].ToDouble(), 12);
+
+        parameters[1] = zeros(5, ScalarType.Float64);
+        var error = Assert.Throws<ArgumentException>(() => optimizer.Step<double>(parameters, [.. Enumerable.Repeat(1.0, 11)]));
+        Assert.Contains("Parameter 1 has shape (5) but had shape (4) on the first step", error.Message);
+    }
 }
