@@ -240,7 +240,8 @@ internal sealed class ManagedEmitter
         _w.WriteLine();
         _w.WriteLine("/// <summary>");
         _w.WriteLine($"/// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)");
-        _w.WriteLine("/// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp");
+        _w.WriteLine("/// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU (and at most");
+        _w.WriteLine("/// ManagedBackend.AutoWeightLimit trainable weights), TorchSharp");
         _w.WriteLine("/// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).");
         _w.WriteLine("/// </summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
@@ -254,7 +255,7 @@ internal sealed class ManagedEmitter
         _w.WriteLine($"private readonly {Managed}.ManagedWorkspace {_names.Workspace} = new();");
         _w.WriteLine();
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine($"private bool {_names.Runs}({Tensor} x) => {Managed}.ManagedBackend.Runs(Backend, {_names.Device}, {_dtype}, x, {_names.MultiplyAdds});");
+        _w.WriteLine($"private bool {_names.Runs}({Tensor} x) => {Managed}.ManagedBackend.Runs(Backend, {_names.Device}, {_dtype}, x, {_names.MultiplyAdds}, ParameterCount.Trainable);");
         _w.WriteLine();
         _w.WriteLine("/// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);

@@ -8,17 +8,24 @@ public static class ManagedBackend
 {
     /// <summary>
     /// Multiply-adds of one training step (forward and backward, the batch included) below which <see cref="Backend.Auto"/>
-    /// runs the managed code: measured in bench/ (docs/performance.md), where the two backends' step times cross.
+    /// runs the managed code: where the two backends' step times cross in bench/'s <c>--crossover</c> (docs/performance.md).
     /// </summary>
     public static long AutoThreshold { get; set; } = 50_000_000;
 
     /// <summary>
-    /// True when a batch <paramref name="x"/> goes to the managed code: a CPU model of float32 or float64, and either
-    /// <paramref name="backend"/> is Managed, or it is Auto and the step's work is below <see cref="AutoThreshold"/>.
+    /// Trainable weights above which <see cref="Backend.Auto"/> keeps to TorchSharp at any batch: wide layers are
+    /// matrix products that libtorch's GEMM runs faster than the managed one (docs/performance.md).
     /// </summary>
-    public static bool Runs(Backend backend, Device device, ScalarType dtype, Tensor x, long multiplyAddsPerSample)
+    public static long AutoWeightLimit { get; set; } = 100_000;
+
+    /// <summary>
+    /// True when a batch <paramref name="x"/> goes to the managed code: a CPU model of float32 or float64, and either
+    /// <paramref name="backend"/> is Managed, or it is Auto, the step's work is below <see cref="AutoThreshold"/> and the
+    /// model has at most <see cref="AutoWeightLimit"/> trainable weights.
+    /// </summary>
+    public static bool Runs(Backend backend, Device device, ScalarType dtype, Tensor x, long multiplyAddsPerSample, long trainableWeights)
         => backend != Backend.Torch && device.type == DeviceType.CPU && dtype is ScalarType.Float32 or ScalarType.Float64
-           && (backend == Backend.Managed || x.size(0) * multiplyAddsPerSample <= AutoThreshold);
+           && (backend == Backend.Managed || (x.size(0) * multiplyAddsPerSample <= AutoThreshold && trainableWeights <= AutoWeightLimit));
 
     /// <summary>A new CPU tensor of <paramref name="shape"/> and <paramref name="dtype"/> holding <paramref name="values"/>.</summary>
     public static Tensor ToTensor<T>(ReadOnlySpan<T> values, long[] shape, ScalarType dtype) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

@@ -355,7 +355,8 @@ namespace ModelDsl.Generators.Tests.Models
 
         /// <summary>
         /// Which code runs TrainStep, TestStep, Forward and Predict: Auto (the declared default unless [Model] says otherwise)
-        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU, TorchSharp
+        /// the managed code below for a batch of fewer multiply-adds than ManagedBackend.AutoThreshold on the CPU (and at most
+        /// ManagedBackend.AutoWeightLimit trainable weights), TorchSharp
         /// otherwise; Managed or Torch always (Managed needs the CPU and float32 or float64).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -369,7 +370,7 @@ namespace ModelDsl.Generators.Tests.Models
         private readonly global::ModelDsl.Managed.ManagedWorkspace _workspace = new();
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample);
+        private bool RunsManaged(global::TorchSharp.torch.Tensor x) => global::ModelDsl.Managed.ManagedBackend.Runs(Backend, _device, _dtype, x, MultiplyAddsPerSample, ParameterCount.Trainable);
 
         /// <summary>One call of the managed code in float32 or float64, as the model's dtype is.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
