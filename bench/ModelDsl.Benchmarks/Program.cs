@@ -8,6 +8,9 @@ if (args is ["--verify"])
 // `--lstm-cpu [rounds]`: the LSTM kernel against nn.LSTM, interleaved, by thread CPU time (see LstmInterleaved).
 if (args is ["--lstm-cpu", ..])
     return LstmInterleaved.Run(Console.Out, args.Length > 1 ? int.Parse(args[1]) : 15);
+// `--generator [ROOT]`: the generator over 100+ models, cold and after an unrelated edit (see GeneratorTiming).
+if (args is ["--generator", ..])
+    return GeneratorTiming.Run(Console.Out, args.Length > 1 ? args[1] : null);
 // `--crossover`: managed against TorchSharp over batch sizes, where Auto's threshold comes from (see Crossover).
 if (args is ["--crossover"])
     return Crossover.Run(Console.Out);
