@@ -463,4 +463,19 @@ public class RobustnessTests
         Assert.Contains("exceed the 2,147,483,647 elements a span can hold", d.GetMessage());
         Assert.True(run.CompilationErrors.Count == 0, string.Join("\n", run.CompilationErrors.Select(e => e.ToString())));
     }
+
+    [Fact]
+    public void A_layer_parameter_named_Weights_does_not_hide_the_generated_weights()
+    {
+        Compiles("""
+            namespace Demo;
+            [Model(3)] [Sgd(0.1)]
+            public partial class Shadowed
+            {
+                [Dense(2)] private partial Tensor Output(Tensor Weights);
+                [Parameter(2)] private partial Tensor Shift { get; }
+                [Forward] private Tensor Call(Tensor x) => Output(x) + Shift;
+            }
+            """);
+    }
 }

@@ -382,7 +382,7 @@ internal sealed class ManagedEmitter
                 ? $"global::System.ReadOnlySpan<long> input = {Managed}.TensorSpans.Labels(x);"
                 : $"global::System.ReadOnlySpan<T> input = {Managed}.TensorSpans.Of<T>(x);");
             _w.WriteLine("// The weights, read and updated in their tensors' memory.");
-            foreach (string weight in _weights) _w.WriteLine($"global::System.Span<T> {Weight(tensors[weight])} = {Managed}.TensorSpans.Of<T>(Weights.{Names.Identifier(weight)});");
+            foreach (string weight in _weights) _w.WriteLine($"global::System.Span<T> {Weight(tensors[weight])} = {Managed}.TensorSpans.Of<T>(this.Weights.{Names.Identifier(weight)});");
             _w.WriteLine("// The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).");
             _w.WriteLine($"int valuesLength = checked({Sum(_values)}), adjointsLength = checked({Sum(_adjoints)});");
             _w.WriteLine($"global::System.Span<T> block = {_names.Workspace}.Values<T>(checked(valuesLength + adjointsLength));");
@@ -460,7 +460,7 @@ internal sealed class ManagedEmitter
                     }
                 }
                 _w.WriteLine("// A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.");
-                _w.WriteLine("if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);");
+                _w.WriteLine("if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);");
                 _w.WriteLine("return result;");
             }
             using (_w.WriteBlock("finally"))

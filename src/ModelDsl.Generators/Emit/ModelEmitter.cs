@@ -244,7 +244,7 @@ internal sealed class ModelEmitter
         _w.WriteLine($"public {List}<{Training}.NamedTensor> NamedTensors => {_namedTensors} ??=");
         _w.WriteLine("[");
         foreach (TensorInfo t in Trainable.Concat(NonTrainable))
-            _w.WriteLine($"    new(\"{t.Name}\", Weights.{Identifier(t.Name)}, {(t.Trainable ? "true" : "false")}),");
+            _w.WriteLine($"    new(\"{t.Name}\", this.Weights.{Identifier(t.Name)}, {(t.Trainable ? "true" : "false")}),");
         _w.WriteLine("];");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         _w.WriteLine($"private {List}<{Training}.NamedTensor>? {_namedTensors};");
@@ -263,7 +263,7 @@ internal sealed class ModelEmitter
             using (_w.WriteBlock("Weights = new Parameters", "};"))
             {
                 foreach (TensorInfo t in Trainable.Concat(NonTrainable))
-                    _w.WriteLine($"{Identifier(t.Name)} = {Training}.TensorPlacement.On(Weights.{Identifier(t.Name)}, device),");
+                    _w.WriteLine($"{Identifier(t.Name)} = {Training}.TensorPlacement.On(this.Weights.{Identifier(t.Name)}, device),");
             }
             _w.WriteLine($"{_namedTensors} = null;");
             _w.WriteLine("Optimizer.To(device);");
@@ -305,7 +305,7 @@ internal sealed class ModelEmitter
         foreach (ParameterDeclaration parameter in _model.Parameters)
         {
             _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-            _w.WriteLine($"{Prefix(parameter.Modifiers)}partial {Tensor} {Identifier(parameter.Name)} => Weights.{Identifier(parameter.Name)};");
+            _w.WriteLine($"{Prefix(parameter.Modifiers)}partial {Tensor} {Identifier(parameter.Name)} => this.Weights.{Identifier(parameter.Name)};");
             _w.WriteLine();
         }
     }
@@ -369,7 +369,7 @@ internal sealed class ModelEmitter
     private string Value(int id) => _graph[id].Kind switch
     {
         OpKind.Constant => _graph[id].Symbol,
-        OpKind.Parameter => "Weights." + Identifier(_graph[id].Symbol),
+        OpKind.Parameter => "this.Weights." + Identifier(_graph[id].Symbol),
         _ => Local(id),
     };
 
@@ -446,7 +446,7 @@ internal sealed class ModelEmitter
         string Forward(int id) => _graph[id].Kind switch
         {
             OpKind.Constant => _graph[id].Symbol,
-            OpKind.Parameter => "Weights." + Identifier(_graph[id].Symbol),
+            OpKind.Parameter => "this.Weights." + Identifier(_graph[id].Symbol),
             _ => "trace." + _member[id],
         };
         var gradientOf = new Dictionary<string, string>(System.StringComparer.Ordinal);
@@ -487,7 +487,7 @@ internal sealed class ModelEmitter
             {
                 foreach (TensorInfo t in Trainable)
                 {
-                    string value = gradientOf.TryGetValue(t.Name, out string? gradient) ? gradient : $"{Torch}.zeros_like(Weights.{Identifier(t.Name)})";
+                    string value = gradientOf.TryGetValue(t.Name, out string? gradient) ? gradient : $"{Torch}.zeros_like(this.Weights.{Identifier(t.Name)})";
                     _w.WriteLine($"{Identifier(t.Name)} = {value},");
                 }
             }
@@ -617,7 +617,7 @@ internal sealed class ModelEmitter
                 _w.WriteLine("scope.MoveToOuter(gradients.Trainable);");
             }
             _w.WriteLine("// A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.");
-            _w.WriteLine("if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);");
+            _w.WriteLine("if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);");
             _w.WriteLine("foreach (var gradient in gradients.Trainable) gradient.Dispose();");
             _w.WriteLine("return result;");
         }
@@ -658,7 +658,7 @@ internal sealed class ModelEmitter
         _w.WriteLine($"public {List}<string> MetricNames {{ get; }} = [{string.Join(", ", _plan.Metrics.Select(m => $"{Kernels}.MetricKernel.KerasName({Kernels}.Metric.{m.Declared})"))}];");
         _w.WriteLine();
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
-        _w.WriteLine($"public {List}<{Tensor}> TrainableTensors => Weights.Trainable;");
+        _w.WriteLine($"public {List}<{Tensor}> TrainableTensors => this.Weights.Trainable;");
         _w.WriteLine();
         _w.WriteLine("/// <summary>Trains for <paramref name=\"epochs\"/> epochs, as Keras' fit, reporting progress by default (<paramref name=\"verbose\"/> 1); returns the per-epoch history.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);

@@ -110,7 +110,7 @@ internal sealed class LayerValues(string input, string output, string state, str
     public string Random { get; } = random;
 
     /// <summary>The C# of the layer's tensor with this suffix.</summary>
-    public string Tensor(string suffix) => "Weights." + layerName + suffix;
+    public string Tensor(string suffix) => "this.Weights." + layerName + suffix;
 }
 
 /// <summary>C# for the runtime's initializers, as layer definitions write them.</summary>

@@ -68,9 +68,9 @@ internal sealed class NormalizationLayer : LayerDefinition
             }
             w.WriteLine($"global::ModelDsl.Training.InputGuard.RequireFinite(\"{model}\", \"data\", data);");
             w.WriteLine($"var statistics = {Initializers.Kernels}.NormalizationKernel.Adapt(data);");
-            w.WriteLine($"Weights.{n}Mean.copy_(statistics.Mean);");
-            w.WriteLine($"Weights.{n}Variance.copy_(statistics.Variance);");
-            w.WriteLine($"Weights.{n}Count.fill_(statistics.Count);");
+            w.WriteLine($"this.Weights.{n}Mean.copy_(statistics.Mean);");
+            w.WriteLine($"this.Weights.{n}Variance.copy_(statistics.Variance);");
+            w.WriteLine($"this.Weights.{n}Count.fill_(statistics.Count);");
         }
     }
 }

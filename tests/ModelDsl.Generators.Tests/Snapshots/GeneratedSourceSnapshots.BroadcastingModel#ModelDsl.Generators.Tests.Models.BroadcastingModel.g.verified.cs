@@ -155,12 +155,12 @@ namespace ModelDsl.Generators.Tests.Models
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("W", Weights.W, true),
-            new("B", Weights.B, true),
-            new("Scale", Weights.Scale, true),
-            new("V", Weights.V, true),
-            new("HeadKernel", Weights.HeadKernel, true),
-            new("HeadBias", Weights.HeadBias, true),
+            new("W", this.Weights.W, true),
+            new("B", this.Weights.B, true),
+            new("Scale", this.Weights.Scale, true),
+            new("V", this.Weights.V, true),
+            new("HeadKernel", this.Weights.HeadKernel, true),
+            new("HeadBias", this.Weights.HeadBias, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -176,12 +176,12 @@ namespace ModelDsl.Generators.Tests.Models
             _device = device;
             Weights = new Parameters
             {
-                W = global::ModelDsl.Training.TensorPlacement.On(Weights.W, device),
-                B = global::ModelDsl.Training.TensorPlacement.On(Weights.B, device),
-                Scale = global::ModelDsl.Training.TensorPlacement.On(Weights.Scale, device),
-                V = global::ModelDsl.Training.TensorPlacement.On(Weights.V, device),
-                HeadKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.HeadKernel, device),
-                HeadBias = global::ModelDsl.Training.TensorPlacement.On(Weights.HeadBias, device),
+                W = global::ModelDsl.Training.TensorPlacement.On(this.Weights.W, device),
+                B = global::ModelDsl.Training.TensorPlacement.On(this.Weights.B, device),
+                Scale = global::ModelDsl.Training.TensorPlacement.On(this.Weights.Scale, device),
+                V = global::ModelDsl.Training.TensorPlacement.On(this.Weights.V, device),
+                HeadKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.HeadKernel, device),
+                HeadBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.HeadBias, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -208,19 +208,19 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>Dense(2, Tanh).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Head(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Tanh, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.HeadKernel, Weights.HeadBias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Tanh, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.HeadKernel, this.Weights.HeadBias));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private partial global::TorchSharp.torch.Tensor W => Weights.W;
+        private partial global::TorchSharp.torch.Tensor W => this.Weights.W;
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private partial global::TorchSharp.torch.Tensor B => Weights.B;
+        private partial global::TorchSharp.torch.Tensor B => this.Weights.B;
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private partial global::TorchSharp.torch.Tensor Scale => Weights.Scale;
+        private partial global::TorchSharp.torch.Tensor Scale => this.Weights.Scale;
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private partial global::TorchSharp.torch.Tensor V => Weights.V;
+        private partial global::TorchSharp.torch.Tensor V => this.Weights.V;
 
         /// <summary>The model on a batch of shape (batch, 2, 3): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -239,13 +239,13 @@ namespace ModelDsl.Generators.Tests.Models
             // Flatten = Flatten(x)  [Flatten(x)]
             global::TorchSharp.torch.Tensor flatten = global::ModelDsl.Ops.Flatten(input);
             // MatMul = MatMul(Flatten, W)  [MatMul(Flatten(x), W)]
-            global::TorchSharp.torch.Tensor matMul = global::ModelDsl.Ops.MatMul(flatten, Weights.W);
+            global::TorchSharp.torch.Tensor matMul = global::ModelDsl.Ops.MatMul(flatten, this.Weights.W);
             // Add = MatMul + B  [MatMul(Flatten(x), W) + B]
-            global::TorchSharp.torch.Tensor add = matMul + Weights.B;
+            global::TorchSharp.torch.Tensor add = matMul + this.Weights.B;
             // h = Tanh(Add)  [Tanh(MatMul(Flatten(x), W) + B)]
             global::TorchSharp.torch.Tensor h = global::ModelDsl.Ops.Tanh(add);
             // Multiply = h * Scale  [h * Scale]
-            global::TorchSharp.torch.Tensor multiply = h * Weights.Scale;
+            global::TorchSharp.torch.Tensor multiply = h * this.Weights.Scale;
             // Square = Square(h)  [Square(h)]
             global::TorchSharp.torch.Tensor square = global::ModelDsl.Ops.Square(h);
             // Multiply2 = Square * (0.25 * 2)  [Square(h) * (0.25 * 2)]
@@ -291,7 +291,7 @@ namespace ModelDsl.Generators.Tests.Models
             // r = Add3 + Log  [Softplus(z) + Selu(z) - Elu(-z) + Relu(z) * Exp(-Square(z)) + Log(Square(h) + 1)]
             global::TorchSharp.torch.Tensor r = add3 + log;
             // Multiply4 = r * B  [r * B]
-            global::TorchSharp.torch.Tensor multiply4 = r * Weights.B;
+            global::TorchSharp.torch.Tensor multiply4 = r * this.Weights.B;
             // Sum = Sum(Multiply4, 1)  [Sum(r * B, 1)]
             global::TorchSharp.torch.Tensor sum = global::ModelDsl.Ops.Sum(multiply4, 1);
             // Reshape = Reshape(Sum, -1, 1)  [Reshape(Sum(r * B, 1), -1, 1)]
@@ -303,13 +303,13 @@ namespace ModelDsl.Generators.Tests.Models
             // s = Reshape + Reshape2  [Reshape(Sum(r * B, 1), -1, 1) + Reshape(Mean(r, 1), -1, 1)]
             global::TorchSharp.torch.Tensor s = reshape + reshape2;
             // MatMul2 = MatMul(r, V)  [MatMul(r, V)]
-            global::TorchSharp.torch.Tensor matMul2 = global::ModelDsl.Ops.MatMul(r, Weights.V);
+            global::TorchSharp.torch.Tensor matMul2 = global::ModelDsl.Ops.MatMul(r, this.Weights.V);
             // Multiply5 = MatMul2 * s  [MatMul(r, V) * s]
             global::TorchSharp.torch.Tensor multiply5 = matMul2 * s;
             // Subtract3 = Multiply5 - Scale  [MatMul(r, V) * s - Scale]
-            global::TorchSharp.torch.Tensor subtract3 = multiply5 - Weights.Scale;
+            global::TorchSharp.torch.Tensor subtract3 = multiply5 - this.Weights.Scale;
             // Head = Head(Subtract3)  [Head(MatMul(r, V) * s - Scale)]
-            var headPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(subtract3, Weights.HeadKernel, Weights.HeadBias);
+            var headPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(subtract3, this.Weights.HeadKernel, this.Weights.HeadBias);
             var head = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Tanh, headPreActivation);
             return new Trace(Input: input, Flatten: flatten, MatMul: matMul, Add: add, H: h, Multiply: multiply, Square: square, Multiply2: multiply2, Subtract: subtract, Sigmoid: sigmoid, Divide: divide, Z: z, Softplus: softplus, Selu: selu, Add2: add2, Negate: negate, Elu: elu, Subtract2: subtract2, Relu: relu, Square2: square2, Negate2: negate2, Exp: exp, Multiply3: multiply3, Add3: add3, Square3: square3, Add4: add4, Log: log, R: r, Multiply4: multiply4, Sum: sum, Reshape: reshape, Mean: mean, Reshape2: reshape2, S: s, MatMul2: matMul2, Multiply5: multiply5, Subtract3: subtract3, HeadPreActivation: headPreActivation, Head: head);
         }
@@ -326,18 +326,18 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(HeadPreActivation) of: Head = Tanh(HeadPreActivation)
             global::TorchSharp.torch.Tensor dHeadPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Tanh, dHead, trace.HeadPreActivation, trace.Head);
             // d/d(HeadKernel, HeadBias, Subtract3) of: HeadPreActivation = Dense(Subtract3)
-            var headGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHeadPreActivation, trace.Subtract3, Weights.HeadKernel, hasBias: true);
+            var headGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHeadPreActivation, trace.Subtract3, this.Weights.HeadKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dSubtract3 = headGradients.Input;
             // d/d(Multiply5) of: Subtract3 = Multiply5 - Scale
             global::TorchSharp.torch.Tensor dMultiply5 = dSubtract3;
             // d/d(Scale) of: Subtract3 = Multiply5 - Scale
-            global::TorchSharp.torch.Tensor dScale = global::ModelDsl.Ops.SumToShape(-dSubtract3, Weights.Scale.shape);
+            global::TorchSharp.torch.Tensor dScale = global::ModelDsl.Ops.SumToShape(-dSubtract3, this.Weights.Scale.shape);
             // d/d(MatMul2) of: Multiply5 = MatMul2 * s
             global::TorchSharp.torch.Tensor dMatMul2 = dMultiply5 * trace.S;
             // d/d(s) of: Multiply5 = MatMul2 * s
             global::TorchSharp.torch.Tensor dS = dMultiply5 * trace.MatMul2;
             // d/d(r) of: MatMul2 = MatMul(r, V)
-            global::TorchSharp.torch.Tensor dR = dMatMul2.matmul(Weights.V.t());
+            global::TorchSharp.torch.Tensor dR = dMatMul2.matmul(this.Weights.V.t());
             // d/d(V) of: MatMul2 = MatMul(r, V)
             global::TorchSharp.torch.Tensor dV = trace.R.t().matmul(dMatMul2);
             // d/d(Reshape) of: s = Reshape + Reshape2
@@ -353,9 +353,9 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(Multiply4) of: Sum = Sum(Multiply4, 1)
             global::TorchSharp.torch.Tensor dMultiply4 = dSum.unsqueeze(1).expand(trace.Multiply4.shape);
             // d/d(r) of: Multiply4 = r * B
-            dR = dR + dMultiply4 * Weights.B;
+            dR = dR + dMultiply4 * this.Weights.B;
             // d/d(B) of: Multiply4 = r * B
-            global::TorchSharp.torch.Tensor dB = global::ModelDsl.Ops.SumToShape(dMultiply4 * trace.R, Weights.B.shape);
+            global::TorchSharp.torch.Tensor dB = global::ModelDsl.Ops.SumToShape(dMultiply4 * trace.R, this.Weights.B.shape);
             // d/d(Add3) of: r = Add3 + Log
             global::TorchSharp.torch.Tensor dAdd3 = dR;
             // d/d(Log) of: r = Add3 + Log
@@ -415,15 +415,15 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(h) of: Square = Square(h)
             dH = dH + dSquare * 2 * trace.H;
             // d/d(h) of: Multiply = h * Scale
-            dH = dH + dMultiply * Weights.Scale;
+            dH = dH + dMultiply * this.Weights.Scale;
             // d/d(Scale) of: Multiply = h * Scale
-            dScale = dScale + global::ModelDsl.Ops.SumToShape(dMultiply * trace.H, Weights.Scale.shape);
+            dScale = dScale + global::ModelDsl.Ops.SumToShape(dMultiply * trace.H, this.Weights.Scale.shape);
             // d/d(Add) of: h = Tanh(Add)
             global::TorchSharp.torch.Tensor dAdd = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Tanh, dH, trace.Add, trace.H);
             // d/d(MatMul) of: Add = MatMul + B
             global::TorchSharp.torch.Tensor dMatMul = dAdd;
             // d/d(B) of: Add = MatMul + B
-            dB = dB + global::ModelDsl.Ops.SumToShape(dAdd, Weights.B.shape);
+            dB = dB + global::ModelDsl.Ops.SumToShape(dAdd, this.Weights.B.shape);
             // d/d(W) of: MatMul = MatMul(Flatten, W)
             global::TorchSharp.torch.Tensor dW = trace.Flatten.t().matmul(dMatMul);
             return new Gradients
@@ -459,7 +459,7 @@ namespace ModelDsl.Generators.Tests.Models
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -495,7 +495,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -612,12 +612,12 @@ namespace ModelDsl.Generators.Tests.Models
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wB = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.B);
-            global::System.Span<T> wHeadBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HeadBias);
-            global::System.Span<T> wHeadKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HeadKernel);
-            global::System.Span<T> wScale = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Scale);
-            global::System.Span<T> wV = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.V);
-            global::System.Span<T> wW = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.W);
+            global::System.Span<T> wB = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.B);
+            global::System.Span<T> wHeadBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.HeadBias);
+            global::System.Span<T> wHeadKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.HeadKernel);
+            global::System.Span<T> wScale = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Scale);
+            global::System.Span<T> wV = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.V);
+            global::System.Span<T> wW = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.W);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n + n + n + n + n + n + (n * 2) + (n * 2)), adjointsLength = checked((n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n + n + n + n + n + n + (n * 2) + (n * 2));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -877,7 +877,7 @@ namespace ModelDsl.Generators.Tests.Models
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

@@ -119,11 +119,11 @@ namespace ModelDsl.Generators.Tests.Models
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("FeaturesKernel", Weights.FeaturesKernel, true),
-            new("FeaturesBias", Weights.FeaturesBias, true),
-            new("MixKernel", Weights.MixKernel, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
+            new("FeaturesKernel", this.Weights.FeaturesKernel, true),
+            new("FeaturesBias", this.Weights.FeaturesBias, true),
+            new("MixKernel", this.Weights.MixKernel, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -139,11 +139,11 @@ namespace ModelDsl.Generators.Tests.Models
             _device = device;
             Weights = new Parameters
             {
-                FeaturesKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.FeaturesKernel, device),
-                FeaturesBias = global::ModelDsl.Training.TensorPlacement.On(Weights.FeaturesBias, device),
-                MixKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.MixKernel, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                FeaturesKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.FeaturesKernel, device),
+                FeaturesBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.FeaturesBias, device),
+                MixKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.MixKernel, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -170,7 +170,7 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>Conv2D(4, 3 × 2, strides 2, same padding, Gelu).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Features(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Gelu, global::ModelDsl.Kernels.Conv2DKernel.Forward(x, Weights.FeaturesKernel, Weights.FeaturesBias, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Gelu, global::ModelDsl.Kernels.Conv2DKernel.Forward(x, this.Weights.FeaturesKernel, this.Weights.FeaturesBias, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1));
 
         /// <summary>AveragePooling2D(2 × 2, same padding).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -180,7 +180,7 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>Conv2D(3, 1 × 1, Swish).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Mix(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Swish, global::ModelDsl.Kernels.Conv2DKernel.Forward(x, Weights.MixKernel, null, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Swish, global::ModelDsl.Kernels.Conv2DKernel.Forward(x, this.Weights.MixKernel, null, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1));
 
         /// <summary>GlobalMaxPooling2D: the maximum over rows and cols of each channel.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -195,7 +195,7 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>Dense(2, LeakyRelu).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.LeakyRelu, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.LeakyRelu, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias));
 
         /// <summary>The model on a batch of shape (batch, 7, 6, 2): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -212,12 +212,12 @@ namespace ModelDsl.Generators.Tests.Models
         {
             global::ModelDsl.Training.InputGuard.Require("ConvolutionModel", "input", input, InputShape, _dtype, _device);
             // Features = Features(x)  [Features(x)]
-            var featuresPreActivation = global::ModelDsl.Kernels.Conv2DKernel.Forward(input, Weights.FeaturesKernel, Weights.FeaturesBias, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1);
+            var featuresPreActivation = global::ModelDsl.Kernels.Conv2DKernel.Forward(input, this.Weights.FeaturesKernel, this.Weights.FeaturesBias, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1);
             var features = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Gelu, featuresPreActivation);
             // Pool = Pool(Features)  [Pool(Features(x))]
             var pool = global::ModelDsl.Kernels.PoolingKernel.AveragePool2D(features, 2, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same);
             // Mix = Mix(Pool)  [Mix(pooled)]
-            var mixPreActivation = global::ModelDsl.Kernels.Conv2DKernel.Forward(pool, Weights.MixKernel, null, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
+            var mixPreActivation = global::ModelDsl.Kernels.Conv2DKernel.Forward(pool, this.Weights.MixKernel, null, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
             var mix = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Swish, mixPreActivation);
             // Strongest = Strongest(Mix)  [Strongest(Mix(pooled))]
             var strongestState = global::ModelDsl.Kernels.GlobalPoolingKernel.Max(mix);
@@ -227,7 +227,7 @@ namespace ModelDsl.Generators.Tests.Models
             // Concatenate = Concatenate(1, Strongest, Average)  [Concatenate(1, Strongest(Mix(pooled)), Average(pooled))]
             global::TorchSharp.torch.Tensor concatenate = global::ModelDsl.Ops.Concatenate(1, strongest, average);
             // Output = Output(Concatenate)  [Output(Concatenate(1, Strongest(Mix(pooled)), Average(pooled)))]
-            var outputPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(concatenate, Weights.OutputKernel, Weights.OutputBias);
+            var outputPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(concatenate, this.Weights.OutputKernel, this.Weights.OutputBias);
             var output = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.LeakyRelu, outputPreActivation);
             return new Trace(Input: input, FeaturesPreActivation: featuresPreActivation, Features: features, Pool: pool, MixPreActivation: mixPreActivation, Mix: mix, StrongestState: strongestState, Strongest: strongest, Average: average, Concatenate: concatenate, OutputPreActivation: outputPreActivation, Output: output);
         }
@@ -242,7 +242,7 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(OutputPreActivation) of: Output = LeakyRelu(OutputPreActivation)
             global::TorchSharp.torch.Tensor dOutputPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.LeakyRelu, dOutput, trace.OutputPreActivation, trace.Output);
             // d/d(OutputKernel, OutputBias, Concatenate) of: OutputPreActivation = Dense(Concatenate)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Concatenate, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Concatenate, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dConcatenate = outputGradients.Input;
             // d/d(Strongest) of: Concatenate = Concatenate(1, Strongest, Average)
             global::TorchSharp.torch.Tensor dStrongest = dConcatenate.narrow(1, 0, 3);
@@ -255,14 +255,14 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(MixPreActivation) of: Mix = Swish(MixPreActivation)
             global::TorchSharp.torch.Tensor dMixPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Swish, dMix, trace.MixPreActivation, trace.Mix);
             // d/d(MixKernel, Pool) of: MixPreActivation = Conv2D(Pool)
-            var mixGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dMixPreActivation, trace.Pool, Weights.MixKernel, false, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
+            var mixGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dMixPreActivation, trace.Pool, this.Weights.MixKernel, false, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
             dPool = dPool + mixGradients.Input;
             // d/d(Features) of: Pool = AveragePooling2D(Features)
             global::TorchSharp.torch.Tensor dFeatures = global::ModelDsl.Kernels.PoolingKernel.AveragePool2DBackward(dPool, trace.Features, 2, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same);
             // d/d(FeaturesPreActivation) of: Features = Gelu(FeaturesPreActivation)
             global::TorchSharp.torch.Tensor dFeaturesPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Gelu, dFeatures, trace.FeaturesPreActivation, trace.Features);
             // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv2D(x)
-            var featuresGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dFeaturesPreActivation, trace.Input, Weights.FeaturesKernel, true, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1);
+            var featuresGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dFeaturesPreActivation, trace.Input, this.Weights.FeaturesKernel, true, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1);
             return new Gradients
             {
                 FeaturesKernel = featuresGradients.Kernel,
@@ -295,7 +295,7 @@ namespace ModelDsl.Generators.Tests.Models
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -331,7 +331,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -446,11 +446,11 @@ namespace ModelDsl.Generators.Tests.Models
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wFeaturesBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FeaturesBias);
-            global::System.Span<T> wFeaturesKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FeaturesKernel);
-            global::System.Span<T> wMixKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.MixKernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wFeaturesBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FeaturesBias);
+            global::System.Span<T> wFeaturesKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FeaturesKernel);
+            global::System.Span<T> wMixKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.MixKernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 48) + (n * 48) + (n * 16) + (n * 12) + (n * 12) + (n * 3) + (n * 4) + (n * 7) + (n * 2) + (n * 2)), adjointsLength = checked((n * 48) + (n * 48) + (n * 16) + (n * 12) + (n * 12) + (n * 3) + (n * 4) + (n * 7) + (n * 2) + (n * 2));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -564,7 +564,7 @@ namespace ModelDsl.Generators.Tests.Models
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

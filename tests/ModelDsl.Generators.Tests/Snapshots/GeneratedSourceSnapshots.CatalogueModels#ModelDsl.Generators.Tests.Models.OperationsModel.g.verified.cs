@@ -118,10 +118,10 @@ namespace ModelDsl.Generators.Tests.Models
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("Floor", Weights.Floor, true),
-            new("W", Weights.W, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
+            new("Floor", this.Weights.Floor, true),
+            new("W", this.Weights.W, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -137,10 +137,10 @@ namespace ModelDsl.Generators.Tests.Models
             _device = device;
             Weights = new Parameters
             {
-                Floor = global::ModelDsl.Training.TensorPlacement.On(Weights.Floor, device),
-                W = global::ModelDsl.Training.TensorPlacement.On(Weights.W, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                Floor = global::ModelDsl.Training.TensorPlacement.On(this.Weights.Floor, device),
+                W = global::ModelDsl.Training.TensorPlacement.On(this.Weights.W, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -167,13 +167,13 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>Dense(3).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias);
+            => global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias);
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private partial global::TorchSharp.torch.Tensor W => Weights.W;
+        private partial global::TorchSharp.torch.Tensor W => this.Weights.W;
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private partial global::TorchSharp.torch.Tensor Floor => Weights.Floor;
+        private partial global::TorchSharp.torch.Tensor Floor => this.Weights.Floor;
 
         /// <summary>The model on a batch of shape (batch, 3, 4): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -203,11 +203,11 @@ namespace ModelDsl.Generators.Tests.Models
             // Maximum = Maximum(peak, size)  [Maximum(peak, size)]
             global::TorchSharp.torch.Tensor maximum = global::ModelDsl.Ops.Maximum(peak, size);
             // Minimum = Minimum(size, Floor)  [Minimum(size, Floor)]
-            global::TorchSharp.torch.Tensor minimum = global::ModelDsl.Ops.Minimum(size, Weights.Floor);
+            global::TorchSharp.torch.Tensor minimum = global::ModelDsl.Ops.Minimum(size, this.Weights.Floor);
             // h = Maximum + Minimum  [Maximum(peak, size) + Minimum(size, Floor)]
             global::TorchSharp.torch.Tensor h = maximum + minimum;
             // z = MatMul(h, W)  [MatMul(h, W)]
-            global::TorchSharp.torch.Tensor z = global::ModelDsl.Ops.MatMul(h, Weights.W);
+            global::TorchSharp.torch.Tensor z = global::ModelDsl.Ops.MatMul(h, this.Weights.W);
             // Softmax = Softmax(z)  [Softmax(z)]
             global::TorchSharp.torch.Tensor softmax = global::ModelDsl.Ops.Softmax(z);
             // LogSoftmax = LogSoftmax(z)  [LogSoftmax(z)]
@@ -217,7 +217,7 @@ namespace ModelDsl.Generators.Tests.Models
             // Add2 = Softmax + Multiply  [Softmax(z) + 0.1 * LogSoftmax(z)]
             global::TorchSharp.torch.Tensor add2 = softmax + multiply;
             // Output = Output(Add2)  [Output(Softmax(z) + 0.1 * LogSoftmax(z))]
-            var output = global::ModelDsl.Kernels.DenseKernel.Forward(add2, Weights.OutputKernel, Weights.OutputBias);
+            var output = global::ModelDsl.Kernels.DenseKernel.Forward(add2, this.Weights.OutputKernel, this.Weights.OutputBias);
             return new Trace(Input: input, T: t, Peak: peak, Sum: sum, Abs: abs, Add: add, Size: size, Maximum: maximum, Minimum: minimum, H: h, Z: z, Softmax: softmax, LogSoftmax: logSoftmax, Multiply: multiply, Add2: add2, Output: output);
         }
 
@@ -229,7 +229,7 @@ namespace ModelDsl.Generators.Tests.Models
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
             // d/d(OutputKernel, OutputBias, Add2) of: Output = Dense(Add2)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Add2, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Add2, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dAdd2 = outputGradients.Input;
             // d/d(Softmax) of: Add2 = Softmax + Multiply
             global::TorchSharp.torch.Tensor dSoftmax = dAdd2;
@@ -242,13 +242,13 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(z) of: Softmax = Softmax(z)
             dZ = dZ + global::ModelDsl.Kernels.TensorOpKernel.SoftmaxBackward(dSoftmax, trace.Softmax);
             // d/d(h) of: z = MatMul(h, W)
-            global::TorchSharp.torch.Tensor dH = dZ.matmul(Weights.W.t());
+            global::TorchSharp.torch.Tensor dH = dZ.matmul(this.Weights.W.t());
             // d/d(W) of: z = MatMul(h, W)
             global::TorchSharp.torch.Tensor dW = trace.H.t().matmul(dZ);
             // d/d(Minimum) of: h = Maximum + Minimum
             global::TorchSharp.torch.Tensor dMinimum = dH;
             // d/d(Floor) of: Minimum = Minimum(size, Floor)
-            global::TorchSharp.torch.Tensor dFloor = global::ModelDsl.Ops.SumToShape(global::ModelDsl.Kernels.TensorOpKernel.MinimumBackward(dMinimum, trace.Size, Weights.Floor, first: false), Weights.Floor.shape);
+            global::TorchSharp.torch.Tensor dFloor = global::ModelDsl.Ops.SumToShape(global::ModelDsl.Kernels.TensorOpKernel.MinimumBackward(dMinimum, trace.Size, this.Weights.Floor, first: false), this.Weights.Floor.shape);
             return new Gradients
             {
                 Floor = dFloor,
@@ -275,7 +275,7 @@ namespace ModelDsl.Generators.Tests.Models
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -341,7 +341,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]

@@ -111,10 +111,10 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("FeaturesKernel", Weights.FeaturesKernel, true),
-            new("FeaturesBias", Weights.FeaturesBias, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
+            new("FeaturesKernel", this.Weights.FeaturesKernel, true),
+            new("FeaturesBias", this.Weights.FeaturesBias, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -130,10 +130,10 @@ namespace ModelDsl.Examples
             _device = device;
             Weights = new Parameters
             {
-                FeaturesKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.FeaturesKernel, device),
-                FeaturesBias = global::ModelDsl.Training.TensorPlacement.On(Weights.FeaturesBias, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                FeaturesKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.FeaturesKernel, device),
+                FeaturesBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.FeaturesBias, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -160,7 +160,7 @@ namespace ModelDsl.Examples
         /// <summary>Conv2D(16, 3 × 3, Relu).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Features(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, global::ModelDsl.Kernels.Conv2DKernel.Forward(x, Weights.FeaturesKernel, Weights.FeaturesBias, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, global::ModelDsl.Kernels.Conv2DKernel.Forward(x, this.Weights.FeaturesKernel, this.Weights.FeaturesBias, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1));
 
         /// <summary>MaxPooling2D(2 × 2).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -170,7 +170,7 @@ namespace ModelDsl.Examples
         /// <summary>Dense(10, Softmax).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Softmax, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Softmax, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias));
 
         /// <summary>The model on a batch of shape (batch, 64): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -189,7 +189,7 @@ namespace ModelDsl.Examples
             // Reshape = Reshape(x, -1, 8, 8, 1)  [Reshape(x, -1, 8, 8, 1)]
             global::TorchSharp.torch.Tensor reshape = global::ModelDsl.Ops.Reshape(input, -1, 8, 8, 1);
             // Features = Features(Reshape)  [Features(Reshape(x, -1, 8, 8, 1))]
-            var featuresPreActivation = global::ModelDsl.Kernels.Conv2DKernel.Forward(reshape, Weights.FeaturesKernel, Weights.FeaturesBias, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
+            var featuresPreActivation = global::ModelDsl.Kernels.Conv2DKernel.Forward(reshape, this.Weights.FeaturesKernel, this.Weights.FeaturesBias, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
             var features = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, featuresPreActivation);
             // Pool = Pool(Features)  [Pool(Features(Reshape(x, -1, 8, 8, 1)))]
             var poolState = global::ModelDsl.Kernels.PoolingKernel.MaxPool2D(features, 2, 2, 2, 2, global::ModelDsl.Kernels.Padding.Valid);
@@ -197,7 +197,7 @@ namespace ModelDsl.Examples
             // Flatten = Flatten(Pool)  [Flatten(Pool(Features(Reshape(x, -1, 8, 8, 1))))]
             global::TorchSharp.torch.Tensor flatten = global::ModelDsl.Ops.Flatten(pool);
             // Output = Output(Flatten)  [Output(Flatten(Pool(Features(Reshape(x, -1, 8, 8, 1)))))]
-            var outputPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(flatten, Weights.OutputKernel, Weights.OutputBias);
+            var outputPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(flatten, this.Weights.OutputKernel, this.Weights.OutputBias);
             var output = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Softmax, outputPreActivation);
             return new Trace(Input: input, Reshape: reshape, FeaturesPreActivation: featuresPreActivation, Features: features, PoolState: poolState, Pool: pool, Flatten: flatten, OutputPreActivation: outputPreActivation, Output: output);
         }
@@ -212,7 +212,7 @@ namespace ModelDsl.Examples
             // d/d(OutputPreActivation) of: Output = Softmax(OutputPreActivation)
             global::TorchSharp.torch.Tensor dOutputPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Softmax, dOutput, trace.OutputPreActivation, trace.Output);
             // d/d(OutputKernel, OutputBias, Flatten) of: OutputPreActivation = Dense(Flatten)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Flatten, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Flatten, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dFlatten = outputGradients.Input;
             // d/d(Pool) of: Flatten = Flatten(Pool)
             global::TorchSharp.torch.Tensor dPool = global::ModelDsl.Kernels.ReshapeKernel.Backward(dFlatten, trace.Pool.shape);
@@ -221,7 +221,7 @@ namespace ModelDsl.Examples
             // d/d(FeaturesPreActivation) of: Features = Relu(FeaturesPreActivation)
             global::TorchSharp.torch.Tensor dFeaturesPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dFeatures, trace.FeaturesPreActivation, trace.Features);
             // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv2D(Reshape)
-            var featuresGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dFeaturesPreActivation, trace.Reshape, Weights.FeaturesKernel, true, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
+            var featuresGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dFeaturesPreActivation, trace.Reshape, this.Weights.FeaturesKernel, true, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
             return new Gradients
             {
                 FeaturesKernel = featuresGradients.Kernel,
@@ -253,7 +253,7 @@ namespace ModelDsl.Examples
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -290,7 +290,7 @@ namespace ModelDsl.Examples
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.Accuracy)];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -404,10 +404,10 @@ namespace ModelDsl.Examples
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wFeaturesBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FeaturesBias);
-            global::System.Span<T> wFeaturesKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FeaturesKernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wFeaturesBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FeaturesBias);
+            global::System.Span<T> wFeaturesKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FeaturesKernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 576) + (n * 576) + (n * 144) + (n * 10) + (n * 10)), adjointsLength = checked((n * 576) + (n * 576) + (n * 144) + (n * 10) + (n * 10));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -486,7 +486,7 @@ namespace ModelDsl.Examples
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

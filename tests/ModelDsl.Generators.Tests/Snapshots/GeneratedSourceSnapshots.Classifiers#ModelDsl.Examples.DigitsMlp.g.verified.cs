@@ -107,10 +107,10 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("HiddenKernel", Weights.HiddenKernel, true),
-            new("HiddenBias", Weights.HiddenBias, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
+            new("HiddenKernel", this.Weights.HiddenKernel, true),
+            new("HiddenBias", this.Weights.HiddenBias, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -126,10 +126,10 @@ namespace ModelDsl.Examples
             _device = device;
             Weights = new Parameters
             {
-                HiddenKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.HiddenKernel, device),
-                HiddenBias = global::ModelDsl.Training.TensorPlacement.On(Weights.HiddenBias, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                HiddenKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.HiddenKernel, device),
+                HiddenBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.HiddenBias, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -156,12 +156,12 @@ namespace ModelDsl.Examples
         /// <summary>Dense(64, Relu).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Hidden(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.HiddenKernel, Weights.HiddenBias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.HiddenKernel, this.Weights.HiddenBias));
 
         /// <summary>Dense(10, Softmax).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Softmax, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Softmax, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias));
 
         /// <summary>The model on a batch of shape (batch, 64): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -178,10 +178,10 @@ namespace ModelDsl.Examples
         {
             global::ModelDsl.Training.InputGuard.Require("DigitsMlp", "input", input, InputShape, _dtype, _device);
             // Hidden = Hidden(x)  [Hidden(x)]
-            var hiddenPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(input, Weights.HiddenKernel, Weights.HiddenBias);
+            var hiddenPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(input, this.Weights.HiddenKernel, this.Weights.HiddenBias);
             var hidden = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, hiddenPreActivation);
             // Output = Output(Hidden)  [Output(Hidden(x))]
-            var outputPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(hidden, Weights.OutputKernel, Weights.OutputBias);
+            var outputPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(hidden, this.Weights.OutputKernel, this.Weights.OutputBias);
             var output = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Softmax, outputPreActivation);
             return new Trace(Input: input, HiddenPreActivation: hiddenPreActivation, Hidden: hidden, OutputPreActivation: outputPreActivation, Output: output);
         }
@@ -196,12 +196,12 @@ namespace ModelDsl.Examples
             // d/d(OutputPreActivation) of: Output = Softmax(OutputPreActivation)
             global::TorchSharp.torch.Tensor dOutputPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Softmax, dOutput, trace.OutputPreActivation, trace.Output);
             // d/d(OutputKernel, OutputBias, Hidden) of: OutputPreActivation = Dense(Hidden)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Hidden, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Hidden, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dHidden = outputGradients.Input;
             // d/d(HiddenPreActivation) of: Hidden = Relu(HiddenPreActivation)
             global::TorchSharp.torch.Tensor dHiddenPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dHidden, trace.HiddenPreActivation, trace.Hidden);
             // d/d(HiddenKernel, HiddenBias) of: HiddenPreActivation = Dense(x)
-            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHiddenPreActivation, trace.Input, Weights.HiddenKernel, hasBias: true);
+            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHiddenPreActivation, trace.Input, this.Weights.HiddenKernel, hasBias: true);
             return new Gradients
             {
                 HiddenKernel = hiddenGradients.Kernel,
@@ -233,7 +233,7 @@ namespace ModelDsl.Examples
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -270,7 +270,7 @@ namespace ModelDsl.Examples
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.Accuracy)];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -381,10 +381,10 @@ namespace ModelDsl.Examples
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wHiddenBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HiddenBias);
-            global::System.Span<T> wHiddenKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HiddenKernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wHiddenBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.HiddenBias);
+            global::System.Span<T> wHiddenKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.HiddenKernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 64) + (n * 64) + (n * 10) + (n * 10)), adjointsLength = checked((n * 64) + (n * 64) + (n * 10) + (n * 10));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -454,7 +454,7 @@ namespace ModelDsl.Examples
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

@@ -129,14 +129,14 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("HiddenKernel", Weights.HiddenKernel, true),
-            new("HiddenBias", Weights.HiddenBias, true),
-            new("NormalizeGamma", Weights.NormalizeGamma, true),
-            new("NormalizeBeta", Weights.NormalizeBeta, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
-            new("NormalizeMovingMean", Weights.NormalizeMovingMean, false),
-            new("NormalizeMovingVariance", Weights.NormalizeMovingVariance, false),
+            new("HiddenKernel", this.Weights.HiddenKernel, true),
+            new("HiddenBias", this.Weights.HiddenBias, true),
+            new("NormalizeGamma", this.Weights.NormalizeGamma, true),
+            new("NormalizeBeta", this.Weights.NormalizeBeta, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
+            new("NormalizeMovingMean", this.Weights.NormalizeMovingMean, false),
+            new("NormalizeMovingVariance", this.Weights.NormalizeMovingVariance, false),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -152,14 +152,14 @@ namespace ModelDsl.Examples
             _device = device;
             Weights = new Parameters
             {
-                HiddenKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.HiddenKernel, device),
-                HiddenBias = global::ModelDsl.Training.TensorPlacement.On(Weights.HiddenBias, device),
-                NormalizeGamma = global::ModelDsl.Training.TensorPlacement.On(Weights.NormalizeGamma, device),
-                NormalizeBeta = global::ModelDsl.Training.TensorPlacement.On(Weights.NormalizeBeta, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
-                NormalizeMovingMean = global::ModelDsl.Training.TensorPlacement.On(Weights.NormalizeMovingMean, device),
-                NormalizeMovingVariance = global::ModelDsl.Training.TensorPlacement.On(Weights.NormalizeMovingVariance, device),
+                HiddenKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.HiddenKernel, device),
+                HiddenBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.HiddenBias, device),
+                NormalizeGamma = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormalizeGamma, device),
+                NormalizeBeta = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormalizeBeta, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
+                NormalizeMovingMean = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormalizeMovingMean, device),
+                NormalizeMovingVariance = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormalizeMovingVariance, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -187,12 +187,12 @@ namespace ModelDsl.Examples
         /// <summary>Dense(128).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Hidden(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.HiddenKernel, Weights.HiddenBias);
+            => global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.HiddenKernel, this.Weights.HiddenBias);
 
         /// <summary>BatchNormalization: gamma · (x - moving mean) / sqrt(moving variance + epsilon) + beta here; batch statistics while training.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Normalize(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.BatchNormalizationKernel.ForwardInference(x, Weights.NormalizeGamma, Weights.NormalizeBeta, Weights.NormalizeMovingMean, Weights.NormalizeMovingVariance, 0.001);
+            => global::ModelDsl.Kernels.BatchNormalizationKernel.ForwardInference(x, this.Weights.NormalizeGamma, this.Weights.NormalizeBeta, this.Weights.NormalizeMovingMean, this.Weights.NormalizeMovingVariance, 0.001);
 
         /// <summary>Dropout(0.3): the identity here; while training, inputs dropped with probability 0.3.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -202,7 +202,7 @@ namespace ModelDsl.Examples
         /// <summary>Dense(10, Softmax).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Softmax, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Softmax, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias));
 
         /// <summary>The model on a batch of shape (batch, 64): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -219,9 +219,9 @@ namespace ModelDsl.Examples
         {
             global::ModelDsl.Training.InputGuard.Require("DigitsRegularizedMlp", "input", input, InputShape, _dtype, _device);
             // Hidden = Hidden(x)  [Hidden(x)]
-            var hidden = global::ModelDsl.Kernels.DenseKernel.Forward(input, Weights.HiddenKernel, Weights.HiddenBias);
+            var hidden = global::ModelDsl.Kernels.DenseKernel.Forward(input, this.Weights.HiddenKernel, this.Weights.HiddenBias);
             // Normalize = Normalize(Hidden)  [Normalize(Hidden(x))]
-            var normalizeState = global::ModelDsl.Kernels.BatchNormalizationKernel.ForwardTraining(hidden, Weights.NormalizeGamma, Weights.NormalizeBeta, Weights.NormalizeMovingMean, Weights.NormalizeMovingVariance, 0.99, 0.001);
+            var normalizeState = global::ModelDsl.Kernels.BatchNormalizationKernel.ForwardTraining(hidden, this.Weights.NormalizeGamma, this.Weights.NormalizeBeta, this.Weights.NormalizeMovingMean, this.Weights.NormalizeMovingVariance, 0.99, 0.001);
             var normalize = normalizeState.Output;
             // Relu = Relu(Normalize)  [Relu(Normalize(Hidden(x)))]
             global::TorchSharp.torch.Tensor relu = global::ModelDsl.Ops.Relu(normalize);
@@ -229,7 +229,7 @@ namespace ModelDsl.Examples
             var dropState = global::ModelDsl.Kernels.DropoutKernel.Forward(relu, 0.3, RandomGenerator);
             var drop = dropState.Output;
             // Output = Output(Drop)  [Output(Drop(Relu(Normalize(Hidden(x)))))]
-            var outputPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(drop, Weights.OutputKernel, Weights.OutputBias);
+            var outputPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(drop, this.Weights.OutputKernel, this.Weights.OutputBias);
             var output = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Softmax, outputPreActivation);
             return new Trace(Input: input, Hidden: hidden, NormalizeState: normalizeState, Normalize: normalize, Relu: relu, DropState: dropState, Drop: drop, OutputPreActivation: outputPreActivation, Output: output);
         }
@@ -244,17 +244,17 @@ namespace ModelDsl.Examples
             // d/d(OutputPreActivation) of: Output = Softmax(OutputPreActivation)
             global::TorchSharp.torch.Tensor dOutputPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Softmax, dOutput, trace.OutputPreActivation, trace.Output);
             // d/d(OutputKernel, OutputBias, Drop) of: OutputPreActivation = Dense(Drop)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Drop, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Drop, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dDrop = outputGradients.Input;
             // d/d(Relu) of: Drop = Drop(Relu)
             global::TorchSharp.torch.Tensor dRelu = global::ModelDsl.Kernels.DropoutKernel.Backward(dDrop, trace.DropState);
             // d/d(Normalize) of: Relu = Relu(Normalize)
             global::TorchSharp.torch.Tensor dNormalize = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dRelu, trace.Normalize, trace.Relu);
             // d/d(NormalizeGamma, NormalizeBeta, Hidden) of: Normalize = Normalize(Hidden)
-            var normalizeGradients = global::ModelDsl.Kernels.BatchNormalizationKernel.Backward(dNormalize, trace.NormalizeState, Weights.NormalizeGamma);
+            var normalizeGradients = global::ModelDsl.Kernels.BatchNormalizationKernel.Backward(dNormalize, trace.NormalizeState, this.Weights.NormalizeGamma);
             global::TorchSharp.torch.Tensor dHidden = normalizeGradients.Input;
             // d/d(HiddenKernel, HiddenBias) of: Hidden = Dense(x)
-            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden, trace.Input, Weights.HiddenKernel, hasBias: true);
+            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden, trace.Input, this.Weights.HiddenKernel, hasBias: true);
             return new Gradients
             {
                 HiddenKernel = hiddenGradients.Kernel,
@@ -288,7 +288,7 @@ namespace ModelDsl.Examples
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -325,7 +325,7 @@ namespace ModelDsl.Examples
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.Accuracy)];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -438,14 +438,14 @@ namespace ModelDsl.Examples
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wHiddenBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HiddenBias);
-            global::System.Span<T> wHiddenKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HiddenKernel);
-            global::System.Span<T> wNormalizeBeta = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormalizeBeta);
-            global::System.Span<T> wNormalizeGamma = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormalizeGamma);
-            global::System.Span<T> wNormalizeMovingMean = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormalizeMovingMean);
-            global::System.Span<T> wNormalizeMovingVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormalizeMovingVariance);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wHiddenBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.HiddenBias);
+            global::System.Span<T> wHiddenKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.HiddenKernel);
+            global::System.Span<T> wNormalizeBeta = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormalizeBeta);
+            global::System.Span<T> wNormalizeGamma = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormalizeGamma);
+            global::System.Span<T> wNormalizeMovingMean = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormalizeMovingMean);
+            global::System.Span<T> wNormalizeMovingVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormalizeMovingVariance);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 128) + (n * 128) + (global::ModelDsl.Managed.BatchNormalizationSpans.TraceLength(n, 128)) + (n * 128) + (n * 128) + (n * 128) + (n * 10) + (n * 10)), adjointsLength = checked((n * 128) + (n * 128) + (n * 128) + (n * 128) + (n * 10) + (n * 10));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -536,7 +536,7 @@ namespace ModelDsl.Examples
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

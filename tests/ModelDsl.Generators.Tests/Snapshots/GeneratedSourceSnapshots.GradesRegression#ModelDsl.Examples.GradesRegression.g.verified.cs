@@ -99,8 +99,8 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("W", Weights.W, true),
-            new("B", Weights.B, true),
+            new("W", this.Weights.W, true),
+            new("B", this.Weights.B, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -116,8 +116,8 @@ namespace ModelDsl.Examples
             _device = device;
             Weights = new Parameters
             {
-                W = global::ModelDsl.Training.TensorPlacement.On(Weights.W, device),
-                B = global::ModelDsl.Training.TensorPlacement.On(Weights.B, device),
+                W = global::ModelDsl.Training.TensorPlacement.On(this.Weights.W, device),
+                B = global::ModelDsl.Training.TensorPlacement.On(this.Weights.B, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -142,10 +142,10 @@ namespace ModelDsl.Examples
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private partial global::TorchSharp.torch.Tensor W => Weights.W;
+        private partial global::TorchSharp.torch.Tensor W => this.Weights.W;
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        private partial global::TorchSharp.torch.Tensor B => Weights.B;
+        private partial global::TorchSharp.torch.Tensor B => this.Weights.B;
 
         /// <summary>The model on a batch of shape (batch, 3): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -162,9 +162,9 @@ namespace ModelDsl.Examples
         {
             global::ModelDsl.Training.InputGuard.Require("GradesRegression", "input", input, InputShape, _dtype, _device);
             // MatMul = MatMul(x, W)  [MatMul(x, W)]
-            global::TorchSharp.torch.Tensor matMul = global::ModelDsl.Ops.MatMul(input, Weights.W);
+            global::TorchSharp.torch.Tensor matMul = global::ModelDsl.Ops.MatMul(input, this.Weights.W);
             // Add = MatMul + B  [MatMul(x, W) + B]
-            global::TorchSharp.torch.Tensor add = matMul + Weights.B;
+            global::TorchSharp.torch.Tensor add = matMul + this.Weights.B;
             return new Trace(Input: input, MatMul: matMul, Add: add);
         }
 
@@ -180,7 +180,7 @@ namespace ModelDsl.Examples
             // d/d(MatMul) of: Add = MatMul + B
             global::TorchSharp.torch.Tensor dMatMul = dAdd;
             // d/d(B) of: Add = MatMul + B
-            global::TorchSharp.torch.Tensor dB = global::ModelDsl.Ops.SumToShape(dAdd, Weights.B.shape);
+            global::TorchSharp.torch.Tensor dB = global::ModelDsl.Ops.SumToShape(dAdd, this.Weights.B.shape);
             // d/d(W) of: MatMul = MatMul(x, W)
             global::TorchSharp.torch.Tensor dW = trace.Input.t().matmul(dMatMul);
             return new Gradients
@@ -212,7 +212,7 @@ namespace ModelDsl.Examples
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -248,7 +248,7 @@ namespace ModelDsl.Examples
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -359,8 +359,8 @@ namespace ModelDsl.Examples
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wB = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.B);
-            global::System.Span<T> wW = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.W);
+            global::System.Span<T> wB = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.B);
+            global::System.Span<T> wW = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.W);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked(n + n), adjointsLength = checked(n + n);
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -415,7 +415,7 @@ namespace ModelDsl.Examples
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

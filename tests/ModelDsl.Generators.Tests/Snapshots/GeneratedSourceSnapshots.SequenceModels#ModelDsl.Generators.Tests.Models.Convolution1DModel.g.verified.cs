@@ -124,12 +124,12 @@ namespace ModelDsl.Generators.Tests.Models
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("CausalKernel", Weights.CausalKernel, true),
-            new("CausalBias", Weights.CausalBias, true),
-            new("StridedKernel", Weights.StridedKernel, true),
-            new("StridedBias", Weights.StridedBias, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
+            new("CausalKernel", this.Weights.CausalKernel, true),
+            new("CausalBias", this.Weights.CausalBias, true),
+            new("StridedKernel", this.Weights.StridedKernel, true),
+            new("StridedBias", this.Weights.StridedBias, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -145,12 +145,12 @@ namespace ModelDsl.Generators.Tests.Models
             _device = device;
             Weights = new Parameters
             {
-                CausalKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.CausalKernel, device),
-                CausalBias = global::ModelDsl.Training.TensorPlacement.On(Weights.CausalBias, device),
-                StridedKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.StridedKernel, device),
-                StridedBias = global::ModelDsl.Training.TensorPlacement.On(Weights.StridedBias, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                CausalKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.CausalKernel, device),
+                CausalBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.CausalBias, device),
+                StridedKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.StridedKernel, device),
+                StridedBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.StridedBias, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -177,7 +177,7 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>Conv1D(4, 3, causal padding, dilation 2, Relu).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Causal(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, global::ModelDsl.Kernels.Conv1DKernel.Forward(x, Weights.CausalKernel, Weights.CausalBias, 1, global::ModelDsl.Kernels.Padding.Causal, 2));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, global::ModelDsl.Kernels.Conv1DKernel.Forward(x, this.Weights.CausalKernel, this.Weights.CausalBias, 1, global::ModelDsl.Kernels.Padding.Causal, 2));
 
         /// <summary>MaxPooling1D(2, same padding).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -187,7 +187,7 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>Conv1D(3, 2, strides 2, same padding).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Strided(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.Conv1DKernel.Forward(x, Weights.StridedKernel, Weights.StridedBias, 2, global::ModelDsl.Kernels.Padding.Same, 1);
+            => global::ModelDsl.Kernels.Conv1DKernel.Forward(x, this.Weights.StridedKernel, this.Weights.StridedBias, 2, global::ModelDsl.Kernels.Padding.Same, 1);
 
         /// <summary>AveragePooling1D(2).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -207,7 +207,7 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>Dense(1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias);
+            => global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias);
 
         /// <summary>The model on a batch of shape (batch, 9, 2): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -224,13 +224,13 @@ namespace ModelDsl.Generators.Tests.Models
         {
             global::ModelDsl.Training.InputGuard.Require("Convolution1DModel", "input", input, InputShape, _dtype, _device);
             // Causal = Causal(x)  [Causal(x)]
-            var causalPreActivation = global::ModelDsl.Kernels.Conv1DKernel.Forward(input, Weights.CausalKernel, Weights.CausalBias, 1, global::ModelDsl.Kernels.Padding.Causal, 2);
+            var causalPreActivation = global::ModelDsl.Kernels.Conv1DKernel.Forward(input, this.Weights.CausalKernel, this.Weights.CausalBias, 1, global::ModelDsl.Kernels.Padding.Causal, 2);
             var causal = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, causalPreActivation);
             // Pool = Pool(Causal)  [Pool(Causal(x))]
             var poolState = global::ModelDsl.Kernels.PoolingKernel.MaxPool1D(causal, 2, 2, global::ModelDsl.Kernels.Padding.Same);
             var pool = poolState.Output;
             // Strided = Strided(Pool)  [Strided(pooled)]
-            var strided = global::ModelDsl.Kernels.Conv1DKernel.Forward(pool, Weights.StridedKernel, Weights.StridedBias, 2, global::ModelDsl.Kernels.Padding.Same, 1);
+            var strided = global::ModelDsl.Kernels.Conv1DKernel.Forward(pool, this.Weights.StridedKernel, this.Weights.StridedBias, 2, global::ModelDsl.Kernels.Padding.Same, 1);
             // Strongest = Strongest(Strided)  [Strongest(Strided(pooled))]
             var strongestState = global::ModelDsl.Kernels.GlobalPoolingKernel.Max(strided);
             var strongest = strongestState.Output;
@@ -241,7 +241,7 @@ namespace ModelDsl.Generators.Tests.Models
             // Concatenate = Concatenate(1, Strongest, StepMean)  [Concatenate(1, Strongest(Strided(pooled)), StepMean(Average(pooled)))]
             global::TorchSharp.torch.Tensor concatenate = global::ModelDsl.Ops.Concatenate(1, strongest, stepMean);
             // Output = Output(Concatenate)  [Output(Concatenate(1, Strongest(Strided(pooled)), StepMean(Average(pooled))))]
-            var output = global::ModelDsl.Kernels.DenseKernel.Forward(concatenate, Weights.OutputKernel, Weights.OutputBias);
+            var output = global::ModelDsl.Kernels.DenseKernel.Forward(concatenate, this.Weights.OutputKernel, this.Weights.OutputBias);
             return new Trace(Input: input, CausalPreActivation: causalPreActivation, Causal: causal, PoolState: poolState, Pool: pool, Strided: strided, StrongestState: strongestState, Strongest: strongest, Average: average, StepMean: stepMean, Concatenate: concatenate, Output: output);
         }
 
@@ -253,7 +253,7 @@ namespace ModelDsl.Generators.Tests.Models
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
             // d/d(OutputKernel, OutputBias, Concatenate) of: Output = Dense(Concatenate)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Concatenate, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Concatenate, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dConcatenate = outputGradients.Input;
             // d/d(Strongest) of: Concatenate = Concatenate(1, Strongest, StepMean)
             global::TorchSharp.torch.Tensor dStrongest = dConcatenate.narrow(1, 0, 3);
@@ -266,14 +266,14 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(Strided) of: Strongest = GlobalMaxPooling1D(Strided)
             global::TorchSharp.torch.Tensor dStrided = global::ModelDsl.Kernels.GlobalPoolingKernel.MaxBackward(dStrongest, trace.StrongestState, trace.Strided);
             // d/d(StridedKernel, StridedBias, Pool) of: Strided = Conv1D(Pool)
-            var stridedGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dStrided, trace.Pool, Weights.StridedKernel, true, 2, global::ModelDsl.Kernels.Padding.Same, 1);
+            var stridedGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dStrided, trace.Pool, this.Weights.StridedKernel, true, 2, global::ModelDsl.Kernels.Padding.Same, 1);
             dPool = dPool + stridedGradients.Input;
             // d/d(Causal) of: Pool = MaxPooling1D(Causal)
             global::TorchSharp.torch.Tensor dCausal = global::ModelDsl.Kernels.PoolingKernel.MaxPool1DBackward(dPool, trace.PoolState, trace.Causal);
             // d/d(CausalPreActivation) of: Causal = Relu(CausalPreActivation)
             global::TorchSharp.torch.Tensor dCausalPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dCausal, trace.CausalPreActivation, trace.Causal);
             // d/d(CausalKernel, CausalBias) of: CausalPreActivation = Conv1D(x)
-            var causalGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dCausalPreActivation, trace.Input, Weights.CausalKernel, true, 1, global::ModelDsl.Kernels.Padding.Causal, 2);
+            var causalGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dCausalPreActivation, trace.Input, this.Weights.CausalKernel, true, 1, global::ModelDsl.Kernels.Padding.Causal, 2);
             return new Gradients
             {
                 CausalKernel = causalGradients.Kernel,
@@ -307,7 +307,7 @@ namespace ModelDsl.Generators.Tests.Models
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -343,7 +343,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -459,12 +459,12 @@ namespace ModelDsl.Generators.Tests.Models
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wCausalBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.CausalBias);
-            global::System.Span<T> wCausalKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.CausalKernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
-            global::System.Span<T> wStridedBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StridedBias);
-            global::System.Span<T> wStridedKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.StridedKernel);
+            global::System.Span<T> wCausalBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.CausalBias);
+            global::System.Span<T> wCausalKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.CausalKernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
+            global::System.Span<T> wStridedBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.StridedBias);
+            global::System.Span<T> wStridedKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.StridedKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 36) + (n * 36) + (n * 20) + (n * 9) + (n * 3) + (n * 8) + (n * 4) + (n * 7) + n), adjointsLength = checked((n * 36) + (n * 36) + (n * 20) + (n * 9) + (n * 3) + (n * 8) + (n * 4) + (n * 7) + n);
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -579,7 +579,7 @@ namespace ModelDsl.Generators.Tests.Models
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

@@ -113,11 +113,11 @@ namespace ModelDsl.Generators.Tests.Models
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("EmbedEmbeddings", Weights.EmbedEmbeddings, true),
-            new("NormalizeGamma", Weights.NormalizeGamma, true),
-            new("NormalizeBeta", Weights.NormalizeBeta, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
+            new("EmbedEmbeddings", this.Weights.EmbedEmbeddings, true),
+            new("NormalizeGamma", this.Weights.NormalizeGamma, true),
+            new("NormalizeBeta", this.Weights.NormalizeBeta, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -133,11 +133,11 @@ namespace ModelDsl.Generators.Tests.Models
             _device = device;
             Weights = new Parameters
             {
-                EmbedEmbeddings = global::ModelDsl.Training.TensorPlacement.On(Weights.EmbedEmbeddings, device),
-                NormalizeGamma = global::ModelDsl.Training.TensorPlacement.On(Weights.NormalizeGamma, device),
-                NormalizeBeta = global::ModelDsl.Training.TensorPlacement.On(Weights.NormalizeBeta, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                EmbedEmbeddings = global::ModelDsl.Training.TensorPlacement.On(this.Weights.EmbedEmbeddings, device),
+                NormalizeGamma = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormalizeGamma, device),
+                NormalizeBeta = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormalizeBeta, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -164,17 +164,17 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>Embedding(10, 4).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Embed(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.EmbeddingKernel.Forward(x, Weights.EmbedEmbeddings);
+            => global::ModelDsl.Kernels.EmbeddingKernel.Forward(x, this.Weights.EmbedEmbeddings);
 
         /// <summary>LayerNormalization: gamma · (x - mean) / sqrt(variance + epsilon) + beta over the last axis of each sample.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Normalize(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.LayerNormalizationKernel.Forward(x, Weights.NormalizeGamma, Weights.NormalizeBeta, 0.001).Output;
+            => global::ModelDsl.Kernels.LayerNormalizationKernel.Forward(x, this.Weights.NormalizeGamma, this.Weights.NormalizeBeta, 0.001).Output;
 
         /// <summary>Dense(2).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias);
+            => global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias);
 
         /// <summary>The model on a batch of shape (batch, 5): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -191,14 +191,14 @@ namespace ModelDsl.Generators.Tests.Models
         {
             global::ModelDsl.Training.InputGuard.Require("EmbeddingModel", "input", input, InputShape, global::TorchSharp.torch.ScalarType.Int64, _device);
             // Embed = Embed(x)  [Embed(x)]
-            var embed = global::ModelDsl.Kernels.EmbeddingKernel.Forward(input, Weights.EmbedEmbeddings);
+            var embed = global::ModelDsl.Kernels.EmbeddingKernel.Forward(input, this.Weights.EmbedEmbeddings);
             // Normalize = Normalize(Embed)  [Normalize(Embed(x))]
-            var normalizeState = global::ModelDsl.Kernels.LayerNormalizationKernel.Forward(embed, Weights.NormalizeGamma, Weights.NormalizeBeta, 0.001);
+            var normalizeState = global::ModelDsl.Kernels.LayerNormalizationKernel.Forward(embed, this.Weights.NormalizeGamma, this.Weights.NormalizeBeta, 0.001);
             var normalize = normalizeState.Output;
             // Flatten = Flatten(Normalize)  [Flatten(Normalize(Embed(x)))]
             global::TorchSharp.torch.Tensor flatten = global::ModelDsl.Ops.Flatten(normalize);
             // Output = Output(Flatten)  [Output(Flatten(Normalize(Embed(x))))]
-            var output = global::ModelDsl.Kernels.DenseKernel.Forward(flatten, Weights.OutputKernel, Weights.OutputBias);
+            var output = global::ModelDsl.Kernels.DenseKernel.Forward(flatten, this.Weights.OutputKernel, this.Weights.OutputBias);
             return new Trace(Input: input, Embed: embed, NormalizeState: normalizeState, Normalize: normalize, Flatten: flatten, Output: output);
         }
 
@@ -210,15 +210,15 @@ namespace ModelDsl.Generators.Tests.Models
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
             // d/d(OutputKernel, OutputBias, Flatten) of: Output = Dense(Flatten)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Flatten, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Flatten, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dFlatten = outputGradients.Input;
             // d/d(Normalize) of: Flatten = Flatten(Normalize)
             global::TorchSharp.torch.Tensor dNormalize = global::ModelDsl.Kernels.ReshapeKernel.Backward(dFlatten, trace.Normalize.shape);
             // d/d(NormalizeGamma, NormalizeBeta, Embed) of: Normalize = Normalize(Embed)
-            var normalizeGradients = global::ModelDsl.Kernels.LayerNormalizationKernel.Backward(dNormalize, trace.NormalizeState, Weights.NormalizeGamma);
+            var normalizeGradients = global::ModelDsl.Kernels.LayerNormalizationKernel.Backward(dNormalize, trace.NormalizeState, this.Weights.NormalizeGamma);
             global::TorchSharp.torch.Tensor dEmbed = normalizeGradients.Input;
             // d/d(EmbedEmbeddings) of: Embed = Embed(x)
-            var embedGradients = global::ModelDsl.Kernels.EmbeddingKernel.Backward(dEmbed, trace.Input, Weights.EmbedEmbeddings);
+            var embedGradients = global::ModelDsl.Kernels.EmbeddingKernel.Backward(dEmbed, trace.Input, this.Weights.EmbedEmbeddings);
             return new Gradients
             {
                 EmbedEmbeddings = embedGradients,
@@ -251,7 +251,7 @@ namespace ModelDsl.Generators.Tests.Models
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -287,7 +287,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -400,11 +400,11 @@ namespace ModelDsl.Generators.Tests.Models
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<long> input = global::ModelDsl.Managed.TensorSpans.Labels(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wEmbedEmbeddings = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.EmbedEmbeddings);
-            global::System.Span<T> wNormalizeBeta = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormalizeBeta);
-            global::System.Span<T> wNormalizeGamma = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormalizeGamma);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wEmbedEmbeddings = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.EmbedEmbeddings);
+            global::System.Span<T> wNormalizeBeta = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormalizeBeta);
+            global::System.Span<T> wNormalizeGamma = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormalizeGamma);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 20) + (n * 20) + (global::ModelDsl.Managed.LayerNormalizationSpans.TraceLength(n * 5, 4)) + (n * 2)), adjointsLength = checked((n * 20) + (n * 20) + (n * 2));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -472,7 +472,7 @@ namespace ModelDsl.Generators.Tests.Models
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

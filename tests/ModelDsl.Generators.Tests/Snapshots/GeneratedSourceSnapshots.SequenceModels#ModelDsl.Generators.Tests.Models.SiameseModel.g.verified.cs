@@ -110,10 +110,10 @@ namespace ModelDsl.Generators.Tests.Models
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("SharedKernel", Weights.SharedKernel, true),
-            new("SharedBias", Weights.SharedBias, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
+            new("SharedKernel", this.Weights.SharedKernel, true),
+            new("SharedBias", this.Weights.SharedBias, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -129,10 +129,10 @@ namespace ModelDsl.Generators.Tests.Models
             _device = device;
             Weights = new Parameters
             {
-                SharedKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.SharedKernel, device),
-                SharedBias = global::ModelDsl.Training.TensorPlacement.On(Weights.SharedBias, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                SharedKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.SharedKernel, device),
+                SharedBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.SharedBias, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -159,12 +159,12 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>Dense(4, Tanh).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Shared(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Tanh, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.SharedKernel, Weights.SharedBias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Tanh, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.SharedKernel, this.Weights.SharedBias));
 
         /// <summary>Dense(1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias);
+            => global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias);
 
         /// <summary>The model on a batch of shape (batch, 3): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -181,17 +181,17 @@ namespace ModelDsl.Generators.Tests.Models
         {
             global::ModelDsl.Training.InputGuard.Require("SiameseModel", "input", input, InputShape, _dtype, _device);
             // Shared = Shared(x)  [Shared(x)]
-            var sharedPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(input, Weights.SharedKernel, Weights.SharedBias);
+            var sharedPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(input, this.Weights.SharedKernel, this.Weights.SharedBias);
             var shared = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Tanh, sharedPreActivation);
             // Square = Square(x)  [Square(x)]
             global::TorchSharp.torch.Tensor square = global::ModelDsl.Ops.Square(input);
             // Shared2 = Shared(Square)  [Shared(Square(x))]
-            var shared2PreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(square, Weights.SharedKernel, Weights.SharedBias);
+            var shared2PreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(square, this.Weights.SharedKernel, this.Weights.SharedBias);
             var shared2 = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Tanh, shared2PreActivation);
             // Multiply = Shared * Shared2  [Shared(x) * Shared(Square(x))]
             global::TorchSharp.torch.Tensor multiply = shared * shared2;
             // Output = Output(Multiply)  [Output(Shared(x) * Shared(Square(x)))]
-            var output = global::ModelDsl.Kernels.DenseKernel.Forward(multiply, Weights.OutputKernel, Weights.OutputBias);
+            var output = global::ModelDsl.Kernels.DenseKernel.Forward(multiply, this.Weights.OutputKernel, this.Weights.OutputBias);
             return new Trace(Input: input, SharedPreActivation: sharedPreActivation, Shared: shared, Square: square, Shared2PreActivation: shared2PreActivation, Shared2: shared2, Multiply: multiply, Output: output);
         }
 
@@ -203,7 +203,7 @@ namespace ModelDsl.Generators.Tests.Models
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
             // d/d(OutputKernel, OutputBias, Multiply) of: Output = Dense(Multiply)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Multiply, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Multiply, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dMultiply = outputGradients.Input;
             // d/d(Shared) of: Multiply = Shared * Shared2
             global::TorchSharp.torch.Tensor dShared = dMultiply * trace.Shared2;
@@ -212,11 +212,11 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(Shared2PreActivation) of: Shared2 = Tanh(Shared2PreActivation)
             global::TorchSharp.torch.Tensor dShared2PreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Tanh, dShared2, trace.Shared2PreActivation, trace.Shared2);
             // d/d(SharedKernel, SharedBias) of: Shared2PreActivation = Dense(Square)
-            var shared2Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dShared2PreActivation, trace.Square, Weights.SharedKernel, hasBias: true);
+            var shared2Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dShared2PreActivation, trace.Square, this.Weights.SharedKernel, hasBias: true);
             // d/d(SharedPreActivation) of: Shared = Tanh(SharedPreActivation)
             global::TorchSharp.torch.Tensor dSharedPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Tanh, dShared, trace.SharedPreActivation, trace.Shared);
             // d/d(SharedKernel, SharedBias) of: SharedPreActivation = Dense(x)
-            var sharedGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dSharedPreActivation, trace.Input, Weights.SharedKernel, hasBias: true);
+            var sharedGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dSharedPreActivation, trace.Input, this.Weights.SharedKernel, hasBias: true);
             return new Gradients
             {
                 SharedKernel = shared2Gradients.Kernel + sharedGradients.Kernel,
@@ -248,7 +248,7 @@ namespace ModelDsl.Generators.Tests.Models
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -284,7 +284,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -395,10 +395,10 @@ namespace ModelDsl.Generators.Tests.Models
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
-            global::System.Span<T> wSharedBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SharedBias);
-            global::System.Span<T> wSharedKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SharedKernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
+            global::System.Span<T> wSharedBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.SharedBias);
+            global::System.Span<T> wSharedKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.SharedKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 4) + (n * 4) + (n * 3) + (n * 4) + (n * 4) + (n * 4) + n), adjointsLength = checked((n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n);
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -482,7 +482,7 @@ namespace ModelDsl.Generators.Tests.Models
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

@@ -145,17 +145,17 @@ namespace ModelDsl.Generators.Tests.Models
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("FirstKernel", Weights.FirstKernel, true),
-            new("FirstRecurrentKernel", Weights.FirstRecurrentKernel, true),
-            new("FirstBias", Weights.FirstBias, true),
-            new("SecondKernel", Weights.SecondKernel, true),
-            new("SecondRecurrentKernel", Weights.SecondRecurrentKernel, true),
-            new("SecondBias", Weights.SecondBias, true),
-            new("ThirdKernel", Weights.ThirdKernel, true),
-            new("ThirdRecurrentKernel", Weights.ThirdRecurrentKernel, true),
-            new("ThirdBias", Weights.ThirdBias, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
+            new("FirstKernel", this.Weights.FirstKernel, true),
+            new("FirstRecurrentKernel", this.Weights.FirstRecurrentKernel, true),
+            new("FirstBias", this.Weights.FirstBias, true),
+            new("SecondKernel", this.Weights.SecondKernel, true),
+            new("SecondRecurrentKernel", this.Weights.SecondRecurrentKernel, true),
+            new("SecondBias", this.Weights.SecondBias, true),
+            new("ThirdKernel", this.Weights.ThirdKernel, true),
+            new("ThirdRecurrentKernel", this.Weights.ThirdRecurrentKernel, true),
+            new("ThirdBias", this.Weights.ThirdBias, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -171,17 +171,17 @@ namespace ModelDsl.Generators.Tests.Models
             _device = device;
             Weights = new Parameters
             {
-                FirstKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.FirstKernel, device),
-                FirstRecurrentKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.FirstRecurrentKernel, device),
-                FirstBias = global::ModelDsl.Training.TensorPlacement.On(Weights.FirstBias, device),
-                SecondKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.SecondKernel, device),
-                SecondRecurrentKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.SecondRecurrentKernel, device),
-                SecondBias = global::ModelDsl.Training.TensorPlacement.On(Weights.SecondBias, device),
-                ThirdKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.ThirdKernel, device),
-                ThirdRecurrentKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.ThirdRecurrentKernel, device),
-                ThirdBias = global::ModelDsl.Training.TensorPlacement.On(Weights.ThirdBias, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                FirstKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.FirstKernel, device),
+                FirstRecurrentKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.FirstRecurrentKernel, device),
+                FirstBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.FirstBias, device),
+                SecondKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.SecondKernel, device),
+                SecondRecurrentKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.SecondRecurrentKernel, device),
+                SecondBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.SecondBias, device),
+                ThirdKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.ThirdKernel, device),
+                ThirdRecurrentKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.ThirdRecurrentKernel, device),
+                ThirdBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.ThirdBias, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -208,22 +208,22 @@ namespace ModelDsl.Generators.Tests.Models
         /// <summary>LSTM(5): every step's hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor First(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.LstmKernel.Forward(x, Weights.FirstKernel, Weights.FirstRecurrentKernel, Weights.FirstBias, returnSequences: true).Output;
+            => global::ModelDsl.Kernels.LstmKernel.Forward(x, this.Weights.FirstKernel, this.Weights.FirstRecurrentKernel, this.Weights.FirstBias, returnSequences: true).Output;
 
         /// <summary>GRU(4): every step's hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Second(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.GruKernel.Forward(x, Weights.SecondKernel, Weights.SecondRecurrentKernel, Weights.SecondBias, returnSequences: true).Output;
+            => global::ModelDsl.Kernels.GruKernel.Forward(x, this.Weights.SecondKernel, this.Weights.SecondRecurrentKernel, this.Weights.SecondBias, returnSequences: true).Output;
 
         /// <summary>SimpleRNN(3): the last hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Third(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.SimpleRnnKernel.Forward(x, Weights.ThirdKernel, Weights.ThirdRecurrentKernel, Weights.ThirdBias).Output;
+            => global::ModelDsl.Kernels.SimpleRnnKernel.Forward(x, this.Weights.ThirdKernel, this.Weights.ThirdRecurrentKernel, this.Weights.ThirdBias).Output;
 
         /// <summary>Dense(2).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias);
+            => global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias);
 
         /// <summary>The model on a batch of shape (batch, 6, 3): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -240,16 +240,16 @@ namespace ModelDsl.Generators.Tests.Models
         {
             global::ModelDsl.Training.InputGuard.Require("StackedRecurrentModel", "input", input, InputShape, _dtype, _device);
             // First = First(x)  [First(x)]
-            var firstState = global::ModelDsl.Kernels.LstmKernel.Forward(input, Weights.FirstKernel, Weights.FirstRecurrentKernel, Weights.FirstBias, returnSequences: true);
+            var firstState = global::ModelDsl.Kernels.LstmKernel.Forward(input, this.Weights.FirstKernel, this.Weights.FirstRecurrentKernel, this.Weights.FirstBias, returnSequences: true);
             var first = firstState.Output;
             // Second = Second(First)  [Second(First(x))]
-            var secondState = global::ModelDsl.Kernels.GruKernel.Forward(first, Weights.SecondKernel, Weights.SecondRecurrentKernel, Weights.SecondBias, returnSequences: true);
+            var secondState = global::ModelDsl.Kernels.GruKernel.Forward(first, this.Weights.SecondKernel, this.Weights.SecondRecurrentKernel, this.Weights.SecondBias, returnSequences: true);
             var second = secondState.Output;
             // Third = Third(Second)  [Third(Second(First(x)))]
-            var thirdState = global::ModelDsl.Kernels.SimpleRnnKernel.Forward(second, Weights.ThirdKernel, Weights.ThirdRecurrentKernel, Weights.ThirdBias);
+            var thirdState = global::ModelDsl.Kernels.SimpleRnnKernel.Forward(second, this.Weights.ThirdKernel, this.Weights.ThirdRecurrentKernel, this.Weights.ThirdBias);
             var third = thirdState.Output;
             // Output = Output(Third)  [Output(Third(Second(First(x))))]
-            var output = global::ModelDsl.Kernels.DenseKernel.Forward(third, Weights.OutputKernel, Weights.OutputBias);
+            var output = global::ModelDsl.Kernels.DenseKernel.Forward(third, this.Weights.OutputKernel, this.Weights.OutputBias);
             return new Trace(Input: input, FirstState: firstState, First: first, SecondState: secondState, Second: second, ThirdState: thirdState, Third: third, Output: output);
         }
 
@@ -261,7 +261,7 @@ namespace ModelDsl.Generators.Tests.Models
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
             // d/d(OutputKernel, OutputBias, Third) of: Output = Dense(Third)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Third, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Third, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dThird = outputGradients.Input;
             // d/d(ThirdKernel, ThirdRecurrentKernel, ThirdBias, Second) of: Third = Third(Second), back through time
             var thirdGradients = global::ModelDsl.Kernels.SimpleRnnKernel.Backward(dThird, trace.ThirdState);
@@ -309,7 +309,7 @@ namespace ModelDsl.Generators.Tests.Models
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -345,7 +345,7 @@ namespace ModelDsl.Generators.Tests.Models
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -458,17 +458,17 @@ namespace ModelDsl.Generators.Tests.Models
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wFirstBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FirstBias);
-            global::System.Span<T> wFirstKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FirstKernel);
-            global::System.Span<T> wFirstRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FirstRecurrentKernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
-            global::System.Span<T> wSecondBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SecondBias);
-            global::System.Span<T> wSecondKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SecondKernel);
-            global::System.Span<T> wSecondRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.SecondRecurrentKernel);
-            global::System.Span<T> wThirdBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.ThirdBias);
-            global::System.Span<T> wThirdKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.ThirdKernel);
-            global::System.Span<T> wThirdRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.ThirdRecurrentKernel);
+            global::System.Span<T> wFirstBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FirstBias);
+            global::System.Span<T> wFirstKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FirstKernel);
+            global::System.Span<T> wFirstRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FirstRecurrentKernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
+            global::System.Span<T> wSecondBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.SecondBias);
+            global::System.Span<T> wSecondKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.SecondKernel);
+            global::System.Span<T> wSecondRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.SecondRecurrentKernel);
+            global::System.Span<T> wThirdBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.ThirdBias);
+            global::System.Span<T> wThirdKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.ThirdKernel);
+            global::System.Span<T> wThirdRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.ThirdRecurrentKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 30) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 6, 5)) + (n * 24) + (global::ModelDsl.Managed.GruSpans.TraceLength(n, 6, 4)) + (n * 3) + (global::ModelDsl.Managed.SimpleRnnSpans.TraceLength(n, 6, 3)) + (n * 2)), adjointsLength = checked((n * 30) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 6, 5)) + (n * 24) + (global::ModelDsl.Managed.GruSpans.ScratchLength(n, 6, 4)) + (n * 3) + (global::ModelDsl.Managed.SimpleRnnSpans.ScratchLength(n, 6, 3)) + (n * 2));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -559,7 +559,7 @@ namespace ModelDsl.Generators.Tests.Models
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

@@ -119,13 +119,13 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("FeaturesKernel", Weights.FeaturesKernel, true),
-            new("FeaturesBias", Weights.FeaturesBias, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
-            new("NormMean", Weights.NormMean, false),
-            new("NormVariance", Weights.NormVariance, false),
-            new("NormCount", Weights.NormCount, false),
+            new("FeaturesKernel", this.Weights.FeaturesKernel, true),
+            new("FeaturesBias", this.Weights.FeaturesBias, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
+            new("NormMean", this.Weights.NormMean, false),
+            new("NormVariance", this.Weights.NormVariance, false),
+            new("NormCount", this.Weights.NormCount, false),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -141,13 +141,13 @@ namespace ModelDsl.Examples
             _device = device;
             Weights = new Parameters
             {
-                FeaturesKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.FeaturesKernel, device),
-                FeaturesBias = global::ModelDsl.Training.TensorPlacement.On(Weights.FeaturesBias, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
-                NormMean = global::ModelDsl.Training.TensorPlacement.On(Weights.NormMean, device),
-                NormVariance = global::ModelDsl.Training.TensorPlacement.On(Weights.NormVariance, device),
-                NormCount = global::ModelDsl.Training.TensorPlacement.On(Weights.NormCount, device),
+                FeaturesKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.FeaturesKernel, device),
+                FeaturesBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.FeaturesBias, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
+                NormMean = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormMean, device),
+                NormVariance = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormVariance, device),
+                NormCount = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormCount, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -174,12 +174,12 @@ namespace ModelDsl.Examples
         /// <summary>Normalization: (x - mean) / max(sqrt(variance), 1e-7).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Norm(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.NormalizationKernel.Forward(x, Weights.NormMean, Weights.NormVariance);
+            => global::ModelDsl.Kernels.NormalizationKernel.Forward(x, this.Weights.NormMean, this.Weights.NormVariance);
 
         /// <summary>Conv1D(16, 5, causal padding, Relu).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Features(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, global::ModelDsl.Kernels.Conv1DKernel.Forward(x, Weights.FeaturesKernel, Weights.FeaturesBias, 1, global::ModelDsl.Kernels.Padding.Causal, 1));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, global::ModelDsl.Kernels.Conv1DKernel.Forward(x, this.Weights.FeaturesKernel, this.Weights.FeaturesBias, 1, global::ModelDsl.Kernels.Padding.Causal, 1));
 
         /// <summary>GlobalAveragePooling1D: the mean over the steps of each channel.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -189,7 +189,7 @@ namespace ModelDsl.Examples
         /// <summary>Dense(1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias);
+            => global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias);
 
         /// <summary>The model on a batch of shape (batch, 25, 5): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -206,14 +206,14 @@ namespace ModelDsl.Examples
         {
             global::ModelDsl.Training.InputGuard.Require("StockConv1D", "input", input, InputShape, _dtype, _device);
             // Norm = Norm(x)  [Norm(x)]
-            var norm = global::ModelDsl.Kernels.NormalizationKernel.Forward(input, Weights.NormMean, Weights.NormVariance);
+            var norm = global::ModelDsl.Kernels.NormalizationKernel.Forward(input, this.Weights.NormMean, this.Weights.NormVariance);
             // Features = Features(Norm)  [Features(Norm(x))]
-            var featuresPreActivation = global::ModelDsl.Kernels.Conv1DKernel.Forward(norm, Weights.FeaturesKernel, Weights.FeaturesBias, 1, global::ModelDsl.Kernels.Padding.Causal, 1);
+            var featuresPreActivation = global::ModelDsl.Kernels.Conv1DKernel.Forward(norm, this.Weights.FeaturesKernel, this.Weights.FeaturesBias, 1, global::ModelDsl.Kernels.Padding.Causal, 1);
             var features = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, featuresPreActivation);
             // Pool = Pool(Features)  [Pool(Features(Norm(x)))]
             var pool = global::ModelDsl.Kernels.GlobalPoolingKernel.Average(features);
             // Output = Output(Pool)  [Output(Pool(Features(Norm(x))))]
-            var output = global::ModelDsl.Kernels.DenseKernel.Forward(pool, Weights.OutputKernel, Weights.OutputBias);
+            var output = global::ModelDsl.Kernels.DenseKernel.Forward(pool, this.Weights.OutputKernel, this.Weights.OutputBias);
             return new Trace(Input: input, Norm: norm, FeaturesPreActivation: featuresPreActivation, Features: features, Pool: pool, Output: output);
         }
 
@@ -225,14 +225,14 @@ namespace ModelDsl.Examples
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
             // d/d(OutputKernel, OutputBias, Pool) of: Output = Dense(Pool)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Pool, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Pool, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dPool = outputGradients.Input;
             // d/d(Features) of: Pool = GlobalAveragePooling1D(Features)
             global::TorchSharp.torch.Tensor dFeatures = global::ModelDsl.Kernels.GlobalPoolingKernel.AverageBackward(dPool, trace.Features);
             // d/d(FeaturesPreActivation) of: Features = Relu(FeaturesPreActivation)
             global::TorchSharp.torch.Tensor dFeaturesPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dFeatures, trace.FeaturesPreActivation, trace.Features);
             // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv1D(Norm)
-            var featuresGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dFeaturesPreActivation, trace.Norm, Weights.FeaturesKernel, true, 1, global::ModelDsl.Kernels.Padding.Causal, 1);
+            var featuresGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dFeaturesPreActivation, trace.Norm, this.Weights.FeaturesKernel, true, 1, global::ModelDsl.Kernels.Padding.Causal, 1);
             return new Gradients
             {
                 FeaturesKernel = featuresGradients.Kernel,
@@ -264,7 +264,7 @@ namespace ModelDsl.Examples
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -301,7 +301,7 @@ namespace ModelDsl.Examples
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -355,9 +355,9 @@ namespace ModelDsl.Examples
             }
             global::ModelDsl.Training.InputGuard.RequireFinite("StockConv1D", "data", data);
             var statistics = global::ModelDsl.Kernels.NormalizationKernel.Adapt(data);
-            Weights.NormMean.copy_(statistics.Mean);
-            Weights.NormVariance.copy_(statistics.Variance);
-            Weights.NormCount.fill_(statistics.Count);
+            this.Weights.NormMean.copy_(statistics.Mean);
+            this.Weights.NormVariance.copy_(statistics.Variance);
+            this.Weights.NormCount.fill_(statistics.Count);
         }
 
         /// <summary>Adapts the model's Normalization layer Norm to <paramref name="data"/>.</summary>
@@ -433,12 +433,12 @@ namespace ModelDsl.Examples
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wFeaturesBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FeaturesBias);
-            global::System.Span<T> wFeaturesKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.FeaturesKernel);
-            global::System.Span<T> wNormMean = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormMean);
-            global::System.Span<T> wNormVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormVariance);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wFeaturesBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FeaturesBias);
+            global::System.Span<T> wFeaturesKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FeaturesKernel);
+            global::System.Span<T> wNormMean = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormMean);
+            global::System.Span<T> wNormVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormVariance);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 125) + (n * 400) + (n * 400) + (n * 16) + n), adjointsLength = checked((n * 400) + (n * 400) + (n * 16) + n);
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -512,7 +512,7 @@ namespace ModelDsl.Examples
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

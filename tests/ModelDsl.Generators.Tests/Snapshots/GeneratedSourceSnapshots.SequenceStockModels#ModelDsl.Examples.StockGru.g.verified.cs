@@ -123,14 +123,14 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("MemoryKernel", Weights.MemoryKernel, true),
-            new("MemoryRecurrentKernel", Weights.MemoryRecurrentKernel, true),
-            new("MemoryBias", Weights.MemoryBias, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
-            new("NormMean", Weights.NormMean, false),
-            new("NormVariance", Weights.NormVariance, false),
-            new("NormCount", Weights.NormCount, false),
+            new("MemoryKernel", this.Weights.MemoryKernel, true),
+            new("MemoryRecurrentKernel", this.Weights.MemoryRecurrentKernel, true),
+            new("MemoryBias", this.Weights.MemoryBias, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
+            new("NormMean", this.Weights.NormMean, false),
+            new("NormVariance", this.Weights.NormVariance, false),
+            new("NormCount", this.Weights.NormCount, false),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -146,14 +146,14 @@ namespace ModelDsl.Examples
             _device = device;
             Weights = new Parameters
             {
-                MemoryKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.MemoryKernel, device),
-                MemoryRecurrentKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.MemoryRecurrentKernel, device),
-                MemoryBias = global::ModelDsl.Training.TensorPlacement.On(Weights.MemoryBias, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
-                NormMean = global::ModelDsl.Training.TensorPlacement.On(Weights.NormMean, device),
-                NormVariance = global::ModelDsl.Training.TensorPlacement.On(Weights.NormVariance, device),
-                NormCount = global::ModelDsl.Training.TensorPlacement.On(Weights.NormCount, device),
+                MemoryKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.MemoryKernel, device),
+                MemoryRecurrentKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.MemoryRecurrentKernel, device),
+                MemoryBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.MemoryBias, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
+                NormMean = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormMean, device),
+                NormVariance = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormVariance, device),
+                NormCount = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormCount, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -180,17 +180,17 @@ namespace ModelDsl.Examples
         /// <summary>Normalization: (x - mean) / max(sqrt(variance), 1e-7).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Norm(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.NormalizationKernel.Forward(x, Weights.NormMean, Weights.NormVariance);
+            => global::ModelDsl.Kernels.NormalizationKernel.Forward(x, this.Weights.NormMean, this.Weights.NormVariance);
 
         /// <summary>GRU(16): the last hidden state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Memory(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.GruKernel.Forward(x, Weights.MemoryKernel, Weights.MemoryRecurrentKernel, Weights.MemoryBias).Output;
+            => global::ModelDsl.Kernels.GruKernel.Forward(x, this.Weights.MemoryKernel, this.Weights.MemoryRecurrentKernel, this.Weights.MemoryBias).Output;
 
         /// <summary>Dense(1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias);
+            => global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias);
 
         /// <summary>The model on a batch of shape (batch, 25, 5): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -207,12 +207,12 @@ namespace ModelDsl.Examples
         {
             global::ModelDsl.Training.InputGuard.Require("StockGru", "input", input, InputShape, _dtype, _device);
             // Norm = Norm(x)  [Norm(x)]
-            var norm = global::ModelDsl.Kernels.NormalizationKernel.Forward(input, Weights.NormMean, Weights.NormVariance);
+            var norm = global::ModelDsl.Kernels.NormalizationKernel.Forward(input, this.Weights.NormMean, this.Weights.NormVariance);
             // Memory = Memory(Norm)  [Memory(Norm(x))]
-            var memoryState = global::ModelDsl.Kernels.GruKernel.Forward(norm, Weights.MemoryKernel, Weights.MemoryRecurrentKernel, Weights.MemoryBias);
+            var memoryState = global::ModelDsl.Kernels.GruKernel.Forward(norm, this.Weights.MemoryKernel, this.Weights.MemoryRecurrentKernel, this.Weights.MemoryBias);
             var memory = memoryState.Output;
             // Output = Output(Memory)  [Output(Memory(Norm(x)))]
-            var output = global::ModelDsl.Kernels.DenseKernel.Forward(memory, Weights.OutputKernel, Weights.OutputBias);
+            var output = global::ModelDsl.Kernels.DenseKernel.Forward(memory, this.Weights.OutputKernel, this.Weights.OutputBias);
             return new Trace(Input: input, Norm: norm, MemoryState: memoryState, Memory: memory, Output: output);
         }
 
@@ -224,7 +224,7 @@ namespace ModelDsl.Examples
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
             // d/d(OutputKernel, OutputBias, Memory) of: Output = Dense(Memory)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Memory, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Memory, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dMemory = outputGradients.Input;
             // d/d(MemoryKernel, MemoryRecurrentKernel, MemoryBias) of: Memory = Memory(Norm), back through time
             var memoryGradients = global::ModelDsl.Kernels.GruKernel.Backward(dMemory, trace.MemoryState);
@@ -260,7 +260,7 @@ namespace ModelDsl.Examples
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -297,7 +297,7 @@ namespace ModelDsl.Examples
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -351,9 +351,9 @@ namespace ModelDsl.Examples
             }
             global::ModelDsl.Training.InputGuard.RequireFinite("StockGru", "data", data);
             var statistics = global::ModelDsl.Kernels.NormalizationKernel.Adapt(data);
-            Weights.NormMean.copy_(statistics.Mean);
-            Weights.NormVariance.copy_(statistics.Variance);
-            Weights.NormCount.fill_(statistics.Count);
+            this.Weights.NormMean.copy_(statistics.Mean);
+            this.Weights.NormVariance.copy_(statistics.Variance);
+            this.Weights.NormCount.fill_(statistics.Count);
         }
 
         /// <summary>Adapts the model's Normalization layer Norm to <paramref name="data"/>.</summary>
@@ -428,13 +428,13 @@ namespace ModelDsl.Examples
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wMemoryBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.MemoryBias);
-            global::System.Span<T> wMemoryKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.MemoryKernel);
-            global::System.Span<T> wMemoryRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.MemoryRecurrentKernel);
-            global::System.Span<T> wNormMean = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormMean);
-            global::System.Span<T> wNormVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormVariance);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wMemoryBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.MemoryBias);
+            global::System.Span<T> wMemoryKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.MemoryKernel);
+            global::System.Span<T> wMemoryRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.MemoryRecurrentKernel);
+            global::System.Span<T> wNormMean = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormMean);
+            global::System.Span<T> wNormVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormVariance);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 125) + (n * 16) + (global::ModelDsl.Managed.GruSpans.TraceLength(n, 25, 16)) + n), adjointsLength = checked((n * 16) + (global::ModelDsl.Managed.GruSpans.ScratchLength(n, 25, 16)) + n);
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -501,7 +501,7 @@ namespace ModelDsl.Examples
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

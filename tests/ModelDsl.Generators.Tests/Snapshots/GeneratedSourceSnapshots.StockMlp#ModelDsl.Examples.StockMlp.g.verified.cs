@@ -119,13 +119,13 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("HiddenKernel", Weights.HiddenKernel, true),
-            new("HiddenBias", Weights.HiddenBias, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
-            new("NormMean", Weights.NormMean, false),
-            new("NormVariance", Weights.NormVariance, false),
-            new("NormCount", Weights.NormCount, false),
+            new("HiddenKernel", this.Weights.HiddenKernel, true),
+            new("HiddenBias", this.Weights.HiddenBias, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
+            new("NormMean", this.Weights.NormMean, false),
+            new("NormVariance", this.Weights.NormVariance, false),
+            new("NormCount", this.Weights.NormCount, false),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -141,13 +141,13 @@ namespace ModelDsl.Examples
             _device = device;
             Weights = new Parameters
             {
-                HiddenKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.HiddenKernel, device),
-                HiddenBias = global::ModelDsl.Training.TensorPlacement.On(Weights.HiddenBias, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
-                NormMean = global::ModelDsl.Training.TensorPlacement.On(Weights.NormMean, device),
-                NormVariance = global::ModelDsl.Training.TensorPlacement.On(Weights.NormVariance, device),
-                NormCount = global::ModelDsl.Training.TensorPlacement.On(Weights.NormCount, device),
+                HiddenKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.HiddenKernel, device),
+                HiddenBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.HiddenBias, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
+                NormMean = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormMean, device),
+                NormVariance = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormVariance, device),
+                NormCount = global::ModelDsl.Training.TensorPlacement.On(this.Weights.NormCount, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -174,17 +174,17 @@ namespace ModelDsl.Examples
         /// <summary>Normalization: (x - mean) / max(sqrt(variance), 1e-7).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Norm(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.NormalizationKernel.Forward(x, Weights.NormMean, Weights.NormVariance);
+            => global::ModelDsl.Kernels.NormalizationKernel.Forward(x, this.Weights.NormMean, this.Weights.NormVariance);
 
         /// <summary>Dense(16, Relu).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Hidden(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.HiddenKernel, Weights.HiddenBias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.HiddenKernel, this.Weights.HiddenBias));
 
         /// <summary>Dense(1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias);
+            => global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias);
 
         /// <summary>The model on a batch of shape (batch, 25, 5): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -201,14 +201,14 @@ namespace ModelDsl.Examples
         {
             global::ModelDsl.Training.InputGuard.Require("StockMlp", "input", input, InputShape, _dtype, _device);
             // Norm = Norm(x)  [Norm(x)]
-            var norm = global::ModelDsl.Kernels.NormalizationKernel.Forward(input, Weights.NormMean, Weights.NormVariance);
+            var norm = global::ModelDsl.Kernels.NormalizationKernel.Forward(input, this.Weights.NormMean, this.Weights.NormVariance);
             // Flatten = Flatten(Norm)  [Flatten(Norm(x))]
             global::TorchSharp.torch.Tensor flatten = global::ModelDsl.Ops.Flatten(norm);
             // Hidden = Hidden(Flatten)  [Hidden(Flatten(Norm(x)))]
-            var hiddenPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(flatten, Weights.HiddenKernel, Weights.HiddenBias);
+            var hiddenPreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(flatten, this.Weights.HiddenKernel, this.Weights.HiddenBias);
             var hidden = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Relu, hiddenPreActivation);
             // Output = Output(Hidden)  [Output(Hidden(Flatten(Norm(x))))]
-            var output = global::ModelDsl.Kernels.DenseKernel.Forward(hidden, Weights.OutputKernel, Weights.OutputBias);
+            var output = global::ModelDsl.Kernels.DenseKernel.Forward(hidden, this.Weights.OutputKernel, this.Weights.OutputBias);
             return new Trace(Input: input, Norm: norm, Flatten: flatten, HiddenPreActivation: hiddenPreActivation, Hidden: hidden, Output: output);
         }
 
@@ -220,12 +220,12 @@ namespace ModelDsl.Examples
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
             // d/d(OutputKernel, OutputBias, Hidden) of: Output = Dense(Hidden)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Hidden, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Hidden, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dHidden = outputGradients.Input;
             // d/d(HiddenPreActivation) of: Hidden = Relu(HiddenPreActivation)
             global::TorchSharp.torch.Tensor dHiddenPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dHidden, trace.HiddenPreActivation, trace.Hidden);
             // d/d(HiddenKernel, HiddenBias) of: HiddenPreActivation = Dense(Flatten)
-            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHiddenPreActivation, trace.Flatten, Weights.HiddenKernel, hasBias: true);
+            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHiddenPreActivation, trace.Flatten, this.Weights.HiddenKernel, hasBias: true);
             return new Gradients
             {
                 HiddenKernel = hiddenGradients.Kernel,
@@ -257,7 +257,7 @@ namespace ModelDsl.Examples
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -294,7 +294,7 @@ namespace ModelDsl.Examples
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -348,9 +348,9 @@ namespace ModelDsl.Examples
             }
             global::ModelDsl.Training.InputGuard.RequireFinite("StockMlp", "data", data);
             var statistics = global::ModelDsl.Kernels.NormalizationKernel.Adapt(data);
-            Weights.NormMean.copy_(statistics.Mean);
-            Weights.NormVariance.copy_(statistics.Variance);
-            Weights.NormCount.fill_(statistics.Count);
+            this.Weights.NormMean.copy_(statistics.Mean);
+            this.Weights.NormVariance.copy_(statistics.Variance);
+            this.Weights.NormCount.fill_(statistics.Count);
         }
 
         /// <summary>Adapts the model's Normalization layer Norm to <paramref name="data"/>.</summary>
@@ -426,12 +426,12 @@ namespace ModelDsl.Examples
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wHiddenBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HiddenBias);
-            global::System.Span<T> wHiddenKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.HiddenKernel);
-            global::System.Span<T> wNormMean = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormMean);
-            global::System.Span<T> wNormVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.NormVariance);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wHiddenBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.HiddenBias);
+            global::System.Span<T> wHiddenKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.HiddenKernel);
+            global::System.Span<T> wNormMean = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormMean);
+            global::System.Span<T> wNormVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormVariance);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 125) + (n * 16) + (n * 16) + n), adjointsLength = checked((n * 16) + (n * 16) + n);
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -499,7 +499,7 @@ namespace ModelDsl.Examples
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally

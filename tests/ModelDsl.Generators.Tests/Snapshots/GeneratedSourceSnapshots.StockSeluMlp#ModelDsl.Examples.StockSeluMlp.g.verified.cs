@@ -131,14 +131,14 @@ namespace ModelDsl.Examples
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         public global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor> NamedTensors => _namedTensors ??=
         [
-            new("Hidden1Kernel", Weights.Hidden1Kernel, true),
-            new("Hidden1Bias", Weights.Hidden1Bias, true),
-            new("Hidden2Kernel", Weights.Hidden2Kernel, true),
-            new("Hidden2Bias", Weights.Hidden2Bias, true),
-            new("Hidden3Kernel", Weights.Hidden3Kernel, true),
-            new("Hidden3Bias", Weights.Hidden3Bias, true),
-            new("OutputKernel", Weights.OutputKernel, true),
-            new("OutputBias", Weights.OutputBias, true),
+            new("Hidden1Kernel", this.Weights.Hidden1Kernel, true),
+            new("Hidden1Bias", this.Weights.Hidden1Bias, true),
+            new("Hidden2Kernel", this.Weights.Hidden2Kernel, true),
+            new("Hidden2Bias", this.Weights.Hidden2Bias, true),
+            new("Hidden3Kernel", this.Weights.Hidden3Kernel, true),
+            new("Hidden3Bias", this.Weights.Hidden3Bias, true),
+            new("OutputKernel", this.Weights.OutputKernel, true),
+            new("OutputBias", this.Weights.OutputBias, true),
         ];
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private global::System.Collections.Generic.IReadOnlyList<global::ModelDsl.Training.NamedTensor>? _namedTensors;
@@ -154,14 +154,14 @@ namespace ModelDsl.Examples
             _device = device;
             Weights = new Parameters
             {
-                Hidden1Kernel = global::ModelDsl.Training.TensorPlacement.On(Weights.Hidden1Kernel, device),
-                Hidden1Bias = global::ModelDsl.Training.TensorPlacement.On(Weights.Hidden1Bias, device),
-                Hidden2Kernel = global::ModelDsl.Training.TensorPlacement.On(Weights.Hidden2Kernel, device),
-                Hidden2Bias = global::ModelDsl.Training.TensorPlacement.On(Weights.Hidden2Bias, device),
-                Hidden3Kernel = global::ModelDsl.Training.TensorPlacement.On(Weights.Hidden3Kernel, device),
-                Hidden3Bias = global::ModelDsl.Training.TensorPlacement.On(Weights.Hidden3Bias, device),
-                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputKernel, device),
-                OutputBias = global::ModelDsl.Training.TensorPlacement.On(Weights.OutputBias, device),
+                Hidden1Kernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.Hidden1Kernel, device),
+                Hidden1Bias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.Hidden1Bias, device),
+                Hidden2Kernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.Hidden2Kernel, device),
+                Hidden2Bias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.Hidden2Bias, device),
+                Hidden3Kernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.Hidden3Kernel, device),
+                Hidden3Bias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.Hidden3Bias, device),
+                OutputKernel = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputKernel, device),
+                OutputBias = global::ModelDsl.Training.TensorPlacement.On(this.Weights.OutputBias, device),
             };
             _namedTensors = null;
             Optimizer.To(device);
@@ -188,22 +188,22 @@ namespace ModelDsl.Examples
         /// <summary>Dense(16, Selu).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Hidden1(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Selu, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.Hidden1Kernel, Weights.Hidden1Bias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Selu, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.Hidden1Kernel, this.Weights.Hidden1Bias));
 
         /// <summary>Dense(16, Selu).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Hidden2(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Selu, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.Hidden2Kernel, Weights.Hidden2Bias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Selu, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.Hidden2Kernel, this.Weights.Hidden2Bias));
 
         /// <summary>Dense(16, Selu).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Hidden3(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Selu, global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.Hidden3Kernel, Weights.Hidden3Bias));
+            => global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Selu, global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.Hidden3Kernel, this.Weights.Hidden3Bias));
 
         /// <summary>Dense(1).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private partial global::TorchSharp.torch.Tensor Output(global::TorchSharp.torch.Tensor x)
-            => global::ModelDsl.Kernels.DenseKernel.Forward(x, Weights.OutputKernel, Weights.OutputBias);
+            => global::ModelDsl.Kernels.DenseKernel.Forward(x, this.Weights.OutputKernel, this.Weights.OutputBias);
 
         /// <summary>The model on a batch of shape (batch, 25, 5): <see cref="Call"/> after a check of the input's shape, dtype and device.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -222,16 +222,16 @@ namespace ModelDsl.Examples
             // Flatten = Flatten(x)  [Flatten(x)]
             global::TorchSharp.torch.Tensor flatten = global::ModelDsl.Ops.Flatten(input);
             // Hidden1 = Hidden1(Flatten)  [Hidden1(Flatten(x))]
-            var hidden1PreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(flatten, Weights.Hidden1Kernel, Weights.Hidden1Bias);
+            var hidden1PreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(flatten, this.Weights.Hidden1Kernel, this.Weights.Hidden1Bias);
             var hidden1 = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Selu, hidden1PreActivation);
             // Hidden2 = Hidden2(Hidden1)  [Hidden2(Hidden1(Flatten(x)))]
-            var hidden2PreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(hidden1, Weights.Hidden2Kernel, Weights.Hidden2Bias);
+            var hidden2PreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(hidden1, this.Weights.Hidden2Kernel, this.Weights.Hidden2Bias);
             var hidden2 = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Selu, hidden2PreActivation);
             // Hidden3 = Hidden3(Hidden2)  [Hidden3(Hidden2(Hidden1(Flatten(x))))]
-            var hidden3PreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(hidden2, Weights.Hidden3Kernel, Weights.Hidden3Bias);
+            var hidden3PreActivation = global::ModelDsl.Kernels.DenseKernel.Forward(hidden2, this.Weights.Hidden3Kernel, this.Weights.Hidden3Bias);
             var hidden3 = global::ModelDsl.Kernels.ActivationKernel.Forward(global::ModelDsl.Kernels.Activation.Selu, hidden3PreActivation);
             // Output = Output(Hidden3)  [Output(Hidden3(Hidden2(Hidden1(Flatten(x)))))]
-            var output = global::ModelDsl.Kernels.DenseKernel.Forward(hidden3, Weights.OutputKernel, Weights.OutputBias);
+            var output = global::ModelDsl.Kernels.DenseKernel.Forward(hidden3, this.Weights.OutputKernel, this.Weights.OutputBias);
             return new Trace(Input: input, Flatten: flatten, Hidden1PreActivation: hidden1PreActivation, Hidden1: hidden1, Hidden2PreActivation: hidden2PreActivation, Hidden2: hidden2, Hidden3PreActivation: hidden3PreActivation, Hidden3: hidden3, Output: output);
         }
 
@@ -243,22 +243,22 @@ namespace ModelDsl.Examples
         public Gradients Backward(Trace trace, global::TorchSharp.torch.Tensor dOutput)
         {
             // d/d(OutputKernel, OutputBias, Hidden3) of: Output = Dense(Hidden3)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Hidden3, Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Hidden3, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dHidden3 = outputGradients.Input;
             // d/d(Hidden3PreActivation) of: Hidden3 = Selu(Hidden3PreActivation)
             global::TorchSharp.torch.Tensor dHidden3PreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Selu, dHidden3, trace.Hidden3PreActivation, trace.Hidden3);
             // d/d(Hidden3Kernel, Hidden3Bias, Hidden2) of: Hidden3PreActivation = Dense(Hidden2)
-            var hidden3Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden3PreActivation, trace.Hidden2, Weights.Hidden3Kernel, hasBias: true);
+            var hidden3Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden3PreActivation, trace.Hidden2, this.Weights.Hidden3Kernel, hasBias: true);
             global::TorchSharp.torch.Tensor dHidden2 = hidden3Gradients.Input;
             // d/d(Hidden2PreActivation) of: Hidden2 = Selu(Hidden2PreActivation)
             global::TorchSharp.torch.Tensor dHidden2PreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Selu, dHidden2, trace.Hidden2PreActivation, trace.Hidden2);
             // d/d(Hidden2Kernel, Hidden2Bias, Hidden1) of: Hidden2PreActivation = Dense(Hidden1)
-            var hidden2Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden2PreActivation, trace.Hidden1, Weights.Hidden2Kernel, hasBias: true);
+            var hidden2Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden2PreActivation, trace.Hidden1, this.Weights.Hidden2Kernel, hasBias: true);
             global::TorchSharp.torch.Tensor dHidden1 = hidden2Gradients.Input;
             // d/d(Hidden1PreActivation) of: Hidden1 = Selu(Hidden1PreActivation)
             global::TorchSharp.torch.Tensor dHidden1PreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Selu, dHidden1, trace.Hidden1PreActivation, trace.Hidden1);
             // d/d(Hidden1Kernel, Hidden1Bias) of: Hidden1PreActivation = Dense(Flatten)
-            var hidden1Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden1PreActivation, trace.Flatten, Weights.Hidden1Kernel, hasBias: true);
+            var hidden1Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden1PreActivation, trace.Flatten, this.Weights.Hidden1Kernel, hasBias: true);
             return new Gradients
             {
                 Hidden1Kernel = hidden1Gradients.Kernel,
@@ -294,7 +294,7 @@ namespace ModelDsl.Examples
                 scope.MoveToOuter(gradients.Trainable);
             }
             // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-            if (double.IsFinite(result.Loss)) Optimizer.Step(Weights.Trainable, gradients.Trainable);
+            if (double.IsFinite(result.Loss)) Optimizer.Step(this.Weights.Trainable, gradients.Trainable);
             foreach (var gradient in gradients.Trainable) gradient.Dispose();
             return result;
         }
@@ -331,7 +331,7 @@ namespace ModelDsl.Examples
         public global::System.Collections.Generic.IReadOnlyList<string> MetricNames { get; } = [global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)];
 
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
-        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => Weights.Trainable;
+        public global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> TrainableTensors => this.Weights.Trainable;
 
         /// <summary>Trains for <paramref name="epochs"/> epochs, as Keras' fit, reporting progress by default (<paramref name="verbose"/> 1); returns the per-epoch history.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
@@ -445,14 +445,14 @@ namespace ModelDsl.Examples
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wHidden1Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden1Bias);
-            global::System.Span<T> wHidden1Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden1Kernel);
-            global::System.Span<T> wHidden2Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden2Bias);
-            global::System.Span<T> wHidden2Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden2Kernel);
-            global::System.Span<T> wHidden3Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden3Bias);
-            global::System.Span<T> wHidden3Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.Hidden3Kernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(Weights.OutputKernel);
+            global::System.Span<T> wHidden1Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden1Bias);
+            global::System.Span<T> wHidden1Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden1Kernel);
+            global::System.Span<T> wHidden2Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden2Bias);
+            global::System.Span<T> wHidden2Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden2Kernel);
+            global::System.Span<T> wHidden3Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden3Bias);
+            global::System.Span<T> wHidden3Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden3Kernel);
+            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
+            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + n), adjointsLength = checked((n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + n);
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -547,7 +547,7 @@ namespace ModelDsl.Examples
                     };
                 }
                 // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(Weights.Trainable, gradients);
+                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
                 return result;
             }
             finally
