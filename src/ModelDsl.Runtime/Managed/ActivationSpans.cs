@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 using ModelDsl.Kernels;
@@ -24,6 +25,7 @@ public static class ActivationSpans
     /// </summary>
     /// <exception cref="ArgumentException">Lengths that differ or are not whole rows.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An unknown activation, or width below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(Activation activation, ReadOnlySpan<T> x, Span<T> y, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -65,6 +67,7 @@ public static class ActivationSpans
     /// </summary>
     /// <exception cref="ArgumentException">Lengths that differ or are not whole rows.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An unknown activation, or width below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(Activation activation, ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dx, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -147,12 +150,14 @@ public static class ActivationSpans
     private const double InverseSqrt2Pi = 0.39894228040143267794;
 
     /// <summary>y = x·scale for x &gt; 0, else negative·(eˣ − 1) (torch's elu/selu).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Elu<T>(ReadOnlySpan<T> x, Span<T> y, T scale, T negative) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? x[i] * scale : ElementMath.ExpMinusOne(x[i]) * negative;
     }
 
     /// <summary>Softmax (or log-softmax) over each row of <paramref name="width"/>, stabilised by the row maximum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Softmax<T>(ReadOnlySpan<T> x, Span<T> y, int width, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Span<T> chunk = stackalloc T[Chunk];
@@ -183,6 +188,7 @@ public static class ActivationSpans
     }
 
     /// <summary>Checks x and its output of one length, in whole rows of width (≥ 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Check(string kernel, int xLength, int yLength, string yName, int width)
     {
         SpanChecks.Rows(kernel, xLength, width, "x");
@@ -190,11 +196,14 @@ public static class ActivationSpans
     }
 
     /// <summary>Checks dy, x and y of one length, in whole rows of width (≥ 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void CheckBackward(string kernel, int dyLength, int xLength, int yLength, int width)
     {
         Check(kernel, xLength, dyLength, "dy", width);
         SpanChecks.Length(kernel, yLength, xLength, "y", "(the length of x)");
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static ArgumentOutOfRangeException Unknown(Activation activation) =>
         new(nameof(activation), activation, $"{Kernel}: unknown activation '{activation}'.");

@@ -18,6 +18,7 @@ public static class BatchNormalizationSpans
     /// The length of the trace <see cref="ForwardTraining"/> fills for <see cref="Backward"/>: x̂ (rows, features)
     /// then 1/√(σ²_B + ε) (features), rows·features + features.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TraceLength(int rows, int features) => FeatureRows.Length(Kernel, rows, features, features);
 
     /// <summary>
@@ -28,6 +29,7 @@ public static class BatchNormalizationSpans
     /// <exception cref="ArgumentException">A span whose length does not fit the sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">rows &lt; 1, features &lt; 1, momentum outside [0, 1], or epsilon not positive.</exception>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardTraining<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> movingMean, Span<T> movingVariance,
         Span<T> y, Span<T> trace, int rows, int features, T momentum, T epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -73,6 +75,7 @@ public static class BatchNormalizationSpans
     /// <exception cref="ArgumentException">A span whose length does not fit the sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">rows &lt; 1, features &lt; 1, or epsilon not positive.</exception>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardInference<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> movingMean, ReadOnlySpan<T> movingVariance,
         Span<T> y, int rows, int features, T epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -99,6 +102,7 @@ public static class BatchNormalizationSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span whose length does not fit the sizes.</exception>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> trace, ReadOnlySpan<T> gamma, Span<T> dx, Span<T> dGamma, Span<T> dBeta, int rows, int features)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -129,6 +133,8 @@ public static class BatchNormalizationSpans
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static int Check<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> movingMean, ReadOnlySpan<T> movingVariance,
         ReadOnlySpan<T> y, int rows, int features, T epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -141,6 +147,8 @@ public static class BatchNormalizationSpans
         FeatureRows.Epsilon(Kernel, epsilon, 1e-3);
         return values;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void UpdateMoving<T>(Span<T> moving, ReadOnlySpan<T> batch, T keep, T take) where T : unmanaged, IFloatingPointIeee754<T>
     {

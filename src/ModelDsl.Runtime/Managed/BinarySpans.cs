@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -19,6 +20,7 @@ public static class BinarySpans
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes, or an operand size
     /// that is neither 1 nor the output's.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(BinaryOp op, ReadOnlySpan<T> a, int aRows, int aCols, ReadOnlySpan<T> b, int bRows, int bCols, Span<T> y, int rows, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -45,6 +47,7 @@ public static class BinarySpans
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes, or an operand size
     /// that is neither 1 nor the output's.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(BinaryOp op, ReadOnlySpan<T> dy, ReadOnlySpan<T> a, int aRows, int aCols, ReadOnlySpan<T> b, int bRows, int bCols,
         ReadOnlySpan<T> y, Span<T> da, Span<T> db, int rows, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -75,6 +78,7 @@ public static class BinarySpans
     }
 
     /// <summary>y = a op b over spans of one length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Apply<T>(BinaryOp op, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (op)
@@ -94,6 +98,7 @@ public static class BinarySpans
     /// y: the torch backend's rules (Divide: g/b and −g·y/b; Maximum/Minimum: 0 to the loser, g/2 on a tie, else g).
     /// Returns g itself where the gradient is g, else <paramref name="scratch"/> filled.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static ReadOnlySpan<T> Gradient<T>(BinaryOp op, bool first, ReadOnlySpan<T> g, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> y, Span<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -130,9 +135,12 @@ public static class BinarySpans
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     internal static ArgumentOutOfRangeException Unknown(BinaryOp op) => new(nameof(op), op, $"Unknown binary operation '{op}'.");
 
     /// <summary>Columns [start, start + length) of row r of an operand: a slice, or its broadcast value in buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadOnlySpan<T> Operand<T>(ReadOnlySpan<T> v, int vRows, int vCols, int r, int start, int length, Span<T> buffer, int cols)
         where T : unmanaged
     {
@@ -145,6 +153,7 @@ public static class BinarySpans
 
     /// <summary>Adds a chunk of gradient into an operand's gradient where it has the columns; for a broadcast column,
     /// returns the chunk's sum (in double) for <see cref="Flush"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Reduce<T>(ReadOnlySpan<T> gradient, Span<T> d, int dRows, int dCols, int r, int start, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -155,6 +164,7 @@ public static class BinarySpans
     }
 
     /// <summary>After row r: adds a broadcast column's pending sum into its row's gradient (a scalar's after the last row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Flush<T>(Span<T> d, int dRows, int dCols, int r, int rows, int cols, ref double sum)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -163,6 +173,8 @@ public static class BinarySpans
         sum = 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void Check(int aLength, int aRows, int aCols, int bLength, int bRows, int bCols, int yLength, string yName, int rows, int cols)
     {
         SpanChecks.Sizes(Kernel, rows, nameof(rows), cols, nameof(cols));
@@ -170,6 +182,8 @@ public static class BinarySpans
         CheckOperand(aLength, aRows, aCols, "a", rows, cols);
         CheckOperand(bLength, bRows, bCols, "b", rows, cols);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void CheckOperand(int length, int vRows, int vCols, string name, int rows, int cols)
     {
@@ -189,6 +203,7 @@ public static class ScalarSpans
 
     /// <summary>y = a op constant (or constant op a when <paramref name="constantFirst"/>), overwriting y.</summary>
     /// <exception cref="ArgumentException">y's length is not a's.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(BinaryOp op, ReadOnlySpan<T> a, T constant, bool constantFirst, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -212,6 +227,7 @@ public static class ScalarSpans
     /// <summary>da += ∂y/∂a · dy for the y of <see cref="Forward"/> (the constant gets no gradient). An empty da: nothing
     /// to do.</summary>
     /// <exception cref="ArgumentException">dy, y or da (when given) of another length than a.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(BinaryOp op, ReadOnlySpan<T> dy, ReadOnlySpan<T> a, T constant, bool constantFirst, ReadOnlySpan<T> y, Span<T> da)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

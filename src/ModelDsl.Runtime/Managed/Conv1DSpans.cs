@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using ModelDsl.Kernels;
 
@@ -16,6 +17,7 @@ public static class Conv1DSpans
     /// <summary>y = x ⋆ kernel + bias (bias empty: none), overwriting y.</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes, a window that does not fit, or a stride with a dilation.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> y,
         int n, int length, int inChannels, int filters, int kernelSize, int stride, Padding padding, int dilation)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -31,6 +33,7 @@ public static class Conv1DSpans
     /// </summary>
     /// <exception cref="ArgumentException">As <see cref="Forward{T}"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">As <see cref="Forward{T}"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, Span<T> dx, Span<T> dKernel, Span<T> dBias,
         int n, int length, int inChannels, int filters, int kernelSize, int stride, Padding padding, int dilation)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -39,6 +42,8 @@ public static class Conv1DSpans
         Conv2DSpans.CheckBackward(Kernel, dy, x, kernel, dx, dKernel, dBias, n, SpanWindow.Unit, steps, inChannels, filters);
         Im2ColSpans.ConvolveBackward(dy, x, kernel, dx, dKernel, dBias, n, SpanWindow.Unit, steps, inChannels, filters);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static SpanWindow Geometry(int n, int length, int inChannels, int filters, int kernelSize, int stride, Padding padding, int dilation)
     {

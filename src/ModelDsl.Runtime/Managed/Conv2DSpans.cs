@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using ModelDsl.Kernels;
 
@@ -18,6 +19,7 @@ public static class Conv2DSpans
     /// <summary>y = x ⋆ kernel + bias (bias empty: none), overwriting y.</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes, a window that does not fit, Padding.Causal, or strides with dilation.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size, stride or dilation below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> y,
         int n, int rows, int cols, int inChannels, int filters, int kernelRows, int kernelCols,
         int strideRows, int strideCols, Padding padding, int dilationRows, int dilationCols)
@@ -34,6 +36,7 @@ public static class Conv2DSpans
     /// </summary>
     /// <exception cref="ArgumentException">As <see cref="Forward{T}"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">As <see cref="Forward{T}"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, Span<T> dx, Span<T> dKernel, Span<T> dBias,
         int n, int rows, int cols, int inChannels, int filters, int kernelRows, int kernelCols,
         int strideRows, int strideCols, Padding padding, int dilationRows, int dilationCols)
@@ -43,6 +46,8 @@ public static class Conv2DSpans
         CheckBackward(Kernel, dy, x, kernel, dx, dKernel, dBias, n, r, c, inChannels, filters);
         Im2ColSpans.ConvolveBackward(dy, x, kernel, dx, dKernel, dBias, n, r, c, inChannels, filters);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static (SpanWindow Rows, SpanWindow Cols) Geometry(int n, int rows, int cols, int inChannels, int filters, int kernelRows, int kernelCols,
         int strideRows, int strideCols, Padding padding, int dilationRows, int dilationCols)
@@ -62,12 +67,16 @@ public static class Conv2DSpans
                 SpanWindow.Of(Kernel, nameof(cols), cols, kernelCols, strideCols, padding, dilationCols));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     internal static void Sizes(string kernel, int n, int inChannels, int filters)
     {
         SpanChecks.Size(kernel, nameof(n), n, 0);
         SpanChecks.Size(kernel, nameof(inChannels), inChannels);
         SpanChecks.Size(kernel, nameof(filters), filters);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     internal static void CheckPadding(string kernel, Padding padding, bool allowCausal)
     {
@@ -76,6 +85,8 @@ public static class Conv2DSpans
         if (padding == Padding.Causal && !allowCausal)
             throw new ArgumentException($"{kernel} does not take Padding.Causal (Keras allows it for Conv1D only); use Padding.Valid or Padding.Same.", nameof(padding));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     internal static void CheckForward<T>(string kernelName, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, ReadOnlySpan<T> y,
         int n, SpanWindow rows, SpanWindow cols, int inChannels, int filters)
@@ -86,6 +97,8 @@ public static class Conv2DSpans
         SpanChecks.Wanted(kernelName, bias.Length, filters, nameof(bias), "(filters)");
         SpanChecks.Length(kernelName, y.Length, (long)n * rows.Output * cols.Output * filters, nameof(y), "(n, outputs…, filters)");
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     internal static void CheckBackward<T>(string kernelName, ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel,
         ReadOnlySpan<T> dx, ReadOnlySpan<T> dKernel, ReadOnlySpan<T> dBias, int n, SpanWindow rows, SpanWindow cols, int inChannels, int filters)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace ModelDsl.Managed;
@@ -11,6 +12,7 @@ public static class DenseSpans
     /// stores it, bias (units), y (n, units).</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> y, int n, int inputs, int units)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -29,6 +31,7 @@ public static class DenseSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, Span<T> dx, Span<T> dKernel, Span<T> dBias,
         int n, int inputs, int units)
         where T : unmanaged, IFloatingPointIeee754<T>

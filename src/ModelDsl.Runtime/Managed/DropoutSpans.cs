@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 using ModelDsl.Kernels;
@@ -26,6 +27,7 @@ public static class DropoutSpans
     /// rate = 0 (all ones) and rate = 1 (all zeros) do not draw. Returns <paramref name="mask"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">rate is outside [0, 1] (or NaN).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Span<T> DrawMask<T>(Span<T> mask, double rate, Generator random)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -44,6 +46,7 @@ public static class DropoutSpans
 
     /// <summary>y = x ⊙ mask (overwrites y); the three spans have the same length.</summary>
     /// <exception cref="ArgumentException">Spans of different lengths.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> mask, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -54,6 +57,7 @@ public static class DropoutSpans
 
     /// <summary>dx += dy ⊙ mask; an empty <paramref name="dx"/> is "not needed" and skipped.</summary>
     /// <exception cref="ArgumentException">Spans of different lengths.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> mask, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -61,6 +65,8 @@ public static class DropoutSpans
         if (SpanChecks.Wanted(Kernel, dx.Length, dy.Length, nameof(dx), "(dy's length)"))
             TensorPrimitives.MultiplyAdd(dy, mask, dx, dx);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static Tensor DrawTensor<T>(int length) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -20,6 +21,7 @@ internal static class ElementMath
     /// erf(x) = (2/√π)·e^(−x²)·Σ 2ⁿx^(2n+1)/(1·3·…·(2n+1)) (positive terms, no cancellation); above, 1 − erfc(x) with
     /// erfc from its continued fraction e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))); ±1 beyond 6.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Erf(double x)
     {
         if (double.IsNaN(x)) return x;
@@ -46,6 +48,7 @@ internal static class ElementMath
     }
 
     /// <summary>log(1 + u), accurate for small u (the rounding of 1 + u corrected).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T LogOnePlus<T>(T u) where T : IFloatingPointIeee754<T>
     {
         T w = T.One + u;
@@ -55,6 +58,7 @@ internal static class ElementMath
     }
 
     /// <summary>exp(x) − 1, accurate for small x (Kahan's correction).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T ExpMinusOne<T>(T x) where T : IFloatingPointIeee754<T>
     {
         T u = T.Exp(x);
@@ -65,16 +69,19 @@ internal static class ElementMath
     }
 
     /// <summary>−1, 0 or 1 by the sign of x (0 for ±0), NaN for NaN: torch's sign (T.Sign throws on NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sign<T>(T x) where T : IFloatingPointIeee754<T> =>
         x > T.Zero ? T.One : x < T.Zero ? -T.One : x == T.Zero ? T.Zero : x;
 
     /// <summary>1/(1 + e^(−x)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sigmoid<T>(T x) where T : IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
 
     /// <summary>
     /// The sum of <paramref name="x"/> accumulated in double (float values widened a chunk at a time): a reduction of
     /// many float terms keeps the precision torch's float64 reference has, whatever the order of the terms.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(double)) return double.CreateTruncating(TensorPrimitives.Sum(x));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -16,6 +17,7 @@ public static class EmbeddingSpans
     /// <summary>y[i] = table[indices[i]] (overwrites y, (count, outputDim)).</summary>
     /// <exception cref="ArgumentException">A span whose length does not fit the sizes, or an index outside
     /// [0, inputDim) (EmbeddingKernel's message, naming the first bad index and its row), before anything is written.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<long> indices, ReadOnlySpan<T> table, Span<T> y, int count, int inputDim, int outputDim)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -30,6 +32,7 @@ public static class EmbeddingSpans
     /// <paramref name="dTable"/> is "not needed": nothing is done (after the checks).
     /// </summary>
     /// <exception cref="ArgumentException">As <see cref="Forward"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<long> indices, Span<T> dTable, int count, int inputDim, int outputDim)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -41,6 +44,8 @@ public static class EmbeddingSpans
             TensorPrimitives.Add(row, dy.Slice(i * outputDim, outputDim), row);
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void Check(ReadOnlySpan<long> indices, int values, string valuesName, int count, int inputDim, int outputDim)
     {

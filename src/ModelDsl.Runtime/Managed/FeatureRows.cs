@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -10,6 +11,7 @@ namespace ModelDsl.Managed;
 internal static class FeatureRows
 {
     /// <summary>rows·features + extra as an int (a trace's length); a length beyond int.MaxValue is refused.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Length(string kernel, int rows, int features, int extra)
     {
         SpanChecks.Sizes(kernel, rows, nameof(rows), features, nameof(features), extra, nameof(extra));
@@ -20,6 +22,7 @@ internal static class FeatureRows
     }
 
     /// <summary>Checks the sizes (rows ≥ <paramref name="minimumRows"/>, features ≥ 1) and the (rows, features) value spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Values(string kernel, int rows, int features, int minimumRows, int x, string xName, int y, string yName)
     {
         if (rows < minimumRows)
@@ -34,10 +37,12 @@ internal static class FeatureRows
     }
 
     /// <summary>Throws unless the per-feature span has <paramref name="features"/> elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Vector(string kernel, int actual, int features, string name) =>
         SpanChecks.Length(kernel, actual, features, name, "(features)");
 
     /// <summary>Throws unless epsilon is positive (the torch kernels' message).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Epsilon<T>(string kernel, T epsilon, double keras) where T : IFloatingPointIeee754<T>
     {
         if (!(epsilon > T.Zero))
@@ -48,6 +53,7 @@ internal static class FeatureRows
     /// Σ_r dy[r] and Σ_r dy[r] ⊙ x̂[r] over the rows of (rows, features) views, overwriting
     /// <paramref name="sumDy"/> and <paramref name="sumDyNormalized"/>; <paramref name="product"/> is a features-long scratch.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ColumnSums<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> normalized, Span<T> sumDy, Span<T> sumDyNormalized, Span<T> product, int rows, int features)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -63,6 +69,7 @@ internal static class FeatureRows
     }
 
     /// <summary>Adds the column sums into the weight gradients each of which is wanted (non-empty).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddWeightGradients<T>(ReadOnlySpan<T> sumDy, ReadOnlySpan<T> sumDyNormalized, Span<T> dGamma, Span<T> dBeta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -72,6 +79,7 @@ internal static class FeatureRows
 
     /// <summary>Checks the backward's spans: dy (rows, features), the trace's length, gamma, and the optional gradients;
     /// returns whether dx is wanted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Backward(string kernel, int rows, int features, int minimumRows, int dy, int trace, int traceLength, int gamma, int dx, int dGamma, int dBeta)
     {
         int values = Values(kernel, rows, features, minimumRows, dy, nameof(dy), dy, nameof(dy));

@@ -28,6 +28,7 @@ internal static class Gemm
     /// C (rows × cols, contiguous) = start + A·B over references (the caller has checked every range): A(r, k) =
     /// a[r·aRow + k·aCol], B(k, j) = b[k·bRow + j]; <paramref name="bias"/> is read only for <see cref="GemmStart.Bias"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T>(ref T a, int aRow, int aCol, ref T b, int bRow, ref T c, int rows, int inner, int cols, GemmStart start, ref T bias)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Core(ref a, aRow, aCol, ref b, bRow, ref c, cols, rows, inner, cols, start, ref bias);
@@ -36,6 +37,7 @@ internal static class Gemm
     /// C[i·ldc + j] = S[i, j] + Σ_p A(i, p)·b[p·ldb + j] for i &lt; m, j &lt; n, p &lt; k, where A(i, p) = a[i·aRow + p·aCol]
     /// and S is C itself when <paramref name="accumulate"/>, else <paramref name="rowInit"/>[j] (a bias row; empty: 0).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply<T>(ReadOnlySpan<T> a, int aRow, int aCol, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc,
         int m, int k, int n, bool accumulate, ReadOnlySpan<T> rowInit = default)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -49,6 +51,8 @@ internal static class Gemm
         Core(ref Ref(a), aRow, aCol, ref Ref(b), ldb, ref Ref(c), ldc, m, k, n,
             accumulate ? GemmStart.Accumulate : rowInit.IsEmpty ? GemmStart.Zero : GemmStart.Bias, ref Ref(rowInit));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void Core<T>(ref T aRef, int aRow, int aCol, ref T bRef, int ldb, ref T cRef, int ldc,
         int m, int k, int n, GemmStart startMode, ref T initRef)
@@ -78,6 +82,7 @@ internal static class Gemm
     /// C[i·ldc + j] (+)= Σ_p a[i·lda + p]·b[j·ldb + p] for i &lt; m, j &lt; n, p &lt; k: A·Bᵀ for B stored (n × k) row-major,
     /// as dot products along the contiguous K (for a narrow C, such as a layer's input gradient over few features).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyTransposed<T>(ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc,
         int m, int k, int n, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -146,6 +151,7 @@ internal static class Gemm
     }
 
     /// <summary>One (K block, N block): column panels of two vectors, then one vector, then scalars; within each, row tiles of 4, then single rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block<T>(ref T a, int aRow, int aCol, ref T b, int ldb, ref T c, int ldc, ref T init,
         int m, int kc, int j0, int nc, GemmStart mode)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -184,6 +190,8 @@ internal static class Gemm
     private static Vector<T> Start<T>(ref T c, nint offset, ref T init, nint initOffset, GemmStart mode) where T : unmanaged =>
         mode == GemmStart.Accumulate ? Load(ref c, offset) : mode == GemmStart.Bias ? Load(ref init, initOffset) : Vector<T>.Zero;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void Tile4x2<T>(ref T a, nint aRow, nint aCol, ref T b, nint ldb, ref T c, nint ldc, ref T init, int kc, GemmStart mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -216,6 +224,8 @@ internal static class Gemm
         Store(c30, ref c, 3 * ldc); Store(c31, ref c, 3 * ldc + w);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void Tile4x1<T>(ref T a, nint aRow, nint aCol, ref T b, nint ldb, ref T c, nint ldc, ref T init, int kc, GemmStart mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -233,6 +243,8 @@ internal static class Gemm
         Store(c0, ref c, 0); Store(c1, ref c, ldc); Store(c2, ref c, 2 * ldc); Store(c3, ref c, 3 * ldc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void Tile1x2<T>(ref T a, nint aCol, ref T b, nint ldb, ref T c, ref T init, int kc, GemmStart mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -247,6 +259,8 @@ internal static class Gemm
         }
         Store(c0, ref c, 0); Store(c1, ref c, w);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void Tile1x1<T>(ref T a, nint aCol, ref T b, nint ldb, ref T c, ref T init, int kc, GemmStart mode)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 using ModelDsl.Kernels;
@@ -12,6 +13,7 @@ namespace ModelDsl.Managed;
 public static class GlobalPoolingSpans
 {
     /// <summary>y[n, c] = the mean of x[n, ·, c] over the steps, overwriting y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Average<T>(ReadOnlySpan<T> x, Span<T> y, int n, int steps, int channels) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check("GlobalAveragePooling", x.Length, y.Length, n, steps, channels, "x", "y");
@@ -20,6 +22,7 @@ public static class GlobalPoolingSpans
     }
 
     /// <summary>dx[n, ·, c] += dy[n, c] / steps (dx empty: nothing to do).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int n, int steps, int channels) where T : unmanaged, IFloatingPointIeee754<T>
     {
         const string kernel = "GlobalAveragePoolingBackward";
@@ -38,6 +41,7 @@ public static class GlobalPoolingSpans
     }
 
     /// <summary>y[n, c] = the maximum of x[n, ·, c] over the steps (NaN if any is NaN, as torch), overwriting y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Max<T>(ReadOnlySpan<T> x, Span<T> y, int n, int steps, int channels) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check("GlobalMaxPooling", x.Length, y.Length, n, steps, channels, "x", "y");
@@ -54,6 +58,7 @@ public static class GlobalPoolingSpans
     /// dx[n, p, c] += dy[n, c] / m where x[n, p, c] equals the maximum y[n, c] and m is the number of such positions
     /// (ties share equally, as the torch kernel); dx empty: nothing to do.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dx, int n, int steps, int channels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -85,6 +90,8 @@ public static class GlobalPoolingSpans
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void Sum<T>(ReadOnlySpan<T> x, Span<T> y, int n, int steps, int channels) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int s = 0; s < n; s++)
@@ -95,6 +102,8 @@ public static class GlobalPoolingSpans
                 TensorPrimitives.Add(into, x.Slice((s * steps + p) * channels, channels), into);
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void Check(string kernel, long xLength, int yLength, int n, int steps, int channels, string xName, string yName)
     {

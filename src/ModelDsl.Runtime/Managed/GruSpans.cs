@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using ModelDsl.Kernels;
 using static ModelDsl.Managed.Simd;
@@ -20,9 +21,11 @@ public static class GruSpans
     private const string Layer = "GRU";
 
     /// <summary>The trace's length: n·time·5u (gates 3u, the recurrent candidate part, previous states).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TraceLength(int n, int time, int units) => SpanChecks.Product(Layer, "n·time·5·units", n, time, 5, units);
 
     /// <summary>The backward scratch's length: n·time·4u (gate gradients, the recurrent candidate's) + n·u (dh) + 3u·u (Uᵀ).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ScratchLength(int n, int time, int units) =>
         checked(SpanChecks.Product(Layer, "n·time·4·units", n, time, 4, units) + SpanChecks.Product(Layer, "n·units", n, units)
             + SpanChecks.Product(Layer, "3·units·units", 3, units, units));
@@ -35,6 +38,7 @@ public static class GruSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span's length does not fit the sizes (the message names it and the formula).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         Span<T> output, Span<T> trace, int n, int time, int features, int units, bool returnSequences)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -81,6 +85,7 @@ public static class GruSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span's length does not fit the sizes (the message names it and the formula).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel,
         ReadOnlySpan<T> trace, Span<T> scratch, Span<T> dx, Span<T> dKernel, Span<T> dRecurrentKernel, Span<T> dBias,
         int n, int time, int features, int units, bool returnSequences)
@@ -128,6 +133,7 @@ public static class GruSpans
     /// One row of one step: the gate pre-activations (3u, the input part plus h·U's z and r blocks) become z, r, ĥ with
     /// b_h's z and r blocks added; h = ĥ + z⊙(h₋ − ĥ) goes to the next step's row and the output.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Cell<T>(ref T gates, ref T recurrentBias, ref T candidatePart, ref T previous, bool next, ref T nextState,
         bool emit, ref T output, int u)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -164,6 +170,7 @@ public static class GruSpans
     /// One row of one step backward from dh: with dp = dh⊙(1 − z)⊙(1 − ĥ²) (the candidate's pre-activation),
     /// da = [dh⊙(h₋ − ĥ)⊙z(1 − z), dp⊙m_h⊙r(1 − r), dp], dm_h = dp⊙r, and dh becomes dh⊙z for the step before.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CellBackward<T>(ref T gates, ref T candidatePart, ref T previous, ref T dh, ref T da, ref T dCandidate, int u)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

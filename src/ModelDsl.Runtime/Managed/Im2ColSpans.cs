@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -14,6 +15,7 @@ namespace ModelDsl.Managed;
 internal static class Im2ColSpans
 {
     /// <summary>The forward on checked spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Convolve<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> y,
         int n, SpanWindow rows, SpanWindow cols, int inChannels, int filters)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -29,6 +31,7 @@ internal static class Im2ColSpans
     }
 
     /// <summary>The backward on checked spans, adding into each non-empty gradient span.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ConvolveBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, Span<T> dx, Span<T> dKernel, Span<T> dBias,
         int n, SpanWindow rows, SpanWindow cols, int inChannels, int filters)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -54,11 +57,13 @@ internal static class Im2ColSpans
     }
 
     /// <summary>Sample <paramref name="s"/>'s patches: row (i, j), columns (a, b, c) = x[s, i·sr + a·dr − pad, j·sc + b·dc − pad, c] or 0 in the padding.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Patches<T>(ReadOnlySpan<T> x, int s, Span<T> patches, SpanWindow rows, SpanWindow cols, int inChannels)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Walk(x, patches, default, s, rows, cols, inChannels);
 
     /// <summary>col2im: every window gradient added to the input position it was read from (the padding's dropped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddBack<T>(ReadOnlySpan<T> windows, Span<T> dx, int s, SpanWindow rows, SpanWindow cols, int inChannels)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Walk(windows, default, dx, s, rows, cols, inChannels);
@@ -68,6 +73,7 @@ internal static class Im2ColSpans
     /// padding), or, with <paramref name="dx"/> given, adds the window values of <paramref name="source"/> into dx. A
     /// window row wholly inside an undilated input row is one contiguous run of cols.Window·in values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Walk<T>(ReadOnlySpan<T> source, Span<T> patches, Span<T> dx, int s, SpanWindow rows, SpanWindow cols, int inChannels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -103,6 +109,7 @@ internal static class Im2ColSpans
     }
 
     /// <summary>patches[p..] = x[input..] (forward), or dx[input..] += windows[p..] (backward), over <paramref name="length"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Move<T>(ReadOnlySpan<T> source, Span<T> patches, Span<T> dx, int p, int input, int length, bool back)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -124,9 +131,15 @@ internal static class Im2ColSpans
         [ThreadStatic] private static T[]? _patches;
         [ThreadStatic] private static T[]? _windows;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
         public static Span<T> Patches(int length) => Grow(ref _patches, length);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
         public static Span<T> Windows(int length) => Grow(ref _windows, length);
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
         private static Span<T> Grow(ref T[]? buffer, int length)
         {

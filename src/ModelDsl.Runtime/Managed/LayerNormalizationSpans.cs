@@ -17,11 +17,13 @@ public static class LayerNormalizationSpans
     /// The length of the trace <see cref="Forward"/> fills for <see cref="Backward"/>: x̂ (rows, features) then
     /// 1/√(σ² + ε) (rows), rows·features + rows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TraceLength(int rows, int features) => FeatureRows.Length(Kernel, rows, features, rows);
 
     /// <summary>y = γ(x − μ)/√(σ² + ε) + β with μ and σ² (ddof 0) of each row; overwrites y and <paramref name="trace"/>.</summary>
     /// <exception cref="ArgumentException">A span whose length does not fit the sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">rows &lt; 0, features &lt; 1, or epsilon not positive.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> y, Span<T> trace, int rows, int features, T epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -52,6 +54,7 @@ public static class LayerNormalizationSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span whose length does not fit the sizes.</exception>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> trace, ReadOnlySpan<T> gamma, Span<T> dx, Span<T> dGamma, Span<T> dBeta, int rows, int features)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

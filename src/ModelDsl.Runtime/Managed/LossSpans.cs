@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Numerics;
 using ModelDsl.Kernels;
@@ -20,6 +21,7 @@ public static class LossSpans
     /// length. <paramref name="huberDelta"/> is used by Huber only; <paramref name="fromLogits"/> by the cross-entropies.</summary>
     /// <exception cref="ArgumentException">Span lengths that do not fit the sizes, fromLogits on a regression loss,
     /// sparse categorical cross-entropy (use <see cref="SparseForward"/>), or a Huber delta that is not positive.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Forward<T>(Loss loss, ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, int n, int width, double huberDelta, bool fromLogits)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -75,6 +77,7 @@ public static class LossSpans
     /// <summary>Overwrites <paramref name="dPrediction"/> with d(<see cref="Forward"/>)/d(prediction): zero where a
     /// probability clip is active, as autograd of clamp gives.</summary>
     /// <exception cref="ArgumentException">As <see cref="Forward"/>, or a gradient span of another length.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(Loss loss, ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, int n, int width, double huberDelta, bool fromLogits, Span<T> dPrediction)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -140,6 +143,7 @@ public static class LossSpans
     /// softmax of logits or the clipped normalised probabilities of row (classes).</summary>
     /// <exception cref="ArgumentException">Span lengths that do not fit the sizes, or a label outside [0, classes) (the
     /// message of <see cref="LossKernel"/>: the label, its row and the class count).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SparseForward<T>(ReadOnlySpan<T> prediction, ReadOnlySpan<long> labels, int n, int classes, bool fromLogits)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -162,6 +166,7 @@ public static class LossSpans
 
     /// <summary>Overwrites <paramref name="dPrediction"/> with d(<see cref="SparseForward"/>)/d(prediction).</summary>
     /// <exception cref="ArgumentException">As <see cref="SparseForward"/>, or a gradient span of another length.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SparseBackward<T>(ReadOnlySpan<T> prediction, ReadOnlySpan<long> labels, int n, int classes, bool fromLogits, Span<T> dPrediction)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -190,6 +195,7 @@ public static class LossSpans
     }
 
     /// <summary>The first label outside [0, classes), as <see cref="LossKernel"/> reports it; null when all are class indices.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static string? FirstInvalidLabel(ReadOnlySpan<long> labels, int classes)
     {
         for (int r = 0; r < labels.Length; r++)
@@ -197,6 +203,8 @@ public static class LossSpans
                 return labels[r].ToString(CultureInfo.InvariantCulture) + " at row " + r.ToString(CultureInfo.InvariantCulture);
         return null;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void Check<T>(Loss loss, ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, int n, int width, double huberDelta, bool fromLogits)
     {
@@ -216,6 +224,8 @@ public static class LossSpans
         SpanChecks.Length(Kernel, target.Length, (long)n * width, nameof(target), shape);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void CheckSparse<T>(ReadOnlySpan<T> prediction, ReadOnlySpan<long> labels, int n, int classes)
     {
         SpanChecks.Sizes(Kernel, n, nameof(n));
@@ -229,6 +239,7 @@ public static class LossSpans
     }
 
     /// <summary>Element-wise BCE: TF's stable logits form max(x, 0) − x·y + ln(1 + e^−|x|), or −[y ln p + (1−y) ln(1−p)] on the clipped p.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Binary<T>(T x, T y, bool fromLogits) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (fromLogits) return Clamp(x, T.Zero, T.PositiveInfinity) - x * y + T.LogP1(T.Exp(-T.Abs(x)));
@@ -237,6 +248,7 @@ public static class LossSpans
     }
 
     /// <summary>d(element-wise BCE)/dx: σ(x) − y, or (−y/p + (1−y)/(1−p)) where the clip passes the gradient.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T BinaryGradient<T>(T x, T y, bool fromLogits) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (fromLogits) return T.One / (T.One + T.Exp(-x)) - y;
@@ -245,6 +257,7 @@ public static class LossSpans
     }
 
     /// <summary>The row's maximum and ln Σ e^(x − max), as torch's log_softmax computes them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (T Max, T LogSum) LogSumExp<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (max, sum) = ExpSum(x);
@@ -252,6 +265,7 @@ public static class LossSpans
     }
 
     /// <summary>The row's maximum and Σ e^(x − max), as torch's softmax computes them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (T Max, T Sum) ExpSum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T max = x[0];
@@ -262,6 +276,8 @@ public static class LossSpans
         return (max, sum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T sum = T.Zero;
@@ -270,14 +286,19 @@ public static class LossSpans
     }
 
     /// <summary>clamp(v, ε, 1 − ε) in T (NaN stays NaN, as torch's clamp).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Clip<T>(T v) where T : unmanaged, IFloatingPointIeee754<T> => Clamp(v, T.CreateChecked(LossKernel.Epsilon), T.CreateChecked(1 - LossKernel.Epsilon));
 
     /// <summary>1 where clamp(v, ε, 1 − ε) passes its gradient (ε ≤ v ≤ 1 − ε), else 0 (a factor, as LossKernel multiplies by it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Mask<T>(T v) where T : unmanaged, IFloatingPointIeee754<T> =>
         v >= T.CreateChecked(LossKernel.Epsilon) && v <= T.CreateChecked(1 - LossKernel.Epsilon) ? T.One : T.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static T Clamp<T>(T v, T low, T high) where T : unmanaged, IFloatingPointIeee754<T> => v < low ? low : v > high ? high : v;
 
     /// <summary>torch's sign: −1, 0 or 1, NaN for NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Sign<T>(T v) where T : unmanaged, IFloatingPointIeee754<T> => v > T.Zero ? T.One : v < T.Zero ? -T.One : T.IsNaN(v) ? v : T.Zero;
 }

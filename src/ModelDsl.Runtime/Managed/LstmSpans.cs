@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using ModelDsl.Kernels;
 using static ModelDsl.Managed.Simd;
@@ -21,9 +22,11 @@ public static class LstmSpans
     private const string Layer = "LSTM";
 
     /// <summary>The trace's length: n·time·7u (gates 4u, previous cells, tanh of the cells, previous states).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TraceLength(int n, int time, int units) => SpanChecks.Product(Layer, "n·time·7·units", n, time, 7, units);
 
     /// <summary>The backward scratch's length: n·time·4u (gate gradients) + 2·n·u (dh and the cell gradient) + 4u·u (Uᵀ).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ScratchLength(int n, int time, int units) =>
         checked(SpanChecks.Product(Layer, "n·time·4·units", n, time, 4, units) + 2 * SpanChecks.Product(Layer, "n·units", n, units)
             + SpanChecks.Product(Layer, "4·units·units", 4, units, units));
@@ -35,6 +38,7 @@ public static class LstmSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span's length does not fit the sizes (the message names it and the formula).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         Span<T> output, Span<T> trace, int n, int time, int features, int units, bool returnSequences)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -76,6 +80,7 @@ public static class LstmSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span's length does not fit the sizes (the message names it and the formula).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel,
         ReadOnlySpan<T> trace, Span<T> scratch, Span<T> dx, Span<T> dKernel, Span<T> dRecurrentKernel, Span<T> dBias,
         int n, int time, int features, int units, bool returnSequences)
@@ -118,6 +123,7 @@ public static class LstmSpans
     /// One row of one step: z (4u) becomes the activated gates i, f, c̃, o; c = f⊙c₋ + i⊙c̃; tanh(c) and h = o⊙tanh(c) are
     /// written to the trace, c and h to the next step's rows when there is one, h to the output when it is emitted.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Cell<T>(ref T z, ref T previousCell, ref T tanhCell, bool next, ref T nextCell, ref T nextState,
         bool emit, ref T output, int u)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -170,6 +176,7 @@ public static class LstmSpans
     /// dc = carry + dh⊙o⊙(1 − tanh²c); dz = [dc⊙c̃⊙i(1 − i), dc⊙c₋⊙f(1 − f), dc⊙i⊙(1 − c̃²), dh⊙tanh(c)⊙o(1 − o)];
     /// the carry becomes dc⊙f for the step before.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CellBackward<T>(ref T gates, ref T previousCell, ref T tanhCell, ref T dh, ref T carry, ref T dz, int u)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

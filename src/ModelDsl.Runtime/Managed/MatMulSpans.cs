@@ -16,6 +16,7 @@ public static class MatMulSpans
     /// <summary>y = a·b, overwriting y. a (rows, inner), b (inner, cols), y (rows, cols).</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y, int rows, int inner, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -32,6 +33,7 @@ public static class MatMulSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> da, Span<T> db, int rows, int inner, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -45,10 +47,13 @@ public static class MatMulSpans
             WeightGradient(dy, a, db, rows, inner, cols);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     internal static void Check(string kernel, int rows, int inner, int cols, string rowsName, string innerName, string colsName) =>
         SpanChecks.Sizes(kernel, rows, rowsName, inner, innerName, cols, colsName);
 
     /// <summary>y = a·b (+ bias repeated on every row when bias is not empty), lengths already checked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Product<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> y, int rows, int inner, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -67,6 +72,7 @@ public static class MatMulSpans
 
     /// <summary>da (rows, inner) += dy (rows, cols) · bᵀ, lengths already checked.</summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void InputGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> b, Span<T> da, int rows, int inner, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -86,6 +92,7 @@ public static class MatMulSpans
     }
 
     /// <summary>db (inner, cols) += aᵀ (inner, rows) · dy (rows, cols), lengths already checked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void WeightGradient<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> a, Span<T> db, int rows, int inner, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -102,6 +109,7 @@ public static class MatMulSpans
     }
 
     /// <summary>dBias (cols) += Σ over rows of dy (rows, cols), lengths already checked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ColumnSums<T>(ReadOnlySpan<T> dy, Span<T> sums, int rows, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using ModelDsl.Kernels;
 
@@ -20,6 +21,7 @@ public static class MetricSpans
     /// (binary when width is 1, else categorical).</summary>
     /// <exception cref="ArgumentException">Span lengths that do not fit the sizes, or SparseCategoricalAccuracy with
     /// targets of more than one column (the message of MetricKernel).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static MetricTotals Accumulate<T>(Metric metric, ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, int n, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -58,6 +60,7 @@ public static class MetricSpans
     /// MetricKernel aligns the targets).</summary>
     /// <exception cref="ArgumentException">Span lengths that do not fit the sizes, CategoricalAccuracy (it needs one-hot
     /// targets), or an element-wise metric with more than one class; the messages of MetricKernel.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static MetricTotals AccumulateSparse<T>(Metric metric, ReadOnlySpan<T> prediction, ReadOnlySpan<long> labels, int n, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -104,6 +107,7 @@ public static class MetricSpans
     }
 
     /// <summary>MAE, MSE, RMSE, BinaryAccuracy (row means), Precision and Recall (counts over every element).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static MetricTotals Elementwise<T, TTargets>(Metric metric, ReadOnlySpan<T> prediction, TTargets target, int n, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTargets : ITargets<T>, allows ref struct
@@ -143,9 +147,11 @@ public static class MetricSpans
     }
 
     /// <summary>An accuracy's terms: the rows that match and the rows (none when there are no rows, as MetricKernel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static MetricTotals Fraction(int hits, int n) => n == 0 ? new MetricTotals(0, 0) : new MetricTotals(hits, n);
 
     /// <summary>The index of the row's maximum, ties (and NaN, which wins) to the first, as torch's argmax.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ArgMax<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int best = 0;
@@ -153,6 +159,8 @@ public static class MetricSpans
             if (row[j] > row[best] || T.IsNaN(row[j])) best = j;
         return best;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void Check<T>(ReadOnlySpan<T> prediction, int n, int width)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 using ModelDsl.Kernels;
@@ -18,6 +19,7 @@ public static class NormalizationSpans
     /// <summary>y (rows, features) = (x − mean)/max(√variance, 1e-7), overwriting y; mean and variance (features).</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> variance, Span<T> y, int rows, int features)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -42,6 +44,7 @@ public static class NormalizationSpans
     /// <summary>dx (rows, features) += dy / max(√variance, 1e-7). An empty dx: nothing to do.</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> variance, Span<T> dx, int rows, int features)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -62,12 +65,15 @@ public static class NormalizationSpans
     }
 
     /// <summary>max(√variance, 1e-7) into <paramref name="into"/> (NaN stays NaN, as torch's clamp_min).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Span<T> StandardDeviation<T>(ReadOnlySpan<T> variance, Span<T> into) where T : unmanaged, IFloatingPointIeee754<T>
     {
         TensorPrimitives.Sqrt(variance, into);
         TensorPrimitives.Max(into, T.CreateTruncating(NormalizationKernel.MinStandardDeviation), into);
         return into;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void Check(int xLength, string xName, int varianceLength, int rows, int features)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 using ModelDsl.Kernels;
@@ -14,6 +15,7 @@ namespace ModelDsl.Managed;
 public static class PoolingSpans
 {
     /// <summary>y[n, t, c] = max of the window of x (n, length, channels) at t·stride; indices as the class says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPool1D<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> indices, int n, int length, int channels, int pool, int stride, Padding padding)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -24,6 +26,7 @@ public static class PoolingSpans
     }
 
     /// <summary>dx[indices[o]] += dy[o]: each gradient to its window's maximum (dx empty: nothing to do).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPool1DBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> indices, Span<T> dx, int n, int length, int channels, int pool, int stride, Padding padding)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -32,6 +35,7 @@ public static class PoolingSpans
     }
 
     /// <summary>y[n, t, c] = the mean of the real elements of the window of x (n, length, channels) at t·stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AveragePool1D<T>(ReadOnlySpan<T> x, Span<T> y, int n, int length, int channels, int pool, int stride, Padding padding)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -42,6 +46,7 @@ public static class PoolingSpans
     }
 
     /// <summary>dx += each dy spread evenly over its window's real elements (dx empty: nothing to do).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AveragePool1DBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int n, int length, int channels, int pool, int stride, Padding padding)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -50,6 +55,7 @@ public static class PoolingSpans
     }
 
     /// <summary>y[n, i, j, c] = max of the poolRows × poolCols window of x (n, rows, cols, channels) at (i·strideRows, j·strideCols); indices as the class says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPool2D<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> indices, int n, int rows, int cols, int channels,
         int poolRows, int poolCols, int strideRows, int strideCols, Padding padding)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -61,6 +67,7 @@ public static class PoolingSpans
     }
 
     /// <summary>dx[indices[o]] += dy[o] (dx empty: nothing to do).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxPool2DBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> indices, Span<T> dx, int n, int rows, int cols, int channels,
         int poolRows, int poolCols, int strideRows, int strideCols, Padding padding)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -70,6 +77,7 @@ public static class PoolingSpans
     }
 
     /// <summary>y[n, i, j, c] = the mean of the real elements of the window at (i·strideRows, j·strideCols).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AveragePool2D<T>(ReadOnlySpan<T> x, Span<T> y, int n, int rows, int cols, int channels,
         int poolRows, int poolCols, int strideRows, int strideCols, Padding padding)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -81,6 +89,7 @@ public static class PoolingSpans
     }
 
     /// <summary>dx += each dy spread evenly over its window's real elements (dx empty: nothing to do).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AveragePool2DBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int n, int rows, int cols, int channels,
         int poolRows, int poolCols, int strideRows, int strideCols, Padding padding)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -89,11 +98,15 @@ public static class PoolingSpans
         AverageBackward("AveragePool2DBackward", dy, dx, n, r, c, channels);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static (SpanWindow Rows, SpanWindow Cols) Geometry1D(string kernel, int n, int length, int channels, int pool, int stride, Padding padding)
     {
         Sizes(kernel, n, channels, pool, stride, padding);
         return (SpanWindow.Unit, SpanWindow.Of(kernel, nameof(length), length, pool, stride, padding, 1));
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static (SpanWindow Rows, SpanWindow Cols) Geometry2D(string kernel, int n, int rows, int cols, int channels,
         int poolRows, int poolCols, int strideRows, int strideCols, Padding padding)
@@ -105,6 +118,8 @@ public static class PoolingSpans
                 SpanWindow.Of(kernel, nameof(cols), cols, poolCols, strideCols, padding, 1));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void Sizes(string kernel, int n, int channels, int pool, int stride, Padding padding)
     {
         SpanChecks.Size(kernel, nameof(n), n, 0);
@@ -114,11 +129,15 @@ public static class PoolingSpans
         Conv2DSpans.CheckPadding(kernel, padding, allowCausal: false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void Check(string kernel, int xLength, int yLength, int n, SpanWindow rows, SpanWindow cols, int channels, string yName)
     {
         SpanChecks.Length(kernel, xLength, (long)n * rows.Input * cols.Input * channels, "x", "(n, positions…, channels)");
         SpanChecks.Length(kernel, yLength, (long)n * rows.Output * cols.Output * channels, yName, "(n, outputs…, channels)");
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void Max<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> indices, int n, SpanWindow rows, SpanWindow cols, int channels)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -165,6 +184,8 @@ public static class PoolingSpans
                 }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void MaxBackward<T>(string kernel, ReadOnlySpan<T> dy, ReadOnlySpan<int> indices, Span<T> dx, int n, SpanWindow rows, SpanWindow cols, int channels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -183,6 +204,7 @@ public static class PoolingSpans
     }
 
     /// <summary>y = the means of the windows of x (<paramref name="dx"/> empty), or dx += each dy (then <paramref name="xOrDy"/>, y empty) spread over its window.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Average<T>(ReadOnlySpan<T> xOrDy, Span<T> y, Span<T> dx, int n, SpanWindow rows, SpanWindow cols, int channels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -220,6 +242,8 @@ public static class PoolingSpans
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void AverageBackward<T>(string kernel, ReadOnlySpan<T> dy, Span<T> dx, int n, SpanWindow rows, SpanWindow cols, int channels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -230,6 +254,7 @@ public static class PoolingSpans
     }
 
     /// <summary>The real (unpadded) elements of output <paramref name="o"/>'s window along an axis.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Count(SpanWindow axis, int o)
     {
         int count = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using static ModelDsl.Managed.SpanChecks;
 
 namespace ModelDsl.Managed;
@@ -15,6 +16,7 @@ internal static class RecurrentSpanChecks
     /// Checks the sizes and every span of a forward: x (n, time, features), kernel (features, gates·u), recurrent kernel
     /// (u, gates·u), bias (gates·u) or (biasRows, gates·u), output (n, u) or (n, time, u), and the trace.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(string layer, int gates, int biasRows, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel,
         ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias, ReadOnlySpan<T> output, int traceLength, int traceNeeded, string traceHow,
         int n, int time, int features, int units, bool returnSequences)
@@ -32,6 +34,7 @@ internal static class RecurrentSpanChecks
     /// Checks the sizes and every span of a backward: dOutput as the output, x and the weights as in the forward, the
     /// trace and scratch, dx empty (not needed) or as x, and the weight gradients as the weights.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(string layer, int gates, int biasRows, ReadOnlySpan<T> dOutput, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel,
         ReadOnlySpan<T> recurrentKernel, int traceLength, int traceNeeded, string traceHow, int scratchLength, int scratchNeeded, string scratchHow,
         ReadOnlySpan<T> dx, ReadOnlySpan<T> dKernel, ReadOnlySpan<T> dRecurrentKernel, ReadOnlySpan<T> dBias,
@@ -52,6 +55,8 @@ internal static class RecurrentSpanChecks
         Length(layer, "dBias", dBias.Length, BiasLength(layer, gates, biasRows, units), BiasFormula(gates, biasRows));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void Sizes(string layer, int n, int time, int features, int units)
     {
         Size(layer, nameof(n), n);
@@ -60,6 +65,8 @@ internal static class RecurrentSpanChecks
         Size(layer, nameof(units), units);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static void Weights<T>(string layer, int gates, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, int features, int units)
     {
         string g = gates == 1 ? "" : $"{gates}·";
@@ -67,10 +74,16 @@ internal static class RecurrentSpanChecks
         Length(layer, "recurrentKernel", recurrentKernel.Length, Product(layer, "recurrentKernel", units, gates, units), $"units·{g}units");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static int BiasLength(string layer, int gates, int biasRows, int units) => Product(layer, "bias", Math.Max(biasRows, 1), gates, units);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static string BiasFormula(int gates, int biasRows) =>
         (biasRows > 0 ? $"{biasRows}·" : "") + (gates == 1 ? "units" : $"{gates}·units");
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static void Output(string layer, string name, int length, int n, int time, int units, bool returnSequences)
     {

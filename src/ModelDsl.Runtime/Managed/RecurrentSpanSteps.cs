@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using static ModelDsl.Managed.Simd;
 
@@ -12,6 +13,7 @@ namespace ModelDsl.Managed;
 internal static class RecurrentSpanSteps
 {
     /// <summary>z (n·time, width) = x (n·time, features)·W (features, width) + bias row: every step's input part, one product.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputProjection<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> z, int rows, int features, int width)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Gemm.Multiply(x, features, 1, kernel, width, z, width, rows, features, width, accumulate: false, rowInit: bias);
@@ -21,6 +23,7 @@ internal static class RecurrentSpanSteps
     /// <paramref name="states"/> (n, time, u); U's columns [<paramref name="column"/>, + <paramref name="cols"/>) of its
     /// <paramref name="width"/>; z's row stride is time·<paramref name="zWidth"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void StepProduct<T>(ReadOnlySpan<T> states, ReadOnlySpan<T> recurrentKernel, int column, int cols, int width,
         Span<T> z, int zOffset, int zWidth, int n, int time, int units, int t, bool accumulate, ReadOnlySpan<T> rowInit = default)
         where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -31,6 +34,7 @@ internal static class RecurrentSpanSteps
     /// dh (n, u) = the gradient dOutput sends to h_t: its step t with sequences, all of it at the last step without, else
     /// zero; added to dh instead when <paramref name="add"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Upstream<T>(ReadOnlySpan<T> dOutput, Span<T> dh, int n, int time, int units, int t, bool returnSequences, bool add)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -54,6 +58,7 @@ internal static class RecurrentSpanSteps
     }
 
     /// <summary>into += values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddTo<T>(ReadOnlySpan<T> values, Span<T> into) where T : unmanaged, IFloatingPointIeee754<T> =>
         System.Numerics.Tensors.TensorPrimitives.Add(into, values, into);
 
@@ -63,6 +68,7 @@ internal static class RecurrentSpanSteps
     /// <paramref name="free"/> is scratch no longer needed; when it holds Wᵀ and the features are wide enough, dz·Wᵀ runs
     /// as a blocked product on the transposed kernel instead of as dot products.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InputAndKernelGradients<T>(ReadOnlySpan<T> dz, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, Span<T> free,
         Span<T> dx, Span<T> dKernel, Span<T> dBias, int rows, int features, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -82,6 +88,7 @@ internal static class RecurrentSpanSteps
     }
 
     /// <summary>dU[:, column..column + cols) += statesᵀ (u × rows)·g (rows × cols), g of row stride <paramref name="gWidth"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RecurrentKernelGradient<T>(ReadOnlySpan<T> states, ReadOnlySpan<T> g, int gWidth, Span<T> dRecurrentKernel,
         int column, int cols, int width, int rows, int units)
         where T : unmanaged, IFloatingPointIeee754<T> =>

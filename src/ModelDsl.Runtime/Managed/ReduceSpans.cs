@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -16,21 +17,26 @@ public static class ReduceSpans
     private const int Chunk = ActivationSpans.Chunk;
 
     /// <summary>The sum of every element (accumulated in double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(ElementMath.Sum(x));
 
     /// <summary>The mean of every element (NaN for none).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Mean<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(ElementMath.Sum(x) / x.Length);
 
     /// <summary>dx += dy for the sum of every element of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumBackward<T>(T dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add(dx, dy, dx);
 
     /// <summary>dx += dy / (the number of elements) for the mean of every element of x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MeanBackward<T>(T dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> =>
         TensorPrimitives.Add(dx, dy / T.CreateTruncating(dx.Length), dx);
 
     /// <summary>y[o, i] = Σ_k x[o, k, i], overwriting y (outer, inner); x (outer, axis, inner).</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumAxis<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int axis, int inner) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(x.Length, y.Length, "y", outer, axis, inner);
@@ -40,6 +46,7 @@ public static class ReduceSpans
     /// <summary>y[o, i] = Σ_k x[o, k, i] / axis, overwriting y (outer, inner); x (outer, axis, inner).</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MeanAxis<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int axis, int inner) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(x.Length, y.Length, "y", outer, axis, inner);
@@ -50,6 +57,7 @@ public static class ReduceSpans
     /// <summary>y[o, i] = max_k x[o, k, i] (NaN if any is NaN), overwriting y (outer, inner); x (outer, axis, inner).</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size, or an axis of size 0 (no maximum).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxAxis<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int axis, int inner) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(x.Length, y.Length, "y", outer, axis, inner);
@@ -60,6 +68,7 @@ public static class ReduceSpans
     /// <summary>dx[o, k, i] += dy[o, i] for <see cref="SumAxis"/>. An empty dx: nothing to do.</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumAxisBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int outer, int axis, int inner) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!CheckBackward(dy.Length, dx.Length, outer, axis, inner)) return;
@@ -69,6 +78,7 @@ public static class ReduceSpans
     /// <summary>dx[o, k, i] += dy[o, i] / axis for <see cref="MeanAxis"/>. An empty dx: nothing to do.</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MeanAxisBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int outer, int axis, int inner) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!CheckBackward(dy.Length, dx.Length, outer, axis, inner)) return;
@@ -81,6 +91,7 @@ public static class ReduceSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxAxisBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dx, int outer, int axis, int inner)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -112,6 +123,7 @@ public static class ReduceSpans
     }
 
     /// <summary>y (outer, inner) = the sum or maximum over the middle axis of x (outer, axis, inner).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Fold<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int axis, int inner, bool maximum) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int o = 0; o < outer; o++)
@@ -138,6 +150,7 @@ public static class ReduceSpans
     }
 
     /// <summary>dx[o, k, i] += dy[o, i] (or dy[o, i] / divisor), a chunk of the quotient at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Spread<T>(ReadOnlySpan<T> dy, Span<T> dx, int outer, int axis, int inner, T divisor, bool divide)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -161,6 +174,8 @@ public static class ReduceSpans
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static long Check(int xLength, int yLength, string yName, int outer, int axis, int inner)
     {
         SpanChecks.Sizes(Kernel, outer, nameof(outer), axis, nameof(axis), inner, nameof(inner));
@@ -169,6 +184,8 @@ public static class ReduceSpans
         SpanChecks.Length(Kernel, yLength, (long)outer * inner, yName, "(outer, inner)");
         return count;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static bool CheckBackward(int dyLength, int dxLength, int outer, int axis, int inner)
     {

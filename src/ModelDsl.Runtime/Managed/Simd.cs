@@ -47,9 +47,11 @@ internal static class Simd
     public static void Store<T>(Vector<T> value, ref T destination) => value.StoreUnsafe(ref destination);
 
     /// <summary>Lanes of <see cref="Vector{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Width<T>() where T : unmanaged => Vector<T>.Count;
 
     /// <summary>The managed kernels run on float (float32) and double (float64): the only types <see cref="Vector{T}"/> and the exp below serve.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CheckType<T>(string layer)
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
@@ -106,6 +108,7 @@ internal static class Simd
     /// added to <paramref name="into"/>; four rows per pass so that each vector of <paramref name="into"/> is loaded
     /// and stored once per four rows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddColumnSums<T>(ReadOnlySpan<T> m, int rows, int cols, int ld, Span<T> into)
         where T : unmanaged, INumberBase<T>
     {
@@ -136,6 +139,7 @@ internal static class Simd
     }
 
     /// <summary>dst (cols × rows) = srcᵀ for a row-major src (rows × cols).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose<T>(ReadOnlySpan<T> src, int rows, int cols, Span<T> dst)
     {
         if ((long)rows * cols > src.Length || (long)rows * cols > dst.Length)

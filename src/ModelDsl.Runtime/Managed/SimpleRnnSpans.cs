@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using ModelDsl.Kernels;
 using static ModelDsl.Managed.Simd;
@@ -18,9 +19,11 @@ public static class SimpleRnnSpans
     private const string Layer = "SimpleRNN";
 
     /// <summary>The trace's length: n·time·2u (the states after and before each step).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TraceLength(int n, int time, int units) => SpanChecks.Product(Layer, "n·time·2·units", n, time, 2, units);
 
     /// <summary>The backward scratch's length: n·time·u (pre-activation gradients) + n·u (dh) + u·u (Uᵀ).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ScratchLength(int n, int time, int units) =>
         checked(SpanChecks.Product(Layer, "n·time·units", n, time, units) + SpanChecks.Product(Layer, "n·units", n, units)
             + SpanChecks.Product(Layer, "units·units", units, units));
@@ -32,6 +35,7 @@ public static class SimpleRnnSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span's length does not fit the sizes (the message names it and the formula).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, ReadOnlySpan<T> bias,
         Span<T> output, Span<T> trace, int n, int time, int features, int units, bool returnSequences)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -65,6 +69,7 @@ public static class SimpleRnnSpans
     /// </summary>
     /// <exception cref="ArgumentException">A span's length does not fit the sizes (the message names it and the formula).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size below 1.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel,
         ReadOnlySpan<T> trace, Span<T> scratch, Span<T> dx, Span<T> dKernel, Span<T> dRecurrentKernel, Span<T> dBias,
         int n, int time, int features, int units, bool returnSequences)
@@ -98,6 +103,7 @@ public static class SimpleRnnSpans
     }
 
     /// <summary>One row of one step: h = tanh(pre-activation) in place, to the next step's row and the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Cell<T>(ref T activation, bool next, ref T nextState, bool emit, ref T output, int u)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -119,6 +125,7 @@ public static class SimpleRnnSpans
     }
 
     /// <summary>One row of one step backward: da = dh⊙(1 − h²).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CellBackward<T>(ref T activation, ref T dh, ref T da, int u)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

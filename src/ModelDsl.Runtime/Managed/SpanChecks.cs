@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace ModelDsl.Managed;
 
 /// <summary>Size and length checks shared by the span kernels: every message names the kernel, the span or size, what
@@ -6,6 +7,7 @@ namespace ModelDsl.Managed;
 internal static class SpanChecks
 {
     /// <summary>Throws unless every size is at least 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sizes(string kernel, int a, string aName, int b = 0, string bName = "", int c = 0, string cName = "")
     {
         if (a < 0) throw Negative(kernel, aName, a);
@@ -14,9 +16,11 @@ internal static class SpanChecks
     }
 
     /// <summary>Throws unless <paramref name="size"/> is at least 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Positive(string kernel, int size, string name) => Size(kernel, name, size);
 
     /// <summary>Throws unless the span has <paramref name="expected"/> elements (the product of its sizes, <paramref name="shape"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Length(string kernel, int actual, long expected, string name, string shape)
     {
         if (actual != expected)
@@ -27,6 +31,7 @@ internal static class SpanChecks
     /// For a gradient the caller may not need: false for an empty span ("not needed": skip the work), true when it has
     /// <paramref name="expected"/> elements; any other length throws.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Wanted(string kernel, int actual, long expected, string name, string shape)
     {
         if (actual == 0) return false;
@@ -35,6 +40,7 @@ internal static class SpanChecks
     }
 
     /// <summary>Throws unless <paramref name="length"/> splits into rows of <paramref name="width"/> (width ≥ 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(string kernel, int length, int width, string name)
     {
         Positive(kernel, width, nameof(width));
@@ -43,6 +49,7 @@ internal static class SpanChecks
     }
 
     /// <summary>A size of at least <paramref name="minimum"/> (1 unless stated).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Size(string layer, string name, int value, int minimum = 1)
     {
         if (value < minimum)
@@ -53,6 +60,7 @@ internal static class SpanChecks
     /// The product of <paramref name="factors"/> as an int; a product beyond int.MaxValue cannot be a span's length, so it
     /// is refused with the sizes named.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Product(string layer, string formula, params ReadOnlySpan<int> factors)
     {
         long product = 1;
@@ -66,6 +74,7 @@ internal static class SpanChecks
     }
 
     /// <summary>A span of exactly <paramref name="expected"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Length(string layer, string name, int length, int expected, string formula)
     {
         if (length != expected)
@@ -73,6 +82,7 @@ internal static class SpanChecks
     }
 
     /// <summary>An optional span: empty (not needed, or absent) or exactly <paramref name="expected"/> values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Optional(string layer, string name, int length, int expected, string formula, string emptyMeans)
     {
         if (length != 0 && length != expected)
@@ -80,11 +90,14 @@ internal static class SpanChecks
     }
 
     /// <summary>A buffer (trace, scratch) of at least <paramref name="expected"/> values, sized by <paramref name="how"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AtLeast(string layer, string name, int length, int expected, string how)
     {
         if (length < expected)
             throw new ArgumentException($"{layer}: {name} must hold at least {how} = {expected} values; got {length}.", name);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static ArgumentOutOfRangeException Negative(string kernel, string name, int value) =>
         new(name, value, $"{kernel}: {name} must not be negative; got {value}.");

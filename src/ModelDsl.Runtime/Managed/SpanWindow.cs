@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ModelDsl.Kernels;
 
 namespace ModelDsl.Managed;
@@ -18,6 +19,7 @@ internal readonly struct SpanWindow
     }
 
     /// <summary>The axis, or an ArgumentException naming it when the window does not fit (output length &lt; 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static SpanWindow Of(string kernel, string axis, int input, int window, int stride, Padding padding, int dilation)
     {
         SpanChecks.Size(kernel, axis, input);

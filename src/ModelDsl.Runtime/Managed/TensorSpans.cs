@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,6 +23,7 @@ public static unsafe class TensorSpans
     /// </summary>
     /// <exception cref="ArgumentException">Another dtype, a device other than the CPU, a non-contiguous view, or more
     /// than <see cref="int.MaxValue"/> elements; the message names which and the fix.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Span<T> Of<T>(Tensor t) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(t);
@@ -33,6 +35,7 @@ public static unsafe class TensorSpans
 
     /// <summary>The class indices of <paramref name="t"/>, a CPU, contiguous Int64 tensor, in row-major order.</summary>
     /// <exception cref="ArgumentException">Another dtype, device, or a non-contiguous view; the message names which.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlySpan<long> Labels(Tensor t)
     {
         ArgumentNullException.ThrowIfNull(t);
@@ -43,6 +46,7 @@ public static unsafe class TensorSpans
 
     /// <summary>The dtype whose elements are <typeparamref name="T"/>: Float32, Float64 or Float16.</summary>
     /// <exception cref="ArgumentException">A type without a torch dtype.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static ScalarType ScalarTypeOf<T>()
     {
         if (typeof(T) == typeof(float)) return ScalarType.Float32;
@@ -53,6 +57,7 @@ public static unsafe class TensorSpans
 
     /// <summary>The <paramref name="length"/> elements at <paramref name="t"/>'s data pointer, for a tensor already
     /// checked by <see cref="Problem"/> (one native call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Span<T> Unchecked<T>(Tensor t, int length) where T : unmanaged
     {
         if (length == 0) return default;
@@ -64,6 +69,8 @@ public static unsafe class TensorSpans
         }
         return MemoryMarshal.Cast<byte, T>(t.bytes);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static delegate* unmanaged<IntPtr, IntPtr> FindDataPointer()
     {
@@ -82,6 +89,7 @@ public static unsafe class TensorSpans
 
     /// <summary>Null when <paramref name="t"/> can be read as a span of <paramref name="dtype"/>, else what is wrong and
     /// the fix. Four native calls when it can.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static string? Problem(Tensor t, ScalarType dtype)
     {
         var actual = t.dtype;

@@ -13,6 +13,7 @@ public static class TransposeSpans
     /// transpose is (1, rows, 1, cols, 1).</summary>
     /// <exception cref="ArgumentException">x or y does not have outer·a·middle·b·inner elements.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Swap<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int a, int middle, int b, int inner)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -25,6 +26,7 @@ public static class TransposeSpans
     /// swapped back.</summary>
     /// <exception cref="ArgumentException">dy or dx does not have outer·a·middle·b·inner elements.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative size.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SwapBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int outer, int a, int middle, int b, int inner)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -34,6 +36,7 @@ public static class TransposeSpans
     }
 
     /// <summary>y (cols, rows) = x (rows, cols)ᵀ, lengths already checked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Matrix<T>(ReadOnlySpan<T> x, Span<T> y, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T xRef = ref MemoryMarshal.GetReference(x);
@@ -46,6 +49,8 @@ public static class TransposeSpans
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
     private static long Check(int xLength, int yLength, int outer, int a, int middle, int b, int inner)
     {
         SpanChecks.Sizes(Kernel, outer, nameof(outer), a, nameof(a), middle, nameof(middle));
@@ -57,6 +62,7 @@ public static class TransposeSpans
     }
 
     /// <summary>y (outer, b, middle, a, inner) = (or +=) x (outer, a, middle, b, inner) with axes a and b swapped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<T>(ReadOnlySpan<T> x, Span<T> y, int outer, int a, int middle, int b, int inner, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 using ModelDsl.Kernels;
@@ -21,6 +22,7 @@ public static class UnarySpans
 
     /// <summary>y = function(x), overwriting y; x and y of one length, whole rows of <paramref name="width"/>.</summary>
     /// <exception cref="ArgumentException">An unknown function (named), or lengths that differ or are not whole rows.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(string function, ReadOnlySpan<T> x, Span<T> y, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -41,6 +43,7 @@ public static class UnarySpans
     /// <summary>dx += dL/dx from dy, the forward input x and output y (one length, whole rows of
     /// <paramref name="width"/>). An empty dx: nothing to do.</summary>
     /// <exception cref="ArgumentException">An unknown function (named), or lengths that differ or are not whole rows.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(string function, ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> dx, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -75,6 +78,7 @@ public static class UnarySpans
     }
 
     /// <summary>The activation a name stands for (null for the functions of this class); throws for an unknown name.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Activation? Known(string function) => function switch
     {
         "Square" or "Exp" or "Log" or "Sqrt" or "Abs" or "LogSoftmax" => null,

@@ -19,6 +19,7 @@ internal interface IFusedRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 internal static class FusedLoop
 {
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, TRule>(TRule rule, Span<T> w, ReadOnlySpan<T> g, Span<T> a, Span<T> b, Span<T> c)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TRule : struct, IFusedRule<T>
