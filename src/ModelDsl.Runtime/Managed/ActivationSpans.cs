@@ -110,7 +110,7 @@ public static class ActivationSpans
                 }
                 break;
             case Activation.Softplus:
-                for (int i = 0; i < dx.Length; i++) dx[i] += dy[i] * ElementMath.Sigmoid(x[i]);
+                for (int i = 0; i < dx.Length; i++) dx[i] += dy[i] * Simd.Sigmoid(x[i]);
                 break;
             case Activation.Softmax:
                 for (int r = 0; r < dx.Length; r += width)
@@ -135,7 +135,7 @@ public static class ActivationSpans
             case Activation.Swish:
                 for (int i = 0; i < dx.Length; i++)
                 {
-                    T sigmoid = ElementMath.Sigmoid(x[i]);
+                    T sigmoid = Simd.Sigmoid(x[i]);
                     dx[i] += dy[i] * (sigmoid + y[i] * (one - sigmoid));
                 }
                 break;
@@ -202,8 +202,6 @@ public static class ActivationSpans
         Check(kernel, xLength, dyLength, "dy", width);
         SpanChecks.Length(kernel, yLength, xLength, "y", "(the length of x)");
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static ArgumentOutOfRangeException Unknown(Activation activation) =>
         new(nameof(activation), activation, $"{Kernel}: unknown activation '{activation}'.");

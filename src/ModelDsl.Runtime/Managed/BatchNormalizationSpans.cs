@@ -18,7 +18,6 @@ public static class BatchNormalizationSpans
     /// The length of the trace <see cref="ForwardTraining"/> fills for <see cref="Backward"/>: x̂ (rows, features)
     /// then 1/√(σ²_B + ε) (features), rows·features + features.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TraceLength(int rows, int features) => FeatureRows.Length(Kernel, rows, features, features);
 
     /// <summary>
@@ -134,7 +133,6 @@ public static class BatchNormalizationSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static int Check<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> movingMean, ReadOnlySpan<T> movingVariance,
         ReadOnlySpan<T> y, int rows, int features, T epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -149,7 +147,6 @@ public static class BatchNormalizationSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void UpdateMoving<T>(Span<T> moving, ReadOnlySpan<T> batch, T keep, T take) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < moving.Length; i++) moving[i] = moving[i] * keep + batch[i] * take;

@@ -135,8 +135,6 @@ public static class BinarySpans
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     internal static ArgumentOutOfRangeException Unknown(BinaryOp op) => new(nameof(op), op, $"Unknown binary operation '{op}'.");
 
     /// <summary>Columns [start, start + length) of row r of an operand: a slice, or its broadcast value in buffer.</summary>
@@ -174,7 +172,6 @@ public static class BinarySpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Check(int aLength, int aRows, int aCols, int bLength, int bRows, int bCols, int yLength, string yName, int rows, int cols)
     {
         SpanChecks.Sizes(Kernel, rows, nameof(rows), cols, nameof(cols));
@@ -184,7 +181,6 @@ public static class BinarySpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void CheckOperand(int length, int vRows, int vCols, string name, int rows, int cols)
     {
         if ((vRows != 1 && vRows != rows) || (vCols != 1 && vCols != cols))

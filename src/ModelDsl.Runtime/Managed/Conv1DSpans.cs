@@ -44,7 +44,6 @@ public static class Conv1DSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static SpanWindow Geometry(int n, int length, int inChannels, int filters, int kernelSize, int stride, Padding padding, int dilation)
     {
         Conv2DSpans.Sizes(Kernel, n, inChannels, filters);

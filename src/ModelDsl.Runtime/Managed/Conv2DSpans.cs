@@ -48,7 +48,6 @@ public static class Conv2DSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static (SpanWindow Rows, SpanWindow Cols) Geometry(int n, int rows, int cols, int inChannels, int filters, int kernelRows, int kernelCols,
         int strideRows, int strideCols, Padding padding, int dilationRows, int dilationCols)
     {
@@ -68,7 +67,6 @@ public static class Conv2DSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     internal static void Sizes(string kernel, int n, int inChannels, int filters)
     {
         SpanChecks.Size(kernel, nameof(n), n, 0);
@@ -77,7 +75,6 @@ public static class Conv2DSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     internal static void CheckPadding(string kernel, Padding padding, bool allowCausal)
     {
         if (padding is not (Padding.Valid or Padding.Same or Padding.Causal))
@@ -87,7 +84,6 @@ public static class Conv2DSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     internal static void CheckForward<T>(string kernelName, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, ReadOnlySpan<T> y,
         int n, SpanWindow rows, SpanWindow cols, int inChannels, int filters)
     {
@@ -99,7 +95,6 @@ public static class Conv2DSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     internal static void CheckBackward<T>(string kernelName, ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel,
         ReadOnlySpan<T> dx, ReadOnlySpan<T> dKernel, ReadOnlySpan<T> dBias, int n, SpanWindow rows, SpanWindow cols, int inChannels, int filters)
     {

@@ -67,7 +67,6 @@ public static class DropoutSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static Tensor DrawTensor<T>(int length) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var key = (TensorSpans.ScalarTypeOf<T>(), length);

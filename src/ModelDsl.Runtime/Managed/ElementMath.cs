@@ -69,13 +69,9 @@ internal static class ElementMath
     }
 
     /// <summary>−1, 0 or 1 by the sign of x (0 for ±0), NaN for NaN: torch's sign (T.Sign throws on NaN).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sign<T>(T x) where T : IFloatingPointIeee754<T> =>
         x > T.Zero ? T.One : x < T.Zero ? -T.One : x == T.Zero ? T.Zero : x;
 
-    /// <summary>1/(1 + e^(−x)).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static T Sigmoid<T>(T x) where T : IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-x));
 
     /// <summary>
     /// The sum of <paramref name="x"/> accumulated in double (float values widened a chunk at a time): a reduction of

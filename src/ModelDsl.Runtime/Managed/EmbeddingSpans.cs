@@ -46,7 +46,6 @@ public static class EmbeddingSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Check(ReadOnlySpan<long> indices, int values, string valuesName, int count, int inputDim, int outputDim)
     {
         SpanChecks.Sizes(Kernel, count, nameof(count));

@@ -37,7 +37,6 @@ internal static class FeatureRows
     }
 
     /// <summary>Throws unless the per-feature span has <paramref name="features"/> elements.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Vector(string kernel, int actual, int features, string name) =>
         SpanChecks.Length(kernel, actual, features, name, "(features)");
 

@@ -53,7 +53,6 @@ internal static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Core<T>(ref T aRef, int aRow, int aCol, ref T bRef, int ldb, ref T cRef, int ldc,
         int m, int k, int n, GemmStart startMode, ref T initRef)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -191,7 +190,6 @@ internal static class Gemm
         mode == GemmStart.Accumulate ? Load(ref c, offset) : mode == GemmStart.Bias ? Load(ref init, initOffset) : Vector<T>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Tile4x2<T>(ref T a, nint aRow, nint aCol, ref T b, nint ldb, ref T c, nint ldc, ref T init, int kc, GemmStart mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -225,7 +223,6 @@ internal static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Tile4x1<T>(ref T a, nint aRow, nint aCol, ref T b, nint ldb, ref T c, nint ldc, ref T init, int kc, GemmStart mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -244,7 +241,6 @@ internal static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Tile1x2<T>(ref T a, nint aCol, ref T b, nint ldb, ref T c, ref T init, int kc, GemmStart mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -261,7 +257,6 @@ internal static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Tile1x1<T>(ref T a, nint aCol, ref T b, nint ldb, ref T c, ref T init, int kc, GemmStart mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -91,7 +91,6 @@ public static class GlobalPoolingSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Sum<T>(ReadOnlySpan<T> x, Span<T> y, int n, int steps, int channels) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int s = 0; s < n; s++)
@@ -104,7 +103,6 @@ public static class GlobalPoolingSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Check(string kernel, long xLength, int yLength, int n, int steps, int channels, string xName, string yName)
     {
         SpanChecks.Size(kernel, nameof(n), n, 0);

@@ -21,11 +21,9 @@ public static class GruSpans
     private const string Layer = "GRU";
 
     /// <summary>The trace's length: n·time·5u (gates 3u, the recurrent candidate part, previous states).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TraceLength(int n, int time, int units) => SpanChecks.Product(Layer, "n·time·5·units", n, time, 5, units);
 
     /// <summary>The backward scratch's length: n·time·4u (gate gradients, the recurrent candidate's) + n·u (dh) + 3u·u (Uᵀ).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ScratchLength(int n, int time, int units) =>
         checked(SpanChecks.Product(Layer, "n·time·4·units", n, time, 4, units) + SpanChecks.Product(Layer, "n·units", n, units)
             + SpanChecks.Product(Layer, "3·units·units", 3, units, units));

@@ -131,16 +131,11 @@ internal static class Im2ColSpans
         [ThreadStatic] private static T[]? _patches;
         [ThreadStatic] private static T[]? _windows;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
         public static Span<T> Patches(int length) => Grow(ref _patches, length);
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
         public static Span<T> Windows(int length) => Grow(ref _windows, length);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
         private static Span<T> Grow(ref T[]? buffer, int length)
         {
             if (buffer is null || buffer.Length < length) buffer = new T[length];

@@ -17,7 +17,6 @@ public static class LayerNormalizationSpans
     /// The length of the trace <see cref="Forward"/> fills for <see cref="Backward"/>: x̂ (rows, features) then
     /// 1/√(σ² + ε) (rows), rows·features + rows.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TraceLength(int rows, int features) => FeatureRows.Length(Kernel, rows, features, rows);
 
     /// <summary>y = γ(x − μ)/√(σ² + ε) + β with μ and σ² (ddof 0) of each row; overwrites y and <paramref name="trace"/>.</summary>

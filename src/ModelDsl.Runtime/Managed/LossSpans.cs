@@ -93,7 +93,7 @@ public static class LossSpans
                 return;
             }
             case Loss.MeanAbsoluteError:
-                for (int i = 0; i < prediction.Length; i++) dPrediction[i] = Sign(prediction[i] - target[i]) / count;
+                for (int i = 0; i < prediction.Length; i++) dPrediction[i] = ElementMath.Sign(prediction[i] - target[i]) / count;
                 return;
             case Loss.Huber:
             {
@@ -205,7 +205,6 @@ public static class LossSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Check<T>(Loss loss, ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, int n, int width, double huberDelta, bool fromLogits)
     {
         SpanChecks.Sizes(Kernel, n, nameof(n));
@@ -225,7 +224,6 @@ public static class LossSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void CheckSparse<T>(ReadOnlySpan<T> prediction, ReadOnlySpan<long> labels, int n, int classes)
     {
         SpanChecks.Sizes(Kernel, n, nameof(n));
@@ -277,7 +275,6 @@ public static class LossSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T sum = T.Zero;
@@ -286,19 +283,12 @@ public static class LossSpans
     }
 
     /// <summary>clamp(v, ε, 1 − ε) in T (NaN stays NaN, as torch's clamp).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Clip<T>(T v) where T : unmanaged, IFloatingPointIeee754<T> => Clamp(v, T.CreateChecked(LossKernel.Epsilon), T.CreateChecked(1 - LossKernel.Epsilon));
 
     /// <summary>1 where clamp(v, ε, 1 − ε) passes its gradient (ε ≤ v ≤ 1 − ε), else 0 (a factor, as LossKernel multiplies by it).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Mask<T>(T v) where T : unmanaged, IFloatingPointIeee754<T> =>
         v >= T.CreateChecked(LossKernel.Epsilon) && v <= T.CreateChecked(1 - LossKernel.Epsilon) ? T.One : T.Zero;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static T Clamp<T>(T v, T low, T high) where T : unmanaged, IFloatingPointIeee754<T> => v < low ? low : v > high ? high : v;
 
-    /// <summary>torch's sign: −1, 0 or 1, NaN for NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static T Sign<T>(T v) where T : unmanaged, IFloatingPointIeee754<T> => v > T.Zero ? T.One : v < T.Zero ? -T.One : T.IsNaN(v) ? v : T.Zero;
 }

@@ -22,11 +22,9 @@ public static class LstmSpans
     private const string Layer = "LSTM";
 
     /// <summary>The trace's length: n·time·7u (gates 4u, previous cells, tanh of the cells, previous states).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TraceLength(int n, int time, int units) => SpanChecks.Product(Layer, "n·time·7·units", n, time, 7, units);
 
     /// <summary>The backward scratch's length: n·time·4u (gate gradients) + 2·n·u (dh and the cell gradient) + 4u·u (Uᵀ).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ScratchLength(int n, int time, int units) =>
         checked(SpanChecks.Product(Layer, "n·time·4·units", n, time, 4, units) + 2 * SpanChecks.Product(Layer, "n·units", n, units)
             + SpanChecks.Product(Layer, "4·units·units", 4, units, units));

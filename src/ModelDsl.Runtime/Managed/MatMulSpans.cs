@@ -47,8 +47,6 @@ public static class MatMulSpans
             WeightGradient(dy, a, db, rows, inner, cols);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     internal static void Check(string kernel, int rows, int inner, int cols, string rowsName, string innerName, string colsName) =>
         SpanChecks.Sizes(kernel, rows, rowsName, inner, innerName, cols, colsName);
 

@@ -147,7 +147,6 @@ public static class MetricSpans
     }
 
     /// <summary>An accuracy's terms: the rows that match and the rows (none when there are no rows, as MetricKernel).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static MetricTotals Fraction(int hits, int n) => n == 0 ? new MetricTotals(0, 0) : new MetricTotals(hits, n);
 
     /// <summary>The index of the row's maximum, ties (and NaN, which wins) to the first, as torch's argmax.</summary>
@@ -161,7 +160,6 @@ public static class MetricSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Check<T>(ReadOnlySpan<T> prediction, int n, int width)
     {
         SpanChecks.Sizes(Kernel, n, nameof(n));

@@ -74,7 +74,6 @@ public static class NormalizationSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Check(int xLength, string xName, int varianceLength, int rows, int features)
     {
         SpanChecks.Sizes(Kernel, rows, nameof(rows), features, nameof(features));

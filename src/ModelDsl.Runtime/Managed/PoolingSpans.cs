@@ -99,7 +99,6 @@ public static class PoolingSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static (SpanWindow Rows, SpanWindow Cols) Geometry1D(string kernel, int n, int length, int channels, int pool, int stride, Padding padding)
     {
         Sizes(kernel, n, channels, pool, stride, padding);
@@ -107,7 +106,6 @@ public static class PoolingSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static (SpanWindow Rows, SpanWindow Cols) Geometry2D(string kernel, int n, int rows, int cols, int channels,
         int poolRows, int poolCols, int strideRows, int strideCols, Padding padding)
     {
@@ -119,7 +117,6 @@ public static class PoolingSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Sizes(string kernel, int n, int channels, int pool, int stride, Padding padding)
     {
         SpanChecks.Size(kernel, nameof(n), n, 0);
@@ -130,7 +127,6 @@ public static class PoolingSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Check(string kernel, int xLength, int yLength, int n, SpanWindow rows, SpanWindow cols, int channels, string yName)
     {
         SpanChecks.Length(kernel, xLength, (long)n * rows.Input * cols.Input * channels, "x", "(n, positions…, channels)");
@@ -138,7 +134,6 @@ public static class PoolingSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Max<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> indices, int n, SpanWindow rows, SpanWindow cols, int channels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -185,7 +180,6 @@ public static class PoolingSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void MaxBackward<T>(string kernel, ReadOnlySpan<T> dy, ReadOnlySpan<int> indices, Span<T> dx, int n, SpanWindow rows, SpanWindow cols, int channels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -243,7 +237,6 @@ public static class PoolingSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void AverageBackward<T>(string kernel, ReadOnlySpan<T> dy, Span<T> dx, int n, SpanWindow rows, SpanWindow cols, int channels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -56,7 +56,6 @@ internal static class RecurrentSpanChecks
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Sizes(string layer, int n, int time, int features, int units)
     {
         Size(layer, nameof(n), n);
@@ -66,7 +65,6 @@ internal static class RecurrentSpanChecks
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Weights<T>(string layer, int gates, ReadOnlySpan<T> kernel, ReadOnlySpan<T> recurrentKernel, int features, int units)
     {
         string g = gates == 1 ? "" : $"{gates}·";
@@ -74,17 +72,12 @@ internal static class RecurrentSpanChecks
         Length(layer, "recurrentKernel", recurrentKernel.Length, Product(layer, "recurrentKernel", units, gates, units), $"units·{g}units");
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static int BiasLength(string layer, int gates, int biasRows, int units) => Product(layer, "bias", Math.Max(biasRows, 1), gates, units);
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static string BiasFormula(int gates, int biasRows) =>
         (biasRows > 0 ? $"{biasRows}·" : "") + (gates == 1 ? "units" : $"{gates}·units");
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static void Output(string layer, string name, int length, int n, int time, int units, bool returnSequences)
     {
         if (returnSequences)

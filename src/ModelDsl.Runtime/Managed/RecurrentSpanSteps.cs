@@ -58,7 +58,6 @@ internal static class RecurrentSpanSteps
     }
 
     /// <summary>into += values.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddTo<T>(ReadOnlySpan<T> values, Span<T> into) where T : unmanaged, IFloatingPointIeee754<T> =>
         System.Numerics.Tensors.TensorPrimitives.Add(into, values, into);
 

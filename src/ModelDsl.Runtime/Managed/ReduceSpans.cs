@@ -17,19 +17,15 @@ public static class ReduceSpans
     private const int Chunk = ActivationSpans.Chunk;
 
     /// <summary>The sum of every element (accumulated in double).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(ElementMath.Sum(x));
 
     /// <summary>The mean of every element (NaN for none).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Mean<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T> => T.CreateTruncating(ElementMath.Sum(x) / x.Length);
 
     /// <summary>dx += dy for the sum of every element of x.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SumBackward<T>(T dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> => TensorPrimitives.Add(dx, dy, dx);
 
     /// <summary>dx += dy / (the number of elements) for the mean of every element of x.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MeanBackward<T>(T dy, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T> =>
         TensorPrimitives.Add(dx, dy / T.CreateTruncating(dx.Length), dx);
 
@@ -175,7 +171,6 @@ public static class ReduceSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static long Check(int xLength, int yLength, string yName, int outer, int axis, int inner)
     {
         SpanChecks.Sizes(Kernel, outer, nameof(outer), axis, nameof(axis), inner, nameof(inner));
@@ -186,7 +181,6 @@ public static class ReduceSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static bool CheckBackward(int dyLength, int dxLength, int outer, int axis, int inner)
     {
         SpanChecks.Sizes(Kernel, outer, nameof(outer), axis, nameof(axis), inner, nameof(inner));

@@ -47,7 +47,6 @@ internal static class Simd
     public static void Store<T>(Vector<T> value, ref T destination) => value.StoreUnsafe(ref destination);
 
     /// <summary>Lanes of <see cref="Vector{T}"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Width<T>() where T : unmanaged => Vector<T>.Count;
 
     /// <summary>The managed kernels run on float (float32) and double (float64): the only types <see cref="Vector{T}"/> and the exp below serve.</summary>

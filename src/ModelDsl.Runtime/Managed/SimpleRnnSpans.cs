@@ -19,11 +19,9 @@ public static class SimpleRnnSpans
     private const string Layer = "SimpleRNN";
 
     /// <summary>The trace's length: n·time·2u (the states after and before each step).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int TraceLength(int n, int time, int units) => SpanChecks.Product(Layer, "n·time·2·units", n, time, 2, units);
 
     /// <summary>The backward scratch's length: n·time·u (pre-activation gradients) + n·u (dh) + u·u (Uᵀ).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ScratchLength(int n, int time, int units) =>
         checked(SpanChecks.Product(Layer, "n·time·units", n, time, units) + SpanChecks.Product(Layer, "n·units", n, units)
             + SpanChecks.Product(Layer, "units·units", units, units));

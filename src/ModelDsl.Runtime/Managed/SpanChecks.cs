@@ -16,7 +16,6 @@ internal static class SpanChecks
     }
 
     /// <summary>Throws unless <paramref name="size"/> is at least 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Positive(string kernel, int size, string name) => Size(kernel, name, size);
 
     /// <summary>Throws unless the span has <paramref name="expected"/> elements (the product of its sizes, <paramref name="shape"/>).</summary>
@@ -96,8 +95,6 @@ internal static class SpanChecks
         if (length < expected)
             throw new ArgumentException($"{layer}: {name} must hold at least {how} = {expected} values; got {length}.", name);
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
     private static ArgumentOutOfRangeException Negative(string kernel, string name, int value) =>
         new(name, value, $"{kernel}: {name} must not be negative; got {value}.");

@@ -71,7 +71,6 @@ public static unsafe class TensorSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static delegate* unmanaged<IntPtr, IntPtr> FindDataPointer()
     {
         try

@@ -50,7 +50,6 @@ public static class TransposeSpans
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
     private static long Check(int xLength, int yLength, int outer, int a, int middle, int b, int inner)
     {
         SpanChecks.Sizes(Kernel, outer, nameof(outer), a, nameof(a), middle, nameof(middle));
