@@ -32,11 +32,13 @@ public class ManagedAgreementTests
         => (Features(seed, dtype, [Batch, .. sample]), randint(classes, [Batch], ScalarType.Int64, generator: new Generator(seed + 1000)));
 
     /// <summary>Stock windows whose columns have the scale of prices and volumes, so Normalization has work to do.</summary>
-    private static Tensor Adapted(ScalarType dtype) => (Random(99, 64, 25, 5) * tensor(new double[] { 2, 2, 2, 2, 1e5 }) + tensor(new double[] { 45, 46, 44, 45, 1e6 })).to_type(dtype);
+    private static Tensor Quotes(ulong seed, long windows, ScalarType dtype)
+        => (Random(seed, windows, 25, 5) * tensor(new double[] { 2, 2, 2, 2, 1e5 }) + tensor(new double[] { 45, 46, 44, 45, 1e6 })).to_type(dtype);
 
-    private static (Tensor, Tensor) Windows(ulong seed, ScalarType dtype)
-        => ((Random(seed, Batch, 25, 5) * tensor(new double[] { 2, 2, 2, 2, 1e5 }) + tensor(new double[] { 45, 46, 44, 45, 1e6 })).to_type(dtype),
-            Features(seed + 1000, dtype, Batch, 1));
+    /// <summary>What Normalization adapts to: 64 windows of their own seed.</summary>
+    private static Tensor Adapted(ScalarType dtype) => Quotes(99, 64, dtype);
+
+    private static (Tensor, Tensor) Windows(ulong seed, ScalarType dtype) => (Quotes(seed, Batch, dtype), Features(seed + 1000, dtype, Batch, 1));
 
     public static TheoryData<Case> Cases => new(
         new Case("GradesRegression", (s, d) => new GradesRegression(s, d), (s, d) => Regression(s, d, 1, 3)),
