@@ -14,6 +14,9 @@ if (args is ["--generator", ..])
 // `--crossover`: managed against TorchSharp over batch sizes, where Auto's threshold comes from (see Crossover).
 if (args is ["--crossover"])
     return Crossover.Run(Console.Out);
+// `--loop MODEL BACKEND SECONDS`: one model's train step in a loop, for a profiler (see Quick.Loop).
+if (args is ["--loop", var loopModel, var loopBackend, var loopSeconds])
+    return Quick.Loop(Console.Out, loopModel, loopBackend, double.Parse(loopSeconds, System.Globalization.CultureInfo.InvariantCulture));
 // `--quick [--json PATH]`: every model's train step by backend and threads against autograd, interleaved, medians (see Quick).
 if (args is ["--quick", ..])
 {

@@ -28,6 +28,13 @@ public static class Quick
 
     private static readonly TimeSpan GroupBudget = TimeSpan.FromSeconds(1);
     private const int MinRounds = 5, MaxRounds = 2000, WarmupSteps = 2;
+
+    /// <summary>
+    /// Each variant runs alone for this long (at least <see cref="WarmupSteps"/> steps) before the timed rounds: the JIT
+    /// promotes a method to optimised code only after 30 calls and a 100 ms pause in new compilations, so a shorter warm-up
+    /// times tier-0 code (it made the managed regression step 7 µs where a long loop gives 1 µs).
+    /// </summary>
+    private static readonly TimeSpan WarmupTime = TimeSpan.FromMilliseconds(400);
     private static readonly int[] ThreadCounts = [1, 2];
 
     /// <summary>A benchmarked model: its data, its forward multiply-adds per sample, the generated model and its autograd twin.</summary>
@@ -47,7 +54,7 @@ public static class Quick
 
     public sealed record GeneratorInfo(string Tool, string Version, string RuntimeVersion, bool ManagedBackend);
 
-    public sealed record Settings(bool Quick, double BudgetPerGroupSeconds, int MinRounds, int WarmupSteps, string Timing,
+    public sealed record Settings(bool Quick, double BudgetPerGroupSeconds, int MinRounds, int WarmupSteps, double WarmupSeconds, string Timing,
         string Flops, IReadOnlyDictionary<string, string> Sizes);
 
     public sealed record Report(Machine Machine, IReadOnlyList<Row> Rows, GeneratorInfo Generator, Settings Settings);
@@ -90,7 +97,7 @@ public static class Quick
                     defaultThreads, Math.Round(fma.Gflops, 2), Math.Round(fma.CpuGflops, 2), fma.Lanes, loadBefore, Interleaved.LoadAverage()),
                 rows,
                 Generator(managed),
-                new Settings(true, GroupBudget.TotalSeconds, MinRounds, WarmupSteps,
+                new Settings(true, GroupBudget.TotalSeconds, MinRounds, WarmupSteps, WarmupTime.TotalSeconds,
                     "wall clock of one TrainStep, median over rounds (at least 5, or 3 when a step exceeds 0.1 s; then until the group's budget) that run the row group's variants round-robin in a rotating order",
                     "2 x 3 x forward multiply-adds of the weighted layers (forward, input gradient, weight gradient) per sample x batch",
                     new Dictionary<string, string>
@@ -183,7 +190,11 @@ public static class Quick
             steps.AddRange(timed.Select(b => (Action)(() => b.Model.TrainStep(x, y))));
             double slowest = 0;
             foreach (var step in steps)
+            {
+                var warm = Stopwatch.StartNew();
                 for (int k = 0; k < WarmupSteps; k++) slowest = Math.Max(slowest, Time(step));
+                while (warm.Elapsed < WarmupTime) step();
+            }
             // Steps of more than a tenth of a second: fewer rounds, so that the scaled rows stay within the time box.
             int minRounds = slowest > 1e5 ? 3 : MinRounds;
             var times = Interleaved.Run(steps.Count, v => Time(steps[v]),
@@ -196,6 +207,41 @@ public static class Quick
                     Math.Round(autogradUs / us, 3), Math.Round(2.0 * multiplyAdds / (us * 1e3), 3), timed[i].LossDiff, timed[i].LossDiff2, autogradLosses[0]);
             }
         }
+    }
+
+    /// <summary>
+    /// <c>--loop MODEL BACKEND SECONDS</c>: one model's train step (backend "managed", "torch" or "autograd") in a loop for
+    /// a time, for a profiler to attach to (dotnet-trace collect -- dotnet ModelDsl.Benchmarks.dll --loop StockMlp managed 10);
+    /// prints the median step.
+    /// </summary>
+    public static int Loop(TextWriter output, string model, string backend, double seconds)
+    {
+        Setup.Torch();
+        torch.set_num_threads(1);
+        var c = Cases().FirstOrDefault(k => k.Model.Equals(model, StringComparison.OrdinalIgnoreCase));
+        if (c is null)
+        {
+            output.WriteLine($"--loop: no model {model}; one of {string.Join(", ", Cases().Select(k => k.Model))}");
+            return 2;
+        }
+        var (x, y) = (c.Data.XTensor, c.Data.YTensor);
+        Action step;
+        if (backend == "autograd")
+        {
+            var autograd = c.Autograd(c.Create());
+            step = () => autograd.TrainStep(x, y);
+        }
+        else
+        {
+            var generated = c.Create();
+            SetBackend(generated, backend);
+            step = () => generated.TrainStep(x, y);
+        }
+        var times = new List<double>();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds) times.Add(Time(step));
+        output.WriteLine($"{c.Model} {backend}: {times.Count} steps, median {Interleaved.Median(times.Skip(times.Count / 10).ToList()):F2} µs");
+        return 0;
     }
 
     /// <summary>Microseconds of wall clock of one call.</summary>

@@ -34,8 +34,8 @@ public static class ActivationSpans
         {
             case Activation.Linear: x.CopyTo(y); break;
             case Activation.Relu: TensorPrimitives.Max(x, T.Zero, y); break;
-            case Activation.Selu: Elu(x, y, T.CreateTruncating(ActivationKernel.SeluScale), T.CreateTruncating(ActivationKernel.SeluScale * ActivationKernel.SeluAlpha)); break;
-            case Activation.Elu: Elu(x, y, T.One, T.CreateTruncating(ActivationKernel.EluAlpha)); break;
+            case Activation.Selu: ElementWise.Map<T, SeluForward<T>>(x, x, x, x, y); break;
+            case Activation.Elu: ElementWise.Map<T, EluForward<T>>(x, x, x, x, y); break;
             case Activation.Tanh: TensorPrimitives.Tanh(x, y); break;
             case Activation.Sigmoid: TensorPrimitives.Sigmoid(x, y); break;
             case Activation.Softplus:
@@ -43,10 +43,7 @@ public static class ActivationSpans
                 for (int i = 0; i < x.Length; i++) y[i] = x[i] > threshold ? x[i] : ElementMath.LogOnePlus(T.Exp(x[i]));
                 break;
             case Activation.Softmax: Softmax(x, y, width, log: false); break;
-            case Activation.LeakyRelu:
-                T slope = T.CreateTruncating(ActivationKernel.LeakyReluNegativeSlope);
-                for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? x[i] : x[i] * slope;
-                break;
+            case Activation.LeakyRelu: ElementWise.Map<T, LeakyReluForward<T>>(x, x, x, x, y); break;
             case Activation.Gelu:
                 T half = T.CreateTruncating(0.5);
                 for (int i = 0; i < x.Length; i++)
@@ -77,17 +74,9 @@ public static class ActivationSpans
         switch (activation)
         {
             case Activation.Linear: TensorPrimitives.Add(dx, dy, dx); break;
-            case Activation.Relu:
-                for (int i = 0; i < dx.Length; i++) dx[i] += dy[i] * (x[i] > T.Zero ? one : T.Zero);
-                break;
-            case Activation.Selu:
-                T scale = T.CreateTruncating(ActivationKernel.SeluScale), offset = T.CreateTruncating(ActivationKernel.SeluScale * ActivationKernel.SeluAlpha);
-                for (int i = 0; i < dx.Length; i++) dx[i] += x[i] > T.Zero ? dy[i] * scale : dy[i] * (y[i] + offset);
-                break;
-            case Activation.Elu:
-                T alpha = T.CreateTruncating(ActivationKernel.EluAlpha);
-                for (int i = 0; i < dx.Length; i++) dx[i] += x[i] > T.Zero ? dy[i] : dy[i] * (y[i] + alpha);
-                break;
+            case Activation.Relu: ElementWise.Map<T, ReluBackward<T>>(dy, x, y, dx, dx); break;
+            case Activation.Selu: ElementWise.Map<T, SeluBackward<T>>(dy, x, y, dx, dx); break;
+            case Activation.Elu: ElementWise.Map<T, EluBackward<T>>(dy, x, y, dx, dx); break;
             case Activation.Tanh or Activation.Sigmoid:
                 // dx += dy·(1 − y²) or dy·(y(1 − y)), a chunk of the factor at a time on the stack.
                 Span<T> factor = stackalloc T[Chunk];
@@ -120,10 +109,7 @@ public static class ActivationSpans
                     for (int i = 0; i < width; i++) dx[r + i] += s[i] * (g[i] - dot);
                 }
                 break;
-            case Activation.LeakyRelu:
-                T slope = T.CreateTruncating(ActivationKernel.LeakyReluNegativeSlope);
-                for (int i = 0; i < dx.Length; i++) dx[i] += x[i] > T.Zero ? dy[i] : dy[i] * slope;
-                break;
+            case Activation.LeakyRelu: ElementWise.Map<T, LeakyReluBackward<T>>(dy, x, y, dx, dx); break;
             case Activation.Gelu:
                 T half = T.CreateTruncating(0.5), density = T.CreateTruncating(InverseSqrt2Pi);
                 for (int i = 0; i < dx.Length; i++)
@@ -149,11 +135,66 @@ public static class ActivationSpans
     /// <summary>1/√(2π).</summary>
     private const double InverseSqrt2Pi = 0.39894228040143267794;
 
-    /// <summary>y = x·scale for x &gt; 0, else negative·(eˣ − 1) (torch's elu/selu).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Elu<T>(ReadOnlySpan<T> x, Span<T> y, T scale, T negative) where T : unmanaged, IFloatingPointIeee754<T>
+    // The piecewise activations as element rules (vector and scalar arithmetic the same), run by ElementWise.Map. Forward
+    // reads its x as the rule's first value; backward's values are (dy, x, y, dx) and it returns the new dx. At the kink
+    // x = 0 the x ≤ 0 side, as ActivationKernel.Backward.
+
+    private readonly struct SeluForward<T> : IElementRule<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > T.Zero ? x[i] * scale : ElementMath.ExpMinusOne(x[i]) * negative;
+        private static T Scale => T.CreateTruncating(ActivationKernel.SeluScale);
+        private static T Negative => T.CreateTruncating(ActivationKernel.SeluScale * ActivationKernel.SeluAlpha);
+        public static Vector<T> Apply(Vector<T> x, Vector<T> z, Vector<T> a, Vector<T> b) =>
+            Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), x * Scale, Simd.ExpMinusOne(x) * Negative);
+        public static T Apply(T x, T z, T a, T b) => x > T.Zero ? x * Scale : ElementMath.ExpMinusOne(x) * Negative;
+    }
+
+    private readonly struct EluForward<T> : IElementRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private static T Alpha => T.CreateTruncating(ActivationKernel.EluAlpha);
+        public static Vector<T> Apply(Vector<T> x, Vector<T> z, Vector<T> a, Vector<T> b) =>
+            Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), x, Simd.ExpMinusOne(x) * Alpha);
+        public static T Apply(T x, T z, T a, T b) => x > T.Zero ? x : ElementMath.ExpMinusOne(x) * Alpha;
+    }
+
+    private readonly struct LeakyReluForward<T> : IElementRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private static T Slope => T.CreateTruncating(ActivationKernel.LeakyReluNegativeSlope);
+        public static Vector<T> Apply(Vector<T> x, Vector<T> z, Vector<T> a, Vector<T> b) =>
+            Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), x, x * Slope);
+        public static T Apply(T x, T z, T a, T b) => x > T.Zero ? x : x * Slope;
+    }
+
+    /// <summary>dx + dy·[x &gt; 0] (a multiplication by the mask, so that an infinite dy on the flat side gives NaN, as torch).</summary>
+    private readonly struct ReluBackward<T> : IElementRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static Vector<T> Apply(Vector<T> dy, Vector<T> x, Vector<T> y, Vector<T> dx) =>
+            dx + dy * Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), Vector<T>.One, Vector<T>.Zero);
+        public static T Apply(T dy, T x, T y, T dx) => dx + dy * (x > T.Zero ? T.One : T.Zero);
+    }
+
+    private readonly struct SeluBackward<T> : IElementRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private static T Scale => T.CreateTruncating(ActivationKernel.SeluScale);
+        private static T Offset => T.CreateTruncating(ActivationKernel.SeluScale * ActivationKernel.SeluAlpha);
+        public static Vector<T> Apply(Vector<T> dy, Vector<T> x, Vector<T> y, Vector<T> dx) =>
+            dx + Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), dy * Scale, dy * (y + new Vector<T>(Offset)));
+        public static T Apply(T dy, T x, T y, T dx) => dx + (x > T.Zero ? dy * Scale : dy * (y + Offset));
+    }
+
+    private readonly struct EluBackward<T> : IElementRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private static T Alpha => T.CreateTruncating(ActivationKernel.EluAlpha);
+        public static Vector<T> Apply(Vector<T> dy, Vector<T> x, Vector<T> y, Vector<T> dx) =>
+            dx + Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), dy, dy * (y + new Vector<T>(Alpha)));
+        public static T Apply(T dy, T x, T y, T dx) => dx + (x > T.Zero ? dy : dy * (y + Alpha));
+    }
+
+    private readonly struct LeakyReluBackward<T> : IElementRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private static T Slope => T.CreateTruncating(ActivationKernel.LeakyReluNegativeSlope);
+        public static Vector<T> Apply(Vector<T> dy, Vector<T> x, Vector<T> y, Vector<T> dx) =>
+            dx + Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<T>.Zero), dy, dy * Slope);
+        public static T Apply(T dy, T x, T y, T dx) => dx + (x > T.Zero ? dy : dy * Slope);
     }
 
     /// <summary>Softmax (or log-softmax) over each row of <paramref name="width"/>, stabilised by the row maximum.</summary>

@@ -9,12 +9,13 @@ namespace ModelDsl.Managed;
 /// Keras' Normalization layer over spans, as <see cref="NormalizationKernel"/>: y = (x − mean)/max(√variance, 1e-7)
 /// per feature (the last axis); mean and variance are constants (no gradient).
 /// </summary>
-// Chunk buffers on the stack are written before they are read: no zeroing.
+// The deviations on the stack are written before they are read: no zeroing.
 [System.Runtime.CompilerServices.SkipLocalsInit]
 public static class NormalizationSpans
 {
     private const string Kernel = nameof(NormalizationSpans);
-    private const int Chunk = ActivationSpans.Chunk;
+    /// <summary>Features whose deviations are kept on the stack; more are rented.</summary>
+    private const int StackFeatures = 1024;
 
     /// <summary>y (rows, features) = (x − mean)/max(√variance, 1e-7), overwriting y; mean and variance (features).</summary>
     /// <exception cref="ArgumentException">A span whose length is not the product of its sizes.</exception>
@@ -26,19 +27,10 @@ public static class NormalizationSpans
         Check(x.Length, "x", variance.Length, rows, features);
         SpanChecks.Length(Kernel, mean.Length, features, nameof(mean), "(features)");
         SpanChecks.Length(Kernel, y.Length, (long)rows * features, nameof(y), "(rows, features)");
-        Span<T> deviation = stackalloc T[Chunk];
-        for (int start = 0; start < features; start += Chunk)
-        {
-            int length = Math.Min(Chunk, features - start);
-            Span<T> d = StandardDeviation(variance.Slice(start, length), deviation[..length]);
-            ReadOnlySpan<T> m = mean.Slice(start, length);
-            for (int r = 0; r < rows; r++)
-            {
-                Span<T> target = y.Slice(r * features + start, length);
-                TensorPrimitives.Subtract(x.Slice(r * features + start, length), m, target);
-                TensorPrimitives.Divide(target, d, target);
-            }
-        }
+        T[]? rented = features > StackFeatures ? System.Buffers.ArrayPool<T>.Shared.Rent(features) : null;
+        Span<T> d = StandardDeviation(variance, rented is null ? stackalloc T[features] : rented.AsSpan(0, features));
+        FeatureBroadcast.Rows<T, Standardize<T>>(x, x, mean, d, y, features);
+        if (rented is not null) System.Buffers.ArrayPool<T>.Shared.Return(rented);
     }
 
     /// <summary>dx (rows, features) += dy / max(√variance, 1e-7). An empty dx: nothing to do.</summary>
@@ -50,18 +42,24 @@ public static class NormalizationSpans
     {
         Check(dy.Length, "dy", variance.Length, rows, features);
         if (!SpanChecks.Wanted(Kernel, dx.Length, (long)rows * features, nameof(dx), "(rows, features)")) return;
-        Span<T> deviation = stackalloc T[Chunk], quotient = stackalloc T[Chunk];
-        for (int start = 0; start < features; start += Chunk)
-        {
-            int length = Math.Min(Chunk, features - start);
-            Span<T> d = StandardDeviation(variance.Slice(start, length), deviation[..length]), q = quotient[..length];
-            for (int r = 0; r < rows; r++)
-            {
-                Span<T> target = dx.Slice(r * features + start, length);
-                TensorPrimitives.Divide(dy.Slice(r * features + start, length), d, q);
-                TensorPrimitives.Add(target, q, target);
-            }
-        }
+        T[]? rented = features > StackFeatures ? System.Buffers.ArrayPool<T>.Shared.Rent(features) : null;
+        Span<T> d = StandardDeviation(variance, rented is null ? stackalloc T[features] : rented.AsSpan(0, features));
+        FeatureBroadcast.Rows<T, AddQuotient<T>>(dy, dx, d, d, dx, features);
+        if (rented is not null) System.Buffers.ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary>y = (x − mean)/deviation, as the torch kernel: a subtraction, then a division.</summary>
+    private readonly struct Standardize<T> : IElementRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static Vector<T> Apply(Vector<T> x, Vector<T> z, Vector<T> mean, Vector<T> deviation) => (x - mean) / deviation;
+        public static T Apply(T x, T z, T mean, T deviation) => (x - mean) / deviation;
+    }
+
+    /// <summary>dx = dx + dy/deviation (x is dy, z is dx).</summary>
+    private readonly struct AddQuotient<T> : IElementRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static Vector<T> Apply(Vector<T> dy, Vector<T> dx, Vector<T> unused, Vector<T> deviation) => dx + dy / deviation;
+        public static T Apply(T dy, T dx, T unused, T deviation) => dx + dy / deviation;
     }
 
     /// <summary>max(√variance, 1e-7) into <paramref name="into"/> (NaN stays NaN, as torch's clamp_min).</summary>

@@ -66,6 +66,27 @@ internal static class Simd
         throw new NotSupportedException(typeof(T).Name);
     }
 
+    /// <summary>ln x per lane (BCL's vectorized log).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> Log<T>(Vector<T> x)
+    {
+        if (typeof(T) == typeof(float)) return Vector.As<float, T>(Vector.Log(Vector.As<T, float>(x)));
+        if (typeof(T) == typeof(double)) return Vector.As<double, T>(Vector.Log(Vector.As<T, double>(x)));
+        throw new NotSupportedException(typeof(T).Name);
+    }
+
+    /// <summary>e^x − 1 per lane, accurate for small x: <see cref="ElementMath.ExpMinusOne"/>'s Kahan correction on vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector<T> ExpMinusOne<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var u = Exp(x);
+        var um1 = u - Vector<T>.One;
+        var corrected = um1 * (x / Log(u));
+        // u = 1: x itself; u − 1 = −1 (x far below 0) or u = ∞: u − 1 as it is.
+        var plain = Vector.Equals(um1, -Vector<T>.One) | Vector.Equals(u, new Vector<T>(T.PositiveInfinity));
+        return Vector.ConditionalSelect(Vector.Equals(u, Vector<T>.One), x, Vector.ConditionalSelect(plain, um1, corrected));
+    }
+
     /// <summary>σ(x) = 1/(1 + e^−x); saturates to 0 and 1 without NaN (e^−x = ∞ gives 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Sigmoid<T>(Vector<T> x) => Vector<T>.One / (Vector<T>.One + Exp(-x));

@@ -14,6 +14,11 @@ public class NormalizationSpansTests
     [InlineData(false, 3, 300)]
     [InlineData(true, 3, 300)]
     [InlineData(false, 1, 1)]
+    // Narrow rows run over whole tiles of (features × vector lanes) and a tail; wide ones along each row with a tail.
+    [InlineData(false, 101, 5)]
+    [InlineData(true, 101, 5)]
+    [InlineData(false, 9, 70)]
+    [InlineData(true, 9, 70)]
     public void Forward_and_backward_equal_NormalizationKernel(bool float32, int rows, int features)
     {
         if (float32) Check<float>(rows, features); else Check<double>(rows, features);
