@@ -320,8 +320,9 @@ internal sealed class ModelEmitter
 
     private static string Activate(LayerDeclaration layer, string x) => $"{Kernels}.ActivationKernel.Forward({Kernels}.Activation.{layer.Activation}, {x})";
 
-    private static LayerValues Values(LayerDeclaration layer, string input, string output = "", string state = "", string gradient = "")
-        => new(input, output, state, gradient, layer.Name, RandomGenerator);
+    private static LayerValues Values(LayerDeclaration layer, string input, string output = "", string state = "", string gradient = "",
+        bool inputGradientNeeded = true)
+        => new(input, output, state, gradient, layer.Name, RandomGenerator, inputGradientNeeded);
 
     /// <summary>The model's generator for what its layers draw while training (Dropout's masks), seeded with the initial weights'.</summary>
     private const string RandomGenerator = "RandomGenerator";
@@ -512,7 +513,7 @@ internal sealed class ModelEmitter
             _w.WriteLine($"{Tensor} {dy} = {Kernels}.ActivationKernel.Backward({Kernels}.Activation.{layer.Activation}, {g}, trace.{output}, trace.{member});");
         }
         LayerBackward backward = layer.Definition.Backward(layer,
-            Values(layer, forward(node.Inputs[0]), "trace." + member, "trace." + member + "State", dy));
+            Values(layer, forward(node.Inputs[0]), "trace." + member, "trace." + member + "State", dy, inputGradientNeeded: inputStep is not null));
         bool needsInput = inputStep is not null && backward.Input is not null;
         string of = layer.Definition.DescribeForBackward(layer, output, inputName);
         if (backward.Gradients.Count == 0)

@@ -91,8 +91,8 @@ internal abstract class ConvolutionLayer : LayerDefinition
     {
         bool bias = layer.Flag("UseBias");
         return new LayerBackward(
-            $"{Initializers.Kernels}.{KerasType}Kernel.Backward({values.Gradient}, {values.Input}, {values.Tensor("Kernel")}, {(bias ? "true" : "false")}, {Options(layer)})",
-            ".Input",
+            $"{Initializers.Kernels}.{KerasType}Kernel.Backward({values.Gradient}, {values.Input}, {values.Tensor("Kernel")}, {(bias ? "true" : "false")}, {Options(layer)}{(values.InputGradientNeeded ? "" : ", inputGradient: false")})",
+            ".Input!",
             bias ? [new("Kernel", ".Kernel"), new("Bias", ".Bias!")] : [new("Kernel", ".Kernel")]);
     }
 

@@ -49,8 +49,8 @@ internal sealed class DenseLayer : LayerDefinition
     {
         bool bias = layer.Flag("UseBias");
         return new LayerBackward(
-            $"{Initializers.Kernels}.DenseKernel.Backward({values.Gradient}, {values.Input}, {values.Tensor("Kernel")}, hasBias: {(bias ? "true" : "false")})",
-            ".Input",
+            $"{Initializers.Kernels}.DenseKernel.Backward({values.Gradient}, {values.Input}, {values.Tensor("Kernel")}, hasBias: {(bias ? "true" : "false")}{(values.InputGradientNeeded ? "" : ", inputGradient: false")})",
+            ".Input!",
             bias ? [new("Kernel", ".Kernel"), new("Bias", ".Bias!")] : [new("Kernel", ".Kernel")]);
     }
 

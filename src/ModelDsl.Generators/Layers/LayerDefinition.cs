@@ -101,8 +101,12 @@ internal sealed record TensorGradient(string Suffix, string Access);
 /// The C# the emitter gives a layer definition to write its calls with: the input, the output and the kept state
 /// (in a backward pass: read from the trace), the incoming gradient, the layer's tensors and the model's generator.
 /// </summary>
-internal sealed class LayerValues(string input, string output, string state, string gradient, string layerName, string random)
+internal sealed class LayerValues(string input, string output, string state, string gradient, string layerName, string random,
+    bool inputGradientNeeded = true)
 {
+    /// <summary>Whether the backward must give the input's gradient (not for a layer reading the model's input).</summary>
+    public bool InputGradientNeeded { get; } = inputGradientNeeded;
+
     public string Input { get; } = input;
     public string Output { get; } = output;
     public string State { get; } = state;

@@ -38,17 +38,18 @@ public static class Conv1DKernel
 
     /// <summary>
     /// Vector-Jacobian product of <see cref="Forward"/> for dy (N, Lout, filters): gradients of the input (N, L, in),
-    /// the kernel (k, in, filters) and, when <paramref name="hasBias"/>, the bias (filters).
+    /// the kernel (k, in, filters) and, when <paramref name="hasBias"/>, the bias (filters); the input's only with
+    /// <paramref name="inputGradient"/> (else null).
     /// </summary>
     public static ConvolutionGradients Backward(Tensor dy, Tensor x, Tensor kernel, bool hasBias, int stride = 1,
-        Padding padding = Padding.Valid, int dilation = 1)
+        Padding padding = Padding.Valid, int dilation = 1, bool inputGradient = true)
     {
         var steps = Geometry(x, kernel, null, stride, padding, dilation);
         CheckUpstream(Layer, x, dy, x.size(0), steps.Output, kernel.size(2));
         using var scope = NewDisposeScope();
-        var grads = Conv2DKernel.ConvolveBackward(dy.unsqueeze(1), x.unsqueeze(1), kernel.unsqueeze(0), hasBias, WindowAxis.Unit, steps);
+        var grads = Conv2DKernel.ConvolveBackward(dy.unsqueeze(1), x.unsqueeze(1), kernel.unsqueeze(0), hasBias, WindowAxis.Unit, steps, inputGradient);
         return new ConvolutionGradients(
-            Input: grads.Input.squeeze(1).MoveToOuterDisposeScope(),
+            Input: grads.Input?.squeeze(1).MoveToOuterDisposeScope(),
             Kernel: grads.Kernel.squeeze(0).MoveToOuterDisposeScope(),
             Bias: grads.Bias?.MoveToOuterDisposeScope());
     }

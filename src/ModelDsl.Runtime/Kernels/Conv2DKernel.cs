@@ -4,7 +4,7 @@ using static ModelDsl.Kernels.ConvolutionGeometry;
 namespace ModelDsl.Kernels;
 
 /// <summary>Gradients of a convolution; <see cref="Bias"/> is null when the layer has none.</summary>
-public sealed record ConvolutionGradients(Tensor Input, Tensor Kernel, Tensor? Bias);
+public sealed record ConvolutionGradients(Tensor? Input, Tensor Kernel, Tensor? Bias);
 
 /// <summary>
 /// Keras' Conv2D without its activation, channels-last: cross-correlation of x (N, H, W, in) with the kernel
@@ -32,14 +32,15 @@ public static class Conv2DKernel
 
     /// <summary>
     /// Vector-Jacobian product of <see cref="Forward"/> for dy (N, Hout, Wout, filters): dKernel = windowsᵀ·dy,
-    /// dBias = Σ dy over N, Hout, Wout (null unless <paramref name="hasBias"/>), dx = col2im(dy·kernelᵀ).
+    /// dBias = Σ dy over N, Hout, Wout (null unless <paramref name="hasBias"/>), dx = col2im(dy·kernelᵀ) (null without
+    /// <paramref name="inputGradient"/>: a first layer's, the costliest part of its backward).
     /// </summary>
     public static ConvolutionGradients Backward(Tensor dy, Tensor x, Tensor kernel, bool hasBias, int strideRows = 1, int strideCols = 1,
-        Padding padding = Padding.Valid, int dilationRows = 1, int dilationCols = 1)
+        Padding padding = Padding.Valid, int dilationRows = 1, int dilationCols = 1, bool inputGradient = true)
     {
         var (rows, cols) = Geometry(x, kernel, null, strideRows, strideCols, padding, dilationRows, dilationCols);
         CheckUpstream(Layer, x, dy, x.size(0), rows.Output, cols.Output, kernel.size(3));
-        return ConvolveBackward(dy, x, kernel, hasBias, rows, cols);
+        return ConvolveBackward(dy, x, kernel, hasBias, rows, cols, inputGradient);
     }
 
     private static (WindowAxis Rows, WindowAxis Cols) Geometry(Tensor x, Tensor kernel, Tensor? bias, int strideRows, int strideCols,
@@ -62,17 +63,19 @@ public static class Conv2DKernel
     }
 
     /// <summary>The backward on checked operands (dy (N, Hout, Wout, F)).</summary>
-    internal static ConvolutionGradients ConvolveBackward(Tensor dy, Tensor x, Tensor kernel, bool hasBias, WindowAxis rows, WindowAxis cols)
+    internal static ConvolutionGradients ConvolveBackward(Tensor dy, Tensor x, Tensor kernel, bool hasBias, WindowAxis rows, WindowAxis cols,
+        bool inputGradient)
     {
         using var scope = NewDisposeScope();
         long n = x.size(0), channels = x.size(3), filters = kernel.size(3);
         var dyRows = dy.reshape(n * rows.Output * cols.Output, filters);
         var dKernel = Patches(x, rows, cols).t().mm(dyRows)
             .view(channels, rows.Window, cols.Window, filters).permute(1, 2, 0, 3).contiguous();
-        var dPatches = dyRows.mm(KernelMatrix(kernel).t())
-            .view(n, rows.Output, cols.Output, channels, rows.Window, cols.Window);
+        var dPatches = inputGradient
+            ? dyRows.mm(KernelMatrix(kernel).t()).view(n, rows.Output, cols.Output, channels, rows.Window, cols.Window)
+            : null;
         return new ConvolutionGradients(
-            Input: AccumulateWindows(dPatches, rows, cols).MoveToOuterDisposeScope(),
+            Input: dPatches is null ? null : AccumulateWindows(dPatches, rows, cols).MoveToOuterDisposeScope(),
             Kernel: dKernel.MoveToOuterDisposeScope(),
             Bias: hasBias ? dyRows.sum(0L).MoveToOuterDisposeScope() : null);
     }

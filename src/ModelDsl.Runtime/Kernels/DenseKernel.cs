@@ -2,8 +2,9 @@ using static TorchSharp.torch;
 
 namespace ModelDsl.Kernels;
 
-/// <summary>Gradients of a dense layer; <see cref="Bias"/> is null when the layer has none.</summary>
-public sealed record DenseGradients(Tensor Input, Tensor Kernel, Tensor? Bias);
+/// <summary>Gradients of a dense layer; <see cref="Bias"/> is null when the layer has none, <see cref="Input"/> when it
+/// was not asked for (a first layer: its input is the data).</summary>
+public sealed record DenseGradients(Tensor? Input, Tensor Kernel, Tensor? Bias);
 
 /// <summary>Keras' Dense without its activation: <c>x @ kernel + bias</c>.</summary>
 /// <remarks>Both methods check dtypes, devices and shapes before <c>matmul</c> and throw <see cref="ArgumentException"/>
@@ -33,9 +34,13 @@ public static class DenseKernel
         return x.matmul(kernel).add_(bias).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Vector-Jacobian product of <see cref="Forward"/> for the upstream gradient <paramref name="dy"/> (batch, units).</summary>
+    /// <summary>
+    /// Vector-Jacobian product of <see cref="Forward"/> for the upstream gradient <paramref name="dy"/> (batch, units);
+    /// without <paramref name="inputGradient"/> the product dy·kernelᵀ is not computed (a first layer's: a third of its
+    /// backward's multiply-adds) and <see cref="DenseGradients.Input"/> is null.
+    /// </summary>
     /// <exception cref="ArgumentException">A rank, dtype, device or size that does not fit; the message names the tensor.</exception>
-    public static DenseGradients Backward(Tensor dy, Tensor x, Tensor kernel, bool hasBias = true)
+    public static DenseGradients Backward(Tensor dy, Tensor x, Tensor kernel, bool hasBias = true, bool inputGradient = true)
     {
         ArgumentNullException.ThrowIfNull(dy);
         ArgumentNullException.ThrowIfNull(x);
@@ -50,7 +55,7 @@ public static class DenseKernel
                 $"Dense backward: dy has shape {MatMulArguments.Shape(dy)} but x {MatMulArguments.Shape(x)} and the kernel " +
                 $"{MatMulArguments.Shape(kernel)} give outputs of shape ({x.size(0)}, {kernel.size(1)}).", nameof(dy));
         using var scope = NewDisposeScope();
-        var dx = dy.matmul(kernel.t()).MoveToOuterDisposeScope();
+        var dx = inputGradient ? dy.matmul(kernel.t()).MoveToOuterDisposeScope() : null;
         var dKernel = x.t().matmul(dy).MoveToOuterDisposeScope();
         var dBias = hasBias ? dy.sum(0L).MoveToOuterDisposeScope() : null;
         return new DenseGradients(dx, dKernel, dBias);

@@ -327,7 +327,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::TorchSharp.torch.Tensor dHeadPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Tanh, dHead, trace.HeadPreActivation, trace.Head);
             // d/d(HeadKernel, HeadBias, Subtract3) of: HeadPreActivation = Dense(Subtract3)
             var headGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHeadPreActivation, trace.Subtract3, this.Weights.HeadKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dSubtract3 = headGradients.Input;
+            global::TorchSharp.torch.Tensor dSubtract3 = headGradients.Input!;
             // d/d(Multiply5) of: Subtract3 = Multiply5 - Scale
             global::TorchSharp.torch.Tensor dMultiply5 = dSubtract3;
             // d/d(Scale) of: Subtract3 = Multiply5 - Scale

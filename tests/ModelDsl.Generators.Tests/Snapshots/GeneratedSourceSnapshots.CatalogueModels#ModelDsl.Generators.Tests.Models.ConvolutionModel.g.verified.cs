@@ -243,7 +243,7 @@ namespace ModelDsl.Generators.Tests.Models
             global::TorchSharp.torch.Tensor dOutputPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.LeakyRelu, dOutput, trace.OutputPreActivation, trace.Output);
             // d/d(OutputKernel, OutputBias, Concatenate) of: OutputPreActivation = Dense(Concatenate)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Concatenate, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dConcatenate = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dConcatenate = outputGradients.Input!;
             // d/d(Strongest) of: Concatenate = Concatenate(1, Strongest, Average)
             global::TorchSharp.torch.Tensor dStrongest = dConcatenate.narrow(1, 0, 3);
             // d/d(Average) of: Concatenate = Concatenate(1, Strongest, Average)
@@ -256,13 +256,13 @@ namespace ModelDsl.Generators.Tests.Models
             global::TorchSharp.torch.Tensor dMixPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Swish, dMix, trace.MixPreActivation, trace.Mix);
             // d/d(MixKernel, Pool) of: MixPreActivation = Conv2D(Pool)
             var mixGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dMixPreActivation, trace.Pool, this.Weights.MixKernel, false, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
-            dPool = dPool + mixGradients.Input;
+            dPool = dPool + mixGradients.Input!;
             // d/d(Features) of: Pool = AveragePooling2D(Features)
             global::TorchSharp.torch.Tensor dFeatures = global::ModelDsl.Kernels.PoolingKernel.AveragePool2DBackward(dPool, trace.Features, 2, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same);
             // d/d(FeaturesPreActivation) of: Features = Gelu(FeaturesPreActivation)
             global::TorchSharp.torch.Tensor dFeaturesPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Gelu, dFeatures, trace.FeaturesPreActivation, trace.Features);
             // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv2D(x)
-            var featuresGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dFeaturesPreActivation, trace.Input, this.Weights.FeaturesKernel, true, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1);
+            var featuresGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dFeaturesPreActivation, trace.Input, this.Weights.FeaturesKernel, true, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1, inputGradient: false);
             return new Gradients
             {
                 FeaturesKernel = featuresGradients.Kernel,

@@ -230,7 +230,7 @@ namespace ModelDsl.Generators.Tests.Models
         {
             // d/d(OutputKernel, OutputBias, Add2) of: Output = Dense(Add2)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Add2, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dAdd2 = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dAdd2 = outputGradients.Input!;
             // d/d(Softmax) of: Add2 = Softmax + Multiply
             global::TorchSharp.torch.Tensor dSoftmax = dAdd2;
             // d/d(Multiply) of: Add2 = Softmax + Multiply

@@ -172,7 +172,7 @@ namespace ModelDsl.Examples
             // d/d(OutputPreActivation) of: Output = Sigmoid(OutputPreActivation)
             global::TorchSharp.torch.Tensor dOutputPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Sigmoid, dOutput, trace.OutputPreActivation, trace.Output);
             // d/d(OutputKernel, OutputBias) of: OutputPreActivation = Dense(x)
-            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Input, this.Weights.OutputKernel, hasBias: true);
+            var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Input, this.Weights.OutputKernel, hasBias: true, inputGradient: false);
             return new Gradients
             {
                 OutputKernel = outputGradients.Kernel,

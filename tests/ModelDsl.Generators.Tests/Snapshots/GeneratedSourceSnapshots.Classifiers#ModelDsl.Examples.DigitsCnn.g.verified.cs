@@ -213,7 +213,7 @@ namespace ModelDsl.Examples
             global::TorchSharp.torch.Tensor dOutputPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Softmax, dOutput, trace.OutputPreActivation, trace.Output);
             // d/d(OutputKernel, OutputBias, Flatten) of: OutputPreActivation = Dense(Flatten)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Flatten, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dFlatten = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dFlatten = outputGradients.Input!;
             // d/d(Pool) of: Flatten = Flatten(Pool)
             global::TorchSharp.torch.Tensor dPool = global::ModelDsl.Kernels.ReshapeKernel.Backward(dFlatten, trace.Pool.shape);
             // d/d(Features) of: Pool = MaxPooling2D(Features)
@@ -221,7 +221,7 @@ namespace ModelDsl.Examples
             // d/d(FeaturesPreActivation) of: Features = Relu(FeaturesPreActivation)
             global::TorchSharp.torch.Tensor dFeaturesPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dFeatures, trace.FeaturesPreActivation, trace.Features);
             // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv2D(Reshape)
-            var featuresGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dFeaturesPreActivation, trace.Reshape, this.Weights.FeaturesKernel, true, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
+            var featuresGradients = global::ModelDsl.Kernels.Conv2DKernel.Backward(dFeaturesPreActivation, trace.Reshape, this.Weights.FeaturesKernel, true, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1, inputGradient: false);
             return new Gradients
             {
                 FeaturesKernel = featuresGradients.Kernel,

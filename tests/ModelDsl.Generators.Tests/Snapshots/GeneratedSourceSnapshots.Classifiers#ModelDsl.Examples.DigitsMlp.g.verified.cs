@@ -197,11 +197,11 @@ namespace ModelDsl.Examples
             global::TorchSharp.torch.Tensor dOutputPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Softmax, dOutput, trace.OutputPreActivation, trace.Output);
             // d/d(OutputKernel, OutputBias, Hidden) of: OutputPreActivation = Dense(Hidden)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Hidden, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dHidden = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dHidden = outputGradients.Input!;
             // d/d(HiddenPreActivation) of: Hidden = Relu(HiddenPreActivation)
             global::TorchSharp.torch.Tensor dHiddenPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dHidden, trace.HiddenPreActivation, trace.Hidden);
             // d/d(HiddenKernel, HiddenBias) of: HiddenPreActivation = Dense(x)
-            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHiddenPreActivation, trace.Input, this.Weights.HiddenKernel, hasBias: true);
+            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHiddenPreActivation, trace.Input, this.Weights.HiddenKernel, hasBias: true, inputGradient: false);
             return new Gradients
             {
                 HiddenKernel = hiddenGradients.Kernel,

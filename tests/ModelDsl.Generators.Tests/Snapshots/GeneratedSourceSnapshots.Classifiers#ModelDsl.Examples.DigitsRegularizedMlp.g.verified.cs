@@ -245,7 +245,7 @@ namespace ModelDsl.Examples
             global::TorchSharp.torch.Tensor dOutputPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Softmax, dOutput, trace.OutputPreActivation, trace.Output);
             // d/d(OutputKernel, OutputBias, Drop) of: OutputPreActivation = Dense(Drop)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutputPreActivation, trace.Drop, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dDrop = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dDrop = outputGradients.Input!;
             // d/d(Relu) of: Drop = Drop(Relu)
             global::TorchSharp.torch.Tensor dRelu = global::ModelDsl.Kernels.DropoutKernel.Backward(dDrop, trace.DropState);
             // d/d(Normalize) of: Relu = Relu(Normalize)
@@ -254,7 +254,7 @@ namespace ModelDsl.Examples
             var normalizeGradients = global::ModelDsl.Kernels.BatchNormalizationKernel.Backward(dNormalize, trace.NormalizeState, this.Weights.NormalizeGamma);
             global::TorchSharp.torch.Tensor dHidden = normalizeGradients.Input;
             // d/d(HiddenKernel, HiddenBias) of: Hidden = Dense(x)
-            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden, trace.Input, this.Weights.HiddenKernel, hasBias: true);
+            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden, trace.Input, this.Weights.HiddenKernel, hasBias: true, inputGradient: false);
             return new Gradients
             {
                 HiddenKernel = hiddenGradients.Kernel,

@@ -254,7 +254,7 @@ namespace ModelDsl.Generators.Tests.Models
         {
             // d/d(OutputKernel, OutputBias, Concatenate) of: Output = Dense(Concatenate)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Concatenate, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dConcatenate = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dConcatenate = outputGradients.Input!;
             // d/d(Strongest) of: Concatenate = Concatenate(1, Strongest, StepMean)
             global::TorchSharp.torch.Tensor dStrongest = dConcatenate.narrow(1, 0, 3);
             // d/d(StepMean) of: Concatenate = Concatenate(1, Strongest, StepMean)
@@ -267,13 +267,13 @@ namespace ModelDsl.Generators.Tests.Models
             global::TorchSharp.torch.Tensor dStrided = global::ModelDsl.Kernels.GlobalPoolingKernel.MaxBackward(dStrongest, trace.StrongestState, trace.Strided);
             // d/d(StridedKernel, StridedBias, Pool) of: Strided = Conv1D(Pool)
             var stridedGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dStrided, trace.Pool, this.Weights.StridedKernel, true, 2, global::ModelDsl.Kernels.Padding.Same, 1);
-            dPool = dPool + stridedGradients.Input;
+            dPool = dPool + stridedGradients.Input!;
             // d/d(Causal) of: Pool = MaxPooling1D(Causal)
             global::TorchSharp.torch.Tensor dCausal = global::ModelDsl.Kernels.PoolingKernel.MaxPool1DBackward(dPool, trace.PoolState, trace.Causal);
             // d/d(CausalPreActivation) of: Causal = Relu(CausalPreActivation)
             global::TorchSharp.torch.Tensor dCausalPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dCausal, trace.CausalPreActivation, trace.Causal);
             // d/d(CausalKernel, CausalBias) of: CausalPreActivation = Conv1D(x)
-            var causalGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dCausalPreActivation, trace.Input, this.Weights.CausalKernel, true, 1, global::ModelDsl.Kernels.Padding.Causal, 2);
+            var causalGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dCausalPreActivation, trace.Input, this.Weights.CausalKernel, true, 1, global::ModelDsl.Kernels.Padding.Causal, 2, inputGradient: false);
             return new Gradients
             {
                 CausalKernel = causalGradients.Kernel,

@@ -211,7 +211,7 @@ namespace ModelDsl.Generators.Tests.Models
         {
             // d/d(OutputKernel, OutputBias, Flatten) of: Output = Dense(Flatten)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Flatten, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dFlatten = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dFlatten = outputGradients.Input!;
             // d/d(Normalize) of: Flatten = Flatten(Normalize)
             global::TorchSharp.torch.Tensor dNormalize = global::ModelDsl.Kernels.ReshapeKernel.Backward(dFlatten, trace.Normalize.shape);
             // d/d(NormalizeGamma, NormalizeBeta, Embed) of: Normalize = Normalize(Embed)

@@ -204,7 +204,7 @@ namespace ModelDsl.Generators.Tests.Models
         {
             // d/d(OutputKernel, OutputBias, Multiply) of: Output = Dense(Multiply)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Multiply, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dMultiply = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dMultiply = outputGradients.Input!;
             // d/d(Shared) of: Multiply = Shared * Shared2
             global::TorchSharp.torch.Tensor dShared = dMultiply * trace.Shared2;
             // d/d(Shared2) of: Multiply = Shared * Shared2
@@ -212,11 +212,11 @@ namespace ModelDsl.Generators.Tests.Models
             // d/d(Shared2PreActivation) of: Shared2 = Tanh(Shared2PreActivation)
             global::TorchSharp.torch.Tensor dShared2PreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Tanh, dShared2, trace.Shared2PreActivation, trace.Shared2);
             // d/d(SharedKernel, SharedBias) of: Shared2PreActivation = Dense(Square)
-            var shared2Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dShared2PreActivation, trace.Square, this.Weights.SharedKernel, hasBias: true);
+            var shared2Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dShared2PreActivation, trace.Square, this.Weights.SharedKernel, hasBias: true, inputGradient: false);
             // d/d(SharedPreActivation) of: Shared = Tanh(SharedPreActivation)
             global::TorchSharp.torch.Tensor dSharedPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Tanh, dShared, trace.SharedPreActivation, trace.Shared);
             // d/d(SharedKernel, SharedBias) of: SharedPreActivation = Dense(x)
-            var sharedGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dSharedPreActivation, trace.Input, this.Weights.SharedKernel, hasBias: true);
+            var sharedGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dSharedPreActivation, trace.Input, this.Weights.SharedKernel, hasBias: true, inputGradient: false);
             return new Gradients
             {
                 SharedKernel = shared2Gradients.Kernel + sharedGradients.Kernel,

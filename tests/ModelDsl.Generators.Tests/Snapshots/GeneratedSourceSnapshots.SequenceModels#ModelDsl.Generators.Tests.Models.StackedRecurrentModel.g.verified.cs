@@ -262,7 +262,7 @@ namespace ModelDsl.Generators.Tests.Models
         {
             // d/d(OutputKernel, OutputBias, Third) of: Output = Dense(Third)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Third, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dThird = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dThird = outputGradients.Input!;
             // d/d(ThirdKernel, ThirdRecurrentKernel, ThirdBias, Second) of: Third = Third(Second), back through time
             var thirdGradients = global::ModelDsl.Kernels.SimpleRnnKernel.Backward(dThird, trace.ThirdState);
             global::TorchSharp.torch.Tensor dSecond = thirdGradients.Input;

@@ -226,13 +226,13 @@ namespace ModelDsl.Examples
         {
             // d/d(OutputKernel, OutputBias, Pool) of: Output = Dense(Pool)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Pool, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dPool = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dPool = outputGradients.Input!;
             // d/d(Features) of: Pool = GlobalAveragePooling1D(Features)
             global::TorchSharp.torch.Tensor dFeatures = global::ModelDsl.Kernels.GlobalPoolingKernel.AverageBackward(dPool, trace.Features);
             // d/d(FeaturesPreActivation) of: Features = Relu(FeaturesPreActivation)
             global::TorchSharp.torch.Tensor dFeaturesPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dFeatures, trace.FeaturesPreActivation, trace.Features);
             // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv1D(Norm)
-            var featuresGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dFeaturesPreActivation, trace.Norm, this.Weights.FeaturesKernel, true, 1, global::ModelDsl.Kernels.Padding.Causal, 1);
+            var featuresGradients = global::ModelDsl.Kernels.Conv1DKernel.Backward(dFeaturesPreActivation, trace.Norm, this.Weights.FeaturesKernel, true, 1, global::ModelDsl.Kernels.Padding.Causal, 1, inputGradient: false);
             return new Gradients
             {
                 FeaturesKernel = featuresGradients.Kernel,

@@ -225,7 +225,7 @@ namespace ModelDsl.Examples
         {
             // d/d(OutputKernel, OutputBias, Memory) of: Output = Dense(Memory)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Memory, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dMemory = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dMemory = outputGradients.Input!;
             // d/d(MemoryKernel, MemoryRecurrentKernel, MemoryBias) of: Memory = Memory(Norm), back through time
             var memoryGradients = global::ModelDsl.Kernels.GruKernel.Backward(dMemory, trace.MemoryState);
             return new Gradients

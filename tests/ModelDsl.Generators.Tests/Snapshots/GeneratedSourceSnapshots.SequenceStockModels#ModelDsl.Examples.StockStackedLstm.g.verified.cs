@@ -256,7 +256,7 @@ namespace ModelDsl.Examples
         {
             // d/d(OutputKernel, OutputBias, Memory) of: Output = Dense(Memory)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Memory, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dMemory = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dMemory = outputGradients.Input!;
             // d/d(MemoryKernel, MemoryRecurrentKernel, MemoryBias, Steps) of: Memory = Memory(Steps), back through time
             var memoryGradients = global::ModelDsl.Kernels.LstmKernel.Backward(dMemory, trace.MemoryState);
             global::TorchSharp.torch.Tensor dSteps = memoryGradients.Input;

@@ -221,11 +221,11 @@ namespace ModelDsl.Examples
         {
             // d/d(OutputKernel, OutputBias, Hidden) of: Output = Dense(Hidden)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Hidden, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dHidden = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dHidden = outputGradients.Input!;
             // d/d(HiddenPreActivation) of: Hidden = Relu(HiddenPreActivation)
             global::TorchSharp.torch.Tensor dHiddenPreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Relu, dHidden, trace.HiddenPreActivation, trace.Hidden);
             // d/d(HiddenKernel, HiddenBias) of: HiddenPreActivation = Dense(Flatten)
-            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHiddenPreActivation, trace.Flatten, this.Weights.HiddenKernel, hasBias: true);
+            var hiddenGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHiddenPreActivation, trace.Flatten, this.Weights.HiddenKernel, hasBias: true, inputGradient: false);
             return new Gradients
             {
                 HiddenKernel = hiddenGradients.Kernel,

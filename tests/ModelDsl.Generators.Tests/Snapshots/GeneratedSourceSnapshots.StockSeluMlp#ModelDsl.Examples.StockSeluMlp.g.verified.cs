@@ -244,21 +244,21 @@ namespace ModelDsl.Examples
         {
             // d/d(OutputKernel, OutputBias, Hidden3) of: Output = Dense(Hidden3)
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Hidden3, this.Weights.OutputKernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dHidden3 = outputGradients.Input;
+            global::TorchSharp.torch.Tensor dHidden3 = outputGradients.Input!;
             // d/d(Hidden3PreActivation) of: Hidden3 = Selu(Hidden3PreActivation)
             global::TorchSharp.torch.Tensor dHidden3PreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Selu, dHidden3, trace.Hidden3PreActivation, trace.Hidden3);
             // d/d(Hidden3Kernel, Hidden3Bias, Hidden2) of: Hidden3PreActivation = Dense(Hidden2)
             var hidden3Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden3PreActivation, trace.Hidden2, this.Weights.Hidden3Kernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dHidden2 = hidden3Gradients.Input;
+            global::TorchSharp.torch.Tensor dHidden2 = hidden3Gradients.Input!;
             // d/d(Hidden2PreActivation) of: Hidden2 = Selu(Hidden2PreActivation)
             global::TorchSharp.torch.Tensor dHidden2PreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Selu, dHidden2, trace.Hidden2PreActivation, trace.Hidden2);
             // d/d(Hidden2Kernel, Hidden2Bias, Hidden1) of: Hidden2PreActivation = Dense(Hidden1)
             var hidden2Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden2PreActivation, trace.Hidden1, this.Weights.Hidden2Kernel, hasBias: true);
-            global::TorchSharp.torch.Tensor dHidden1 = hidden2Gradients.Input;
+            global::TorchSharp.torch.Tensor dHidden1 = hidden2Gradients.Input!;
             // d/d(Hidden1PreActivation) of: Hidden1 = Selu(Hidden1PreActivation)
             global::TorchSharp.torch.Tensor dHidden1PreActivation = global::ModelDsl.Kernels.ActivationKernel.Backward(global::ModelDsl.Kernels.Activation.Selu, dHidden1, trace.Hidden1PreActivation, trace.Hidden1);
             // d/d(Hidden1Kernel, Hidden1Bias) of: Hidden1PreActivation = Dense(Flatten)
-            var hidden1Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden1PreActivation, trace.Flatten, this.Weights.Hidden1Kernel, hasBias: true);
+            var hidden1Gradients = global::ModelDsl.Kernels.DenseKernel.Backward(dHidden1PreActivation, trace.Flatten, this.Weights.Hidden1Kernel, hasBias: true, inputGradient: false);
             return new Gradients
             {
                 Hidden1Kernel = hidden1Gradients.Kernel,

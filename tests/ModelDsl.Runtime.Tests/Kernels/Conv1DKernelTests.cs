@@ -111,7 +111,7 @@ public class Conv1DKernelTests
         GradientCheck.AssertBackward(
             a => Conv1DKernel.Forward(a[0], a[1], a[2], stride, padding, dilation),
             a => TorchReference(a[0], a[1], a[2], stride, padding, dilation),
-            [x, kernel, bias], dy, [grads.Input, grads.Kernel, grads.Bias!], ["x", "kernel", "bias"]);
+            [x, kernel, bias], dy, [grads.Input!, grads.Kernel, grads.Bias!], ["x", "kernel", "bias"]);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public class Conv1DKernelTests
         GradientCheck.AssertBackward(
             a => Conv1DKernel.Forward(a[0], a[1], null, 2, Padding.Same),
             a => TorchReference(a[0], a[1], null, 2, Padding.Same, 1),
-            [x, kernel], dy, [grads.Input, grads.Kernel], ["x", "kernel"]);
+            [x, kernel], dy, [grads.Input!, grads.Kernel], ["x", "kernel"]);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public class Conv1DKernelTests
         Assert.Equal(ScalarType.Float32, y.dtype);
         Assert.Equal(new float[] { 4, 6, 6, 6, 4 }, y.select(2, 0).data<float>().ToArray());
         var grads = Conv1DKernel.Backward(ones(1, 5, 4), x, ones(3, 2, 4), true, padding: Padding.Same);
-        Assert.Equal(ScalarType.Float32, grads.Input.dtype);
+        Assert.Equal(ScalarType.Float32, grads.Input!.dtype);
         Assert.Equal(ScalarType.Float32, grads.Kernel.dtype);
     }
 

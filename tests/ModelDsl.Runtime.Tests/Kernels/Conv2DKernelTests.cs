@@ -92,7 +92,7 @@ public class Conv2DKernelTests
         GradientCheck.AssertBackward(
             a => Conv2DKernel.Forward(a[0], a[1], a[2], sr, sc, padding, dr, dc),
             a => TorchReference(a[0], a[1], a[2], sr, sc, padding, dr, dc),
-            [x, kernel, bias], dy, [grads.Input, grads.Kernel, grads.Bias!], ["x", "kernel", "bias"]);
+            [x, kernel, bias], dy, [grads.Input!, grads.Kernel, grads.Bias!], ["x", "kernel", "bias"]);
     }
 
     [Fact]
@@ -109,7 +109,27 @@ public class Conv2DKernelTests
         GradientCheck.AssertBackward(
             a => Conv2DKernel.Forward(a[0], a[1], null, 2, 2, Padding.Same),
             a => TorchReference(a[0], a[1], null, 2, 2, Padding.Same, 1, 1),
-            [x, kernel], dy, [grads.Input, grads.Kernel], ["x", "kernel"]);
+            [x, kernel], dy, [grads.Input!, grads.Kernel], ["x", "kernel"]);
+    }
+
+    [Fact]
+    public void Without_the_input_gradient_it_is_null_and_the_weight_gradients_are_the_same()
+    {
+        var g = GradientCheck.Rng(205);
+        var x = GradientCheck.Randn(g, 2, 6, 5, 3);
+        var kernel = GradientCheck.Randn(g, 3, 2, 3, 4);
+        var dy = GradientCheck.Randn(g, 2, 4, 4, 4);
+
+        var full = Conv2DKernel.Backward(dy, x, kernel, hasBias: true);
+        var weightsOnly = Conv2DKernel.Backward(dy, x, kernel, hasBias: true, inputGradient: false);
+        var dy1 = GradientCheck.Randn(g, 6, 4, 4);   // Conv1D of x[0] (6, 5, 3) by kernel[0] (2, 3, 4): (6, 4, 4)
+        var oneD = Conv1DKernel.Backward(dy1, x[0], kernel[0], hasBias: true, inputGradient: false);
+
+        Assert.Null(weightsOnly.Input);
+        Assert.True(weightsOnly.Kernel.equal(full.Kernel).all().item<bool>());
+        Assert.True(weightsOnly.Bias!.equal(full.Bias!).all().item<bool>());
+        Assert.Null(oneD.Input);
+        Assert.True(oneD.Kernel.equal(Conv1DKernel.Backward(dy1, x[0], kernel[0], hasBias: true).Kernel).all().item<bool>());
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public class DenseKernelTests
 
         Assert.NotNull(grads.Bias);
         GradientCheck.AssertBackward(a => DenseKernel.Forward(a[0], a[1], a[2]), a => einsum("bi,iu->bu", a[0], a[1]) + a[2],
-            [x, kernel, bias], dy, [grads.Input, grads.Kernel, grads.Bias!], ["x", "kernel", "bias"]);
+            [x, kernel, bias], dy, [grads.Input!, grads.Kernel, grads.Bias!], ["x", "kernel", "bias"]);
     }
 
     [Fact]
@@ -33,7 +33,23 @@ public class DenseKernelTests
 
         Assert.Null(grads.Bias);
         GradientCheck.AssertBackward(a => DenseKernel.Forward(a[0], a[1], null), a => einsum("bi,iu->bu", a[0], a[1]),
-            [x, kernel], dy, [grads.Input, grads.Kernel], ["x", "kernel"]);
+            [x, kernel], dy, [grads.Input!, grads.Kernel], ["x", "kernel"]);
+    }
+
+    [Fact]
+    public void Without_the_input_gradient_it_is_null_and_the_weight_gradients_are_the_same()
+    {
+        var g = GradientCheck.Rng(23);
+        var x = GradientCheck.Randn(g, 6, 4);
+        var kernel = GradientCheck.Randn(g, 4, 3);
+        var dy = GradientCheck.Randn(g, 6, 3);
+
+        var full = DenseKernel.Backward(dy, x, kernel);
+        var weightsOnly = DenseKernel.Backward(dy, x, kernel, inputGradient: false);
+
+        Assert.Null(weightsOnly.Input);
+        Assert.True(weightsOnly.Kernel.equal(full.Kernel).all().item<bool>());
+        Assert.True(weightsOnly.Bias!.equal(full.Bias!).all().item<bool>());
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public class ConvolutionSpansTests
         var (dKernel, dKernelPrefill) = Prefilled<T>(g, kernelSize, inChannels, filters);
         var (dBias, dBiasPrefill) = Prefilled<T>(g, filters);
         Conv1DSpans.Backward<T>(Values<T>(dy), Values<T>(x), Values<T>(kernel), dx, dKernel, dBias, n, length, inChannels, filters, kernelSize, stride, padding, dilation);
-        Close<T>(dxPrefill + expected.Input, dx, tolerance, "dx");
+        Close<T>(dxPrefill + expected.Input!, dx, tolerance, "dx");
         Close<T>(dKernelPrefill + expected.Kernel, dKernel, tolerance, "dKernel");
         Close<T>(dBiasPrefill + expected.Bias!, dBias, tolerance, "dBias");
 
@@ -131,14 +131,14 @@ public class ConvolutionSpansTests
         var (dBias, dBiasPrefill) = Prefilled<T>(g, c.Filters);
         Conv2DSpans.Backward<T>(Values<T>(dy), Values<T>(x), Values<T>(kernel), dx, dKernel, dBias, c.N, c.Rows, c.Cols, c.In, c.Filters,
             c.KernelRows, c.KernelCols, c.StrideRows, c.StrideCols, c.Padding, c.DilationRows, c.DilationCols);
-        Close<T>(dxPrefill + expected.Input, dx, tolerance, "dx");
+        Close<T>(dxPrefill + expected.Input!, dx, tolerance, "dx");
         Close<T>(dKernelPrefill + expected.Kernel, dKernel, tolerance, "dKernel");
         Close<T>(dBiasPrefill + expected.Bias!, dBias, tolerance, "dBias");
 
         var (onlyX, onlyXPrefill) = Prefilled<T>(g, c.N, c.Rows, c.Cols, c.In);
         Conv2DSpans.Backward<T>(Values<T>(dy), Values<T>(x), Values<T>(kernel), onlyX, default, default, c.N, c.Rows, c.Cols, c.In, c.Filters,
             c.KernelRows, c.KernelCols, c.StrideRows, c.StrideCols, c.Padding, c.DilationRows, c.DilationCols);
-        Close<T>(onlyXPrefill + expected.Input, onlyX, tolerance, "dx alone");
+        Close<T>(onlyXPrefill + expected.Input!, onlyX, tolerance, "dx alone");
     }
 
     [Fact]

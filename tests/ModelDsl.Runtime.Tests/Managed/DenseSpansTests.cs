@@ -43,7 +43,7 @@ public class DenseSpansTests
         var (dBias, dBiasPrefill) = Prefilled<T>(g, units);
         DenseSpans.Backward<T>(Values<T>(dy), Values<T>(x), Values<T>(kernel), dx, dKernel, dBias, n, inputs, units);
         var expected = DenseKernel.Backward(dy, x, kernel);
-        Close<T>(dxPrefill + expected.Input, dx, tolerance, "dx");
+        Close<T>(dxPrefill + expected.Input!, dx, tolerance, "dx");
         Close<T>(dKernelPrefill + expected.Kernel, dKernel, tolerance, "dKernel");
         Close<T>(dBiasPrefill + expected.Bias!, dBias, tolerance, "dBias");
     }

@@ -45,7 +45,7 @@ public class GeneratedCallFormsTests
         var trace = PoolingKernel.MaxPool2D(y, 2, 2, 2, 2, Padding.Valid);
         var dy = PoolingKernel.MaxPool2DBackward(trace.Output, trace, y);
         var expected = Conv2DKernel.Backward(dy, x, kernel, false, 1, 1, Padding.Same);
-        Close<T>(expected.Input, dInput, Tolerance<T>(Reordered), "dx through conv, max pooling");
+        Close<T>(expected.Input!, dInput, Tolerance<T>(Reordered), "dx through conv, max pooling");
         Close<T>(expected.Kernel, dWeights, Tolerance<T>(Reordered), "dKernel through conv, max pooling");
         Close<T>(Conv1DKernel.Forward(x.reshape(n, 36, 2), kernel.reshape(9, 2, 4).narrow(0, 0, 3), null, 1, Padding.Causal), conv.Slice(0, n * 36 * 4),
             Tolerance<T>(Reordered), "causal Conv1D");

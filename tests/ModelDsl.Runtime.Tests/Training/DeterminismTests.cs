@@ -30,7 +30,7 @@ public class DeterminismTests
             var pred = DenseKernel.Forward(trace.Output, dense, null);
             var dPred = LossKernel.Backward(Loss.MeanSquaredError, pred, y);
             var dDense = DenseKernel.Backward(dPred, trace.Output, dense, hasBias: false);
-            var grads = LstmKernel.Backward(dDense.Input, trace);
+            var grads = LstmKernel.Backward(dDense.Input!, trace);
             kernel -= 0.1f * grads.Kernel;
             recurrent -= 0.1f * grads.RecurrentKernel;
             dense -= 0.1f * dDense.Kernel;
