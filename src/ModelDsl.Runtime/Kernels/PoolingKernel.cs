@@ -122,6 +122,17 @@ public static class PoolingKernel
     private static (Tensor Output, Tensor Indices) MaxPool(Tensor x, WindowAxis rows, WindowAxis cols)
     {
         using var scope = NewDisposeScope();
+        if (rows.PadBefore == rows.PadAfter && cols.PadBefore == cols.PadAfter)
+        {
+            // Symmetric padding (valid, or same where it splits evenly): torch's own max pooling on the NCHW view is
+            // the same windows, the same first maximum and the same h·W + w positions, in one native call instead of
+            // a copy of every window.
+            var (pooled, positions) = nn.functional.max_pool2d_with_indices(x.permute(0, 3, 1, 2),
+                [rows.Window, cols.Window], [rows.Stride, cols.Stride], [rows.PadBefore, cols.PadBefore]);
+            if (pooled.size(2) == rows.Output && pooled.size(3) == cols.Output)
+                return (pooled.permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope(),
+                        positions.permute(0, 2, 3, 1).contiguous().MoveToOuterDisposeScope());
+        }
         long n = x.size(0), channels = x.size(3);
         var windows = Windows(x, rows, cols, double.NegativeInfinity)
             .reshape(n, rows.Output, cols.Output, channels, rows.Window * cols.Window);
