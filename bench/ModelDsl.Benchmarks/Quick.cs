@@ -35,6 +35,9 @@ public static class Quick
     /// times tier-0 code (it made the managed regression step 7 µs where a long loop gives 1 µs).
     /// </summary>
     private static readonly TimeSpan WarmupTime = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>How long one timed sample lasts at least: a fast step is called this many microseconds' worth of times.</summary>
+    private static readonly TimeSpan SampleTime = TimeSpan.FromMicroseconds(50);
     private static readonly int[] ThreadCounts = [1, 2];
 
     /// <summary>A benchmarked model: its data, its forward multiply-adds per sample, the generated model and its autograd twin.</summary>
@@ -98,7 +101,7 @@ public static class Quick
                 rows,
                 Generator(managed),
                 new Settings(true, GroupBudget.TotalSeconds, MinRounds, WarmupSteps, WarmupTime.TotalSeconds,
-                    "wall clock of one TrainStep, median over rounds (at least 5, or 3 when a step exceeds 0.1 s; then until the group's budget) that run the row group's variants round-robin in a rotating order",
+                    "wall clock of one TrainStep (a sample times as many calls as last 50 µs, and divides), median over rounds (at least 5, or 3 when a step exceeds 0.1 s; then until the group's budget) that run the row group's variants round-robin in a rotating order",
                     "2 x 3 x forward multiply-adds of the weighted layers (forward, input gradient, weight gradient) per sample x batch",
                     new Dictionary<string, string>
                     {
@@ -163,7 +166,7 @@ public static class Quick
         torch.set_num_threads(1);
         var autograd = c.Autograd(c.Create());
         double[] autogradLosses = [autograd.TrainStep(x, y), autograd.TrainStep(x, y)];
-        var backends = new List<(string Name, ICheckpointable Model, double LossDiff, double LossDiff2)>();
+        var backends = new List<(string Name, Func<double> Step, double LossDiff, double LossDiff2)>();
         foreach (string backend in managed ? ["managed", "torch"] : new[] { "torch" })
         {
             var model = c.Create();
@@ -179,25 +182,36 @@ public static class Quick
                 output.WriteLine($"managed: {c.Model}: {e.GetType().Name}: {e.Message} (row omitted)");
                 continue;
             }
-            backends.Add((backend, model, Math.Abs(first - autogradLosses[0]), Math.Abs(second - autogradLosses[1])));
+            backends.Add((backend, () => model.TrainStep(x, y).Loss, Math.Abs(first - autogradLosses[0]), Math.Abs(second - autogradLosses[1])));
+        }
+        // The managed code entered with spans instead of tensors (the generated TrainStep(ReadOnlySpan, ReadOnlySpan)).
+        if (managed && SpanStepOf(c.Create(), c.Data) is { } spanStep)
+        {
+            double first = spanStep(), second = spanStep();
+            backends.Add(("spans", spanStep, Math.Abs(first - autogradLosses[0]), Math.Abs(second - autogradLosses[1])));
         }
         long multiplyAdds = 3 * c.ForwardMultiplyAddsPerSample * x.size(0);
         foreach (int threads in ThreadCounts)
         {
             torch.set_num_threads(threads);
-            var timed = backends.Where(b => threads == 1 || b.Name != "managed").ToList();
+            var timed = backends.Where(b => threads == 1 || b.Name == "torch").ToList();
             var steps = new List<Action> { () => autograd.TrainStep(x, y) };
-            steps.AddRange(timed.Select(b => (Action)(() => b.Model.TrainStep(x, y))));
+            steps.AddRange(timed.Select(b => (Action)(() => b.Step())));
             double slowest = 0;
-            foreach (var step in steps)
+            var calls = new int[steps.Count];
+            for (int v = 0; v < steps.Count; v++)
             {
                 var warm = Stopwatch.StartNew();
-                for (int k = 0; k < WarmupSteps; k++) slowest = Math.Max(slowest, Time(step));
-                while (warm.Elapsed < WarmupTime) step();
+                for (int k = 0; k < WarmupSteps; k++) slowest = Math.Max(slowest, Time(steps[v]));
+                int warmSteps = 0;
+                while (warm.Elapsed < WarmupTime) { steps[v](); warmSteps++; }
+                // A sample times enough calls to last about SampleTime (a sub-microsecond step is not timed one call at a time).
+                double perCall = warm.Elapsed.TotalMicroseconds / Math.Max(warmSteps, 1);
+                calls[v] = (int)Math.Clamp(SampleTime.TotalMicroseconds / perCall, 1, 100_000);
             }
             // Steps of more than a tenth of a second: fewer rounds, so that the scaled rows stay within the time box.
             int minRounds = slowest > 1e5 ? 3 : MinRounds;
-            var times = Interleaved.Run(steps.Count, v => Time(steps[v]),
+            var times = Interleaved.Run(steps.Count, v => Time(steps[v], calls[v]),
                 (round, elapsed) => round < minRounds || (elapsed < GroupBudget && round < MaxRounds));
             double autogradUs = Interleaved.Median(times[0]);
             for (int i = 0; i < timed.Count; i++)
@@ -211,7 +225,7 @@ public static class Quick
 
     /// <summary>
     /// <c>--loop MODEL BACKEND SECONDS</c>: one model's train step (backend "managed", "torch" or "autograd") in a loop for
-    /// a time, for a profiler to attach to (dotnet-trace collect -- dotnet ModelDsl.Benchmarks.dll --loop StockMlp managed 10);
+    /// a time ("spans": the managed code entered with spans), for a profiler to attach to (dotnet-trace collect -- dotnet ModelDsl.Benchmarks.dll --loop StockMlp managed 10);
     /// prints the median step.
     /// </summary>
     public static int Loop(TextWriter output, string model, string backend, double seconds)
@@ -231,6 +245,11 @@ public static class Quick
             var autograd = c.Autograd(c.Create());
             step = () => autograd.TrainStep(x, y);
         }
+        else if (backend == "spans")
+        {
+            var spans = SpanStepOf(c.Create(), c.Data) ?? throw new InvalidOperationException($"{c.Model} has no span TrainStep");
+            step = () => spans();
+        }
         else
         {
             var generated = c.Create();
@@ -239,20 +258,43 @@ public static class Quick
         }
         var times = new List<double>();
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed.TotalSeconds < seconds) times.Add(Time(step));
+        while (clock.Elapsed.TotalSeconds < seconds) times.Add(Time(step, 10));
         output.WriteLine($"{c.Model} {backend}: {times.Count} steps, median {Interleaved.Median(times.Skip(times.Count / 10).ToList()):F2} µs");
         return 0;
     }
 
-    /// <summary>Microseconds of wall clock of one call.</summary>
-    private static double Time(Action step)
+    /// <summary>Microseconds of wall clock per call, over <paramref name="calls"/> calls (from the raw timestamps: TimeSpan
+    /// would round to 0.1 µs).</summary>
+    private static double Time(Action step, int calls = 1)
     {
         long start = Stopwatch.GetTimestamp();
-        step();
-        return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        for (int i = 0; i < calls; i++) step();
+        return (Stopwatch.GetTimestamp() - start) * 1e6 / Stopwatch.Frequency / calls;
     }
 
     // ---- the managed backend, by reflection until it is in every build ------------------------------------------
+
+    private delegate double SpanTrainStep(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<double> metrics);
+    private delegate double SpanLabelStep(ReadOnlySpan<float> x, ReadOnlySpan<long> labels, Span<double> metrics);
+
+    /// <summary>The model's span TrainStep on the batch's arrays (targets, or class indices for a sparse loss), or null without one.</summary>
+    private static Func<double>? SpanStepOf(object model, Batch data)
+    {
+        var type = model.GetType();
+        if (type.GetMethod("TrainStep", [typeof(ReadOnlySpan<float>), typeof(ReadOnlySpan<float>), typeof(Span<double>)]) is { } values
+            && data.YTensor.dtype != TorchSharp.torch.ScalarType.Int64)
+        {
+            var step = (SpanTrainStep)Delegate.CreateDelegate(typeof(SpanTrainStep), model, values);
+            return () => step(data.X, data.Y, default);
+        }
+        if (type.GetMethod("TrainStep", [typeof(ReadOnlySpan<float>), typeof(ReadOnlySpan<long>), typeof(Span<double>)]) is { } classes)
+        {
+            var step = (SpanLabelStep)Delegate.CreateDelegate(typeof(SpanLabelStep), model, classes);
+            long[] labels = [.. data.Y.Select(v => (long)v)];
+            return () => step(data.X, labels, default);
+        }
+        return null;
+    }
 
     private static PropertyInfo? BackendProperty(Type model) => model.GetProperty("Backend", BindingFlags.Public | BindingFlags.Instance);
 

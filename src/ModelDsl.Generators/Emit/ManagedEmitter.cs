@@ -8,7 +8,7 @@ using ModelDsl.Generators.Model;
 namespace ModelDsl.Generators.Emit;
 
 /// <summary>The private members the managed code uses, named fresh by <see cref="ModelEmitter"/> so that none is the user's.</summary>
-internal sealed record ManagedNames(string Dtype, string Device, string Workspace, string Runs, string Run, string MultiplyAdds);
+internal sealed record ManagedNames(string Dtype, string Device, string Workspace, string Runs, string Run, string MultiplyAdds, string Step, string SpanStep);
 
 /// <summary>
 /// The managed backend of a model: its forward, loss, backward and optimizer update as plain C# over spans of the
@@ -368,21 +368,112 @@ internal sealed class ManagedEmitter
         }
         string outputValue = Value(output.Id), dOutput = Adjoint(output.Id);
 
-        _w.WriteLine("/// <summary>");
-        _w.WriteLine("/// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape");
-        _w.WriteLine("/// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.");
-        _w.WriteLine("/// </summary>");
+        string inputType = _plan.IndexInput ? "long" : T;
+        string targetParameter = sparse ? "global::System.ReadOnlySpan<long> labels" : $"global::System.ReadOnlySpan<{T}> target";
+        string targetArgument = sparse ? "labels" : "target";
+        var trainable = _plan.Tensors.Where(t => t.Trainable).ToList();
+        long gradientCount = trainable.Sum(t => t.Count);
+        int metricCount = _plan.Metrics.Count;
+
+        // The tensor entry: spans of the tensors, the step, then its result as tensors or a StepResult.
+        _w.WriteLine("/// <summary>The managed code on tensors: their memory as spans, then the result as the TorchSharp code gives it.</summary>");
         _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
         _w.WriteLine($"private object {_names.Run}<T>({Tensor} x, {Tensor}? y, {mode} mode, {Tensor}? dOutputGiven)");
         using (_w.WriteBlock("    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>"))
         {
-            _w.WriteLine($"bool training = mode is {mode}.Train or {mode}.Backward;");
             _w.WriteLine("int n = checked((int)x.size(0));");
             _w.WriteLine(_plan.IndexInput
                 ? $"global::System.ReadOnlySpan<long> input = {Managed}.TensorSpans.Labels(x);"
                 : $"global::System.ReadOnlySpan<T> input = {Managed}.TensorSpans.Of<T>(x);");
+            _w.WriteLine("global::TorchSharp.torch.Tensor? converted = null;");
+            using (_w.WriteBlock("try"))
+            {
+                _w.WriteLine($"bool scored = mode is {mode}.Train or {mode}.Test;");
+                _w.WriteLine(sparse
+                    ? $"global::System.ReadOnlySpan<long> labels = scored ? {Managed}.ManagedBackend.Labels(y!, {rows}, out converted) : default;"
+                    : $"global::System.ReadOnlySpan<T> target = scored ? {Managed}.ManagedBackend.Targets<T>(y!, {Length(output.Shape)}, out converted) : default;");
+                _w.WriteLine($"global::System.ReadOnlySpan<T> dOutput = mode == {mode}.Backward ? {Managed}.TensorSpans.Of<T>(dOutputGiven!) : default;");
+                _w.WriteLine($"global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[{metricCount}];");
+                _w.WriteLine($"global::System.Span<T> gradients = {_names.Workspace}.Gradients<T>({gradientCount});");
+                _w.WriteLine($"global::System.ReadOnlySpan<T> output = {_names.Step}<T>(mode, n, input, {targetArgument}, dOutput, totals, gradients, out double loss);");
+                _w.WriteLine($"if (mode == {mode}.Predict) return {Managed}.ManagedBackend.ToTensor<T>(output, [n{string.Concat(outputShape.Skip(1).Select(d => ", " + d))}], {dtype});");
+                using (_w.WriteBlock($"if (mode == {mode}.Backward)"))
+                {
+                    using (_w.WriteBlock("return new Gradients", "};"))
+                    {
+                        long at = 0;
+                        foreach (TensorInfo t in trainable)
+                        {
+                            _w.WriteLine($"{Names.Identifier(t.Name)} = {Managed}.ManagedBackend.ToTensor<T>(gradients.Slice({at}, {t.Count}), [{string.Join(", ", t.Shape)}], {dtype}),");
+                            at += t.Count;
+                        }
+                    }
+                }
+                _w.WriteLine($"var totalsByName = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>({metricCount});");
+                _w.WriteLine($"var metrics = new global::System.Collections.Generic.Dictionary<string, double>({metricCount});");
+                for (int i = 0; i < metricCount; i++)
+                {
+                    string key = $"global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.{_plan.Metrics[i].Declared})";
+                    _w.WriteLine($"totalsByName[{key}] = totals[{i}];");
+                    _w.WriteLine($"metrics[{key}] = totals[{i}].Result;");
+                }
+                _w.WriteLine("return new global::ModelDsl.Training.StepResult(loss, metrics) { Totals = totalsByName };");
+            }
+            using (_w.WriteBlock("finally"))
+            {
+                _w.WriteLine("converted?.Dispose();");
+            }
+        }
+        _w.WriteLine();
+
+        // The span entry: no tensor touched but the weights', nothing allocated.
+        if (!(_plan.IndexInput && sparse))
+        {
+            string yName = sparse ? "labels" : "y";
+            foreach (string type in new[] { "float", "double" })
+            {
+                string xType = _plan.IndexInput ? "long" : type, yType = sparse ? "long" : type;
+                _w.WriteLine("/// <summary>");
+                _w.WriteLine("/// One training step on a batch held in spans, by the managed code whatever <see cref=\"Backend\"/> says (the model on");
+                _w.WriteLine($"/// the CPU, in {(type == "float" ? "float32" : "float64")}): no tensor but the weights' is touched and nothing is allocated. <paramref name=\"x\"/> holds");
+                _w.WriteLine($"/// n samples of <see cref=\"InputShape\"/> in row-major order, <paramref name=\"{yName}\"/> their {(sparse ? "class indices" : "targets")}; returns the loss and writes the metrics,");
+                _w.WriteLine("/// in the order of MetricNames, to <paramref name=\"metrics\"/> when it is not empty. A non-finite loss leaves the weights as they were.");
+                _w.WriteLine("/// </summary>");
+                _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+                _w.WriteLine($"public double TrainStep(global::System.ReadOnlySpan<{xType}> x, global::System.ReadOnlySpan<{yType}> {yName}, global::System.Span<double> metrics = default)");
+                _w.WriteLine($"    => {_names.SpanStep}<{type}>(x, {yName}, metrics);");
+                _w.WriteLine();
+            }
+            _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+            _w.WriteLine($"private double {_names.SpanStep}<T>(global::System.ReadOnlySpan<{inputType}> x, {targetParameter.Replace(" target", " y")}, global::System.Span<double> metrics)");
+            using (_w.WriteBlock("    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>"))
+            {
+                long perSample = PerSample(_model.InputShape), targetsPerSample = sparse ? PerSample(output.Shape) / outputShape[outputShape.Length - 1] : PerSample(output.Shape);
+                _w.WriteLine($"int n = {Managed}.ManagedBackend.SpanBatch<T>(\"{_model.Name}\", {_dtype}, {_names.Device}, x.Length, {perSample}, {(sparse ? "labels" : "y")}.Length, {targetsPerSample}, metrics.Length, {metricCount});");
+                _w.WriteLine($"global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[{metricCount}];");
+                _w.WriteLine($"{_names.Step}<T>({mode}.Train, n, x, {(sparse ? "labels" : "y")}, default, totals, {_names.Workspace}.Gradients<T>({gradientCount}), out double loss);");
+                _w.WriteLine("for (int i = 0; i < metrics.Length; i++) metrics[i] = totals[i].Result;");
+                _w.WriteLine("return loss;");
+            }
+            _w.WriteLine();
+        }
+
+        _w.WriteLine("/// <summary>");
+        _w.WriteLine("/// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape");
+        _w.WriteLine("/// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory. Returns");
+        _w.WriteLine("/// the output (valid until the next call); the loss and metrics for Train and Test, the gradients for Train and Backward.");
+        _w.WriteLine("/// </summary>");
+        _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
+        _w.WriteLine($"private global::System.ReadOnlySpan<T> {_names.Step}<T>({mode} mode, int n, global::System.ReadOnlySpan<{inputType}> input, {targetParameter}, global::System.ReadOnlySpan<T> dOutputGiven,");
+        _w.WriteLine("    global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals, global::System.Span<T> gradients, out double loss)");
+        using (_w.WriteBlock("    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>"))
+        {
+            _w.WriteLine($"bool training = mode is {mode}.Train or {mode}.Backward;");
+            _w.WriteLine("loss = double.NaN;");
             _w.WriteLine("// The weights, read and updated in their tensors' memory.");
-            foreach (string weight in _weights) _w.WriteLine($"global::System.Span<T> {Weight(tensors[weight])} = {Managed}.TensorSpans.Of<T>(this.Weights.{Names.Identifier(weight)});");
+            int slot = 0;
+            foreach (string weight in _weights)
+                _w.WriteLine($"global::System.Span<T> {Weight(tensors[weight])} = {_names.Workspace}.Weight<T>({slot++}, this.Weights.{Names.Identifier(weight)}, {tensors[weight].Count});");
             _w.WriteLine("// The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).");
             _w.WriteLine($"int valuesLength = checked({Sum(_values)}), adjointsLength = checked({Sum(_adjoints)});");
             _w.WriteLine($"global::System.Span<T> block = {_names.Workspace}.Values<T>(checked(valuesLength + adjointsLength));");
@@ -398,75 +489,49 @@ internal sealed class ManagedEmitter
             _w.WriteLine("// Forward");
             foreach (string line in forward) _w.WriteLine(line);
             _w.WriteLine();
-            _w.WriteLine($"if (mode == {mode}.Predict) return {Managed}.ManagedBackend.ToTensor<T>({outputValue}, [n{string.Concat(outputShape.Skip(1).Select(d => ", " + d))}], {dtype});");
+            _w.WriteLine($"if (mode == {mode}.Predict) return {outputValue};");
             _w.WriteLine();
             _w.WriteLine("// The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.");
-            _w.WriteLine("global::ModelDsl.Training.StepResult? result = null;");
-            _w.WriteLine("global::TorchSharp.torch.Tensor? converted = null;");
-            using (_w.WriteBlock("try"))
+            using (_w.WriteBlock($"if (mode != {mode}.Backward)"))
             {
-                _w.WriteLine(sparse
-                    ? $"global::System.ReadOnlySpan<long> labels = mode == {mode}.Backward ? default : {Managed}.ManagedBackend.Labels(y!, {rows}, out converted);"
-                    : $"global::System.ReadOnlySpan<T> target = mode == {mode}.Backward ? default : {Managed}.ManagedBackend.Targets<T>(y!, {Length(output.Shape)}, out converted);");
-                using (_w.WriteBlock($"if (mode != {mode}.Backward)"))
+                string lossCall = sparse
+                    ? $"{Managed}.LossSpans.SparseForward<T>({outputValue}, labels, {rows}, {width}, {logits})"
+                    : $"{Managed}.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.{_model.Loss}, {outputValue}, target, {rows}, {width}, {AttributeNumber(_model.HuberDelta)}, {logits})";
+                _w.WriteLine($"loss = {lossCall};");
+                for (int i = 0; i < metricCount; i++)
                 {
-                    string loss = sparse
-                        ? $"{Managed}.LossSpans.SparseForward<T>({outputValue}, labels, {rows}, {width}, {logits})"
-                        : $"{Managed}.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.{_model.Loss}, {outputValue}, target, {rows}, {width}, {AttributeNumber(_model.HuberDelta)}, {logits})";
-                    _w.WriteLine($"double loss = {loss};");
-                    _w.WriteLine($"var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>({_plan.Metrics.Count});");
-                    foreach (MetricPlan metric in _plan.Metrics)
-                    {
-                        string key = $"global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.{metric.Declared})";
-                        string computed = $"global::ModelDsl.Kernels.Metric.{metric.Computed}";
-                        _w.WriteLine(sparse
-                            ? $"totals[{key}] = {Managed}.MetricSpans.AccumulateSparse<T>({computed}, {outputValue}, labels, {rows}, {width});"
-                            : $"totals[{key}] = {Managed}.MetricSpans.Accumulate<T>({computed}, {outputValue}, target, {rows}, {width});");
-                    }
-                    _w.WriteLine($"var metrics = new global::System.Collections.Generic.Dictionary<string, double>({_plan.Metrics.Count});");
-                    _w.WriteLine("foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;");
-                    _w.WriteLine("result = new(loss, metrics) { Totals = totals };");
-                    _w.WriteLine($"if (mode == {mode}.Test) return result;");
-                }
-                _w.WriteLine();
-                _w.WriteLine("// Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.");
-                _w.WriteLine($"global::System.Span<T> gradients = {_names.Workspace}.Gradients<T>({_plan.Tensors.Where(t => t.Trainable).Sum(t => t.Count)});");
-                long offset = 0;
-                foreach (TensorInfo t in _plan.Tensors.Where(t => t.Trainable))
-                {
-                    _w.WriteLine($"global::System.Span<T> {Gradient(t)} = gradients.Slice({offset}, {t.Count});");
-                    offset += t.Count;
-                }
-                _w.WriteLine("block.Slice(valuesLength, adjointsLength).Clear();");
-                if (dOutput == "default")
-                {
-                    _w.WriteLine("// Nothing trainable depends on the output: there is nothing to differentiate.");
-                }
-                else
-                {
-                    _w.WriteLine($"if (mode == {mode}.Backward) {Managed}.TensorSpans.Of<T>(dOutputGiven!).CopyTo({dOutput});");
+                    string computed = $"global::ModelDsl.Kernels.Metric.{_plan.Metrics[i].Computed}";
                     _w.WriteLine(sparse
-                        ? $"else {Managed}.LossSpans.SparseBackward<T>({outputValue}, labels, {rows}, {width}, {logits}, {dOutput});"
-                        : $"else {Managed}.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.{_model.Loss}, {outputValue}, target, {rows}, {width}, {AttributeNumber(_model.HuberDelta)}, {logits}, {dOutput});");
+                        ? $"totals[{i}] = {Managed}.MetricSpans.AccumulateSparse<T>({computed}, {outputValue}, labels, {rows}, {width});"
+                        : $"totals[{i}] = {Managed}.MetricSpans.Accumulate<T>({computed}, {outputValue}, target, {rows}, {width});");
                 }
-                foreach (string line in backward) _w.WriteLine(line);
-                _w.WriteLine();
-                using (_w.WriteBlock($"if (mode == {mode}.Backward)"))
-                {
-                    using (_w.WriteBlock("return new Gradients", "};"))
-                    {
-                        foreach (TensorInfo t in _plan.Tensors.Where(t => t.Trainable))
-                            _w.WriteLine($"{Names.Identifier(t.Name)} = {Managed}.ManagedBackend.ToTensor<T>({Gradient(t)}, [{string.Join(", ", t.Shape)}], {dtype}),");
-                    }
-                }
-                _w.WriteLine("// A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.");
-                _w.WriteLine("if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);");
-                _w.WriteLine("return result;");
+                _w.WriteLine($"if (mode == {mode}.Test) return {outputValue};");
             }
-            using (_w.WriteBlock("finally"))
+            _w.WriteLine();
+            _w.WriteLine("// Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.");
+            long offset = 0;
+            foreach (TensorInfo t in trainable)
             {
-                _w.WriteLine("converted?.Dispose();");
+                _w.WriteLine($"global::System.Span<T> {Gradient(t)} = gradients.Slice({offset}, {t.Count});");
+                offset += t.Count;
             }
+            _w.WriteLine("block.Slice(valuesLength, adjointsLength).Clear();");
+            if (dOutput == "default")
+            {
+                _w.WriteLine("// Nothing trainable depends on the output: there is nothing to differentiate.");
+            }
+            else
+            {
+                _w.WriteLine($"if (mode == {mode}.Backward) dOutputGiven.CopyTo({dOutput});");
+                _w.WriteLine(sparse
+                    ? $"else {Managed}.LossSpans.SparseBackward<T>({outputValue}, labels, {rows}, {width}, {logits}, {dOutput});"
+                    : $"else {Managed}.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.{_model.Loss}, {outputValue}, target, {rows}, {width}, {AttributeNumber(_model.HuberDelta)}, {logits}, {dOutput});");
+            }
+            foreach (string line in backward) _w.WriteLine(line);
+            _w.WriteLine();
+            _w.WriteLine("// A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.");
+            _w.WriteLine($"if (mode == {mode}.Train && double.IsFinite(loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);");
+            _w.WriteLine($"return {outputValue};");
         }
     }
 

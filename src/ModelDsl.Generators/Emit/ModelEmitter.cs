@@ -52,7 +52,8 @@ internal sealed class ModelEmitter
         _dtype = taken.Next("_dtype");
         _device = taken.Next("_device");
         _namedTensors = taken.Next("_namedTensors");
-        _managedNames = new ManagedNames(_dtype, _device, taken.Next("_workspace"), taken.Next("RunsManaged"), taken.Next("RunManaged"), taken.Next("MultiplyAddsPerSample"));
+        _managedNames = new ManagedNames(_dtype, _device, taken.Next("_workspace"), taken.Next("RunsManaged"), taken.Next("RunManaged"), taken.Next("MultiplyAddsPerSample"),
+            taken.Next("StepManaged"), taken.Next("TrainManagedSpans"));
         _stepResultOf = taken.Next("StepResultOf");
         var tensorNames = new UniqueNames(_plan.Tensors.Select(t => t.Name));
         _trainableCache = tensorNames.Next("_trainable");

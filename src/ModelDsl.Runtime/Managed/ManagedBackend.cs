@@ -27,6 +27,32 @@ public static class ManagedBackend
         => backend != Backend.Torch && device.type == DeviceType.CPU && dtype is ScalarType.Float32 or ScalarType.Float64
            && (backend == Backend.Managed || (x.size(0) * multiplyAddsPerSample <= AutoThreshold && trainableWeights <= AutoWeightLimit));
 
+    /// <summary>
+    /// The batch size of a span train step, after checking what the tensor entry's guards check: the model computes in
+    /// <typeparamref name="T"/>'s dtype on the CPU, x holds whole samples (at least one), y (or the labels) one target
+    /// row per sample, and <paramref name="metricsLength"/> is 0 or the number of metrics.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span type or length that does not fit; the message names the fix.</exception>
+    /// <exception cref="InvalidOperationException">A model on a device other than the CPU.</exception>
+    public static int SpanBatch<T>(string model, ScalarType dtype, Device device, int xLength, long perSample, int yLength, long targetsPerSample,
+        int metricsLength, int metricCount) where T : unmanaged
+    {
+        var wanted = TensorSpans.ScalarTypeOf<T>();
+        if (dtype != wanted)
+            throw new ArgumentException(
+                $"{model} computes in {dtype} but the span TrainStep got {typeof(T).Name} values: pass {(dtype == ScalarType.Float64 ? "double" : "float")} spans, or convert the model with .to({wanted}).", "x");
+        if (device.type != DeviceType.CPU)
+            throw new InvalidOperationException($"{model} is on {device}: the span TrainStep runs the managed code on the CPU; pass tensors to TrainStep(Tensor, Tensor) instead.");
+        if (xLength == 0 || xLength % perSample != 0)
+            throw new ArgumentException($"{model}: x holds {xLength} values, which is not a whole number of samples of {perSample} values (at least one).", "x");
+        long n = xLength / perSample;
+        if (yLength != n * targetsPerSample)
+            throw new ArgumentException($"{model}: x holds {n} samples, so y must hold {n * targetsPerSample} values ({targetsPerSample} per sample); it holds {yLength}.", "y");
+        if (metricsLength != 0 && metricsLength != metricCount)
+            throw new ArgumentException($"{model} has {metricCount} metrics: pass an empty span or one of {metricCount} elements for them; got {metricsLength}.", "metrics");
+        return (int)n;
+    }
+
     /// <summary>A new CPU tensor of <paramref name="shape"/> and <paramref name="dtype"/> holding <paramref name="values"/>.</summary>
     public static Tensor ToTensor<T>(ReadOnlySpan<T> values, long[] shape, ScalarType dtype) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
@@ -89,6 +115,32 @@ public sealed class ManagedWorkspace
     {
         var span = Block<T>(ref _gradients, length);
         span.Clear();
+        return span;
+    }
+
+    private Tensor?[] _weights = [];
+    private Type?[] _weightTypes = [];
+
+    /// <summary>
+    /// The memory of weight <paramref name="slot"/>, <paramref name="length"/> elements of <typeparamref name="T"/>: checked
+    /// in full (dtype, CPU, contiguity, length) when the slot first sees this tensor object, and afterwards only its data
+    /// pointer read (one native call instead of six), since a tensor keeps its dtype, device and size.
+    /// </summary>
+    /// <exception cref="ArgumentException">A tensor whose dtype, device, layout or length does not fit.</exception>
+    public Span<T> Weight<T>(int slot, Tensor tensor, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        if (slot < _weights.Length && ReferenceEquals(_weights[slot], tensor) && _weightTypes[slot] == typeof(T))
+            return TensorSpans.Unchecked<T>(tensor, length);
+        var span = TensorSpans.Of<T>(tensor);
+        if (span.Length != length)
+            throw new ArgumentException($"A weight has {span.Length} elements where the model declares {length}: assign weights of the declared shapes.", nameof(tensor));
+        if (slot >= _weights.Length)
+        {
+            Array.Resize(ref _weights, slot + 1);
+            Array.Resize(ref _weightTypes, slot + 1);
+        }
+        _weights[slot] = tensor;
+        _weightTypes[slot] = typeof(T);
         return span;
     }
 

@@ -26,6 +26,15 @@ internal static class SpanChecks
             throw new ArgumentException($"{kernel}: {name} has {actual} elements but its shape {shape} needs {expected}.", name);
     }
 
+    /// <summary>As the string overload, with the shape written only when the check fails: an interpolated shape such as
+    /// $"(n, width) = ({n}, {width})" would otherwise be formatted on every kernel call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Length(string kernel, int actual, long expected, string name,
+        [InterpolatedStringHandlerArgument("actual", "expected")] ref ShapeOnFailure shape)
+    {
+        if (actual != expected) Length(kernel, actual, expected, name, shape.ToStringAndClear());
+    }
+
     /// <summary>
     /// For a gradient the caller may not need: false for an empty span ("not needed": skip the work), true when it has
     /// <paramref name="expected"/> elements; any other length throws.
@@ -98,4 +107,25 @@ internal static class SpanChecks
 
     private static ArgumentOutOfRangeException Negative(string kernel, string name, int value) =>
         new(name, value, $"{kernel}: {name} must not be negative; got {value}.");
+}
+
+/// <summary>The text of a shape for <see cref="SpanChecks.Length(string, int, long, string, ref ShapeOnFailure)"/>,
+/// formatted only when the lengths differ.</summary>
+[InterpolatedStringHandler]
+internal ref struct ShapeOnFailure
+{
+    private DefaultInterpolatedStringHandler _text;
+    private readonly bool _failed;
+
+    public ShapeOnFailure(int literalLength, int formattedCount, int actual, long expected, out bool shouldAppend)
+    {
+        _failed = shouldAppend = actual != expected;
+        _text = _failed ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+    }
+
+    public void AppendLiteral(string value) => _text.AppendLiteral(value);
+
+    public void AppendFormatted<TValue>(TValue value) => _text.AppendFormatted(value);
+
+    public string ToStringAndClear() => _failed ? _text.ToStringAndClear() : "";
 }

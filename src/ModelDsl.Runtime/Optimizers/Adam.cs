@@ -52,7 +52,14 @@ public class Adam : Optimizer
     /// <summary>The decoupled weight decay applied before the Adam step (AdamW's), 0 for Adam.</summary>
     private protected virtual double DecoupledDecay => 0;
 
-    private protected override bool FusedUpdate<T>(int index, Tensor parameter, Span<T> w, ReadOnlySpan<T> g, double learningRate, long iteration)
+    private protected override bool FusedUpdate(int index, Tensor parameter, Span<float> w, ReadOnlySpan<float> g, double learningRate, long iteration)
+        => Fused(index, parameter, w, g, learningRate, iteration);
+
+    private protected override bool FusedUpdate(int index, Tensor parameter, Span<double> w, ReadOnlySpan<double> g, double learningRate, long iteration)
+        => Fused(index, parameter, w, g, learningRate, iteration);
+
+    private bool Fused<T>(int index, Tensor parameter, Span<T> w, ReadOnlySpan<T> g, double learningRate, long iteration)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!TrySlotSpan<T>(MomentumSlot, index, parameter, w.Length, out var m) ||
             !TrySlotSpan<T>(VelocitySlot, index, parameter, w.Length, out var v)) return false;

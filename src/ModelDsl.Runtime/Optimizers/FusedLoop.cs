@@ -46,9 +46,8 @@ internal static class FusedLoop
         }
         int tail = length - i;
         if (tail == 0) return;
-        // The last elements through zero-padded vectors: the padding lanes are computed and dropped.
+        // The last elements through padded vectors: the padding lanes (whatever the stack held) are computed and dropped.
         Span<T> buffer = stackalloc T[5 * width];
-        buffer.Clear();
         Span<T> tw = buffer[..width], tg = buffer.Slice(width, width), ta = buffer.Slice(2 * width, width),
             tb = buffer.Slice(3 * width, width), tc = buffer.Slice(4 * width, width);
         w[i..].CopyTo(tw);
@@ -57,18 +56,15 @@ internal static class FusedLoop
         if (hasB) b[i..].CopyTo(tb);
         if (hasC) c[i..].CopyTo(tc);
         var wt = new Vector<T>(tw);
-        var at2 = new Vector<T>(ta);
-        var bt = new Vector<T>(tb);
-        var ct = new Vector<T>(tc);
+        var at2 = hasA ? new Vector<T>(ta) : default;
+        var bt = hasB ? new Vector<T>(tb) : default;
+        var ct = hasC ? new Vector<T>(tc) : default;
         rule.Apply(ref wt, new Vector<T>(tg), ref at2, ref bt, ref ct);
         wt.CopyTo(tw);
-        at2.CopyTo(ta);
-        bt.CopyTo(tb);
-        ct.CopyTo(tc);
         tw[..tail].CopyTo(w[i..]);
-        if (hasA) ta[..tail].CopyTo(a[i..]);
-        if (hasB) tb[..tail].CopyTo(b[i..]);
-        if (hasC) tc[..tail].CopyTo(c[i..]);
+        if (hasA) { at2.CopyTo(ta); ta[..tail].CopyTo(a[i..]); }
+        if (hasB) { bt.CopyTo(tb); tb[..tail].CopyTo(b[i..]); }
+        if (hasC) { ct.CopyTo(tc); tc[..tail].CopyTo(c[i..]); }
     }
 
     /// <summary>A double hyperparameter rounded to T, as torch rounds a Python/C# scalar operand to the tensor's dtype.</summary>

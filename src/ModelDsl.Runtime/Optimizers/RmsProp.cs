@@ -69,7 +69,14 @@ public sealed class RmsProp : Optimizer
             parameter.sub_(increment);
     }
 
-    private protected override bool FusedUpdate<T>(int index, Tensor parameter, Span<T> w, ReadOnlySpan<T> g, double learningRate, long iteration)
+    private protected override bool FusedUpdate(int index, Tensor parameter, Span<float> w, ReadOnlySpan<float> g, double learningRate, long iteration)
+        => Fused(index, parameter, w, g, learningRate, iteration);
+
+    private protected override bool FusedUpdate(int index, Tensor parameter, Span<double> w, ReadOnlySpan<double> g, double learningRate, long iteration)
+        => Fused(index, parameter, w, g, learningRate, iteration);
+
+    private bool Fused<T>(int index, Tensor parameter, Span<T> w, ReadOnlySpan<T> g, double learningRate, long iteration)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Slots in the order the torch update first uses them (velocity, average gradient, momentum): GetState lists them so.
         Span<T> average = default, momentum = default;

@@ -600,24 +600,95 @@ namespace ModelDsl.Generators.Tests.Models
             return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
         }
 
-        /// <summary>
-        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
-        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
-        /// </summary>
+        /// <summary>The managed code on tensors: their memory as spans, then the result as the TorchSharp code gives it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
             where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
         {
-            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                bool scored = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Test;
+                global::System.ReadOnlySpan<T> target = scored ? global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted) : default;
+                global::System.ReadOnlySpan<T> dOutput = mode == global::ModelDsl.Managed.ManagedMode.Backward ? global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!) : default;
+                global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
+                global::System.Span<T> gradients = _workspace.Gradients<T>(37);
+                global::System.ReadOnlySpan<T> output = StepManaged<T>(mode, n, input, target, dOutput, totals, gradients, out double loss);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        W = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(0, 24), [6, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        B = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(24, 4), [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Scale = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(28, 1), [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        V = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(29, 4), [4, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        HeadKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(33, 2), [1, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        HeadBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(35, 2), [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                var totalsByName = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                return new global::ModelDsl.Training.StepResult(loss, metrics) { Totals = totalsByName };
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float32): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<float>(x, y, metrics);
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float64): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<double>(x, y, metrics);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private double TrainManagedSpans<T>(global::System.ReadOnlySpan<T> x, global::System.ReadOnlySpan<T> y, global::System.Span<double> metrics)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            int n = global::ModelDsl.Managed.ManagedBackend.SpanBatch<T>("BroadcastingModel", _dtype, _device, x.Length, 6, y.Length, 2, metrics.Length, 0);
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
+            StepManaged<T>(global::ModelDsl.Managed.ManagedMode.Train, n, x, y, default, totals, _workspace.Gradients<T>(37), out double loss);
+            for (int i = 0; i < metrics.Length; i++) metrics[i] = totals[i].Result;
+            return loss;
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory. Returns
+        /// the output (valid until the next call); the loss and metrics for Train and Test, the gradients for Train and Backward.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::System.ReadOnlySpan<T> StepManaged<T>(global::ModelDsl.Managed.ManagedMode mode, int n, global::System.ReadOnlySpan<T> input, global::System.ReadOnlySpan<T> target, global::System.ReadOnlySpan<T> dOutputGiven,
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals, global::System.Span<T> gradients, out double loss)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            loss = double.NaN;
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wB = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.B);
-            global::System.Span<T> wHeadBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.HeadBias);
-            global::System.Span<T> wHeadKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.HeadKernel);
-            global::System.Span<T> wScale = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Scale);
-            global::System.Span<T> wV = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.V);
-            global::System.Span<T> wW = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.W);
+            global::System.Span<T> wB = _workspace.Weight<T>(0, this.Weights.B, 4);
+            global::System.Span<T> wHeadBias = _workspace.Weight<T>(1, this.Weights.HeadBias, 2);
+            global::System.Span<T> wHeadKernel = _workspace.Weight<T>(2, this.Weights.HeadKernel, 2);
+            global::System.Span<T> wScale = _workspace.Weight<T>(3, this.Weights.Scale, 1);
+            global::System.Span<T> wV = _workspace.Weight<T>(4, this.Weights.V, 4);
+            global::System.Span<T> wW = _workspace.Weight<T>(5, this.Weights.W, 24);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n + n + n + n + n + n + (n * 2) + (n * 2)), adjointsLength = checked((n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + (n * 4) + n + n + n + n + n + n + (n * 2) + (n * 2));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -764,126 +835,99 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Managed.DenseSpans.Forward<T>(subtract3, wHeadKernel, wHeadBias, headPreActivation, n, 1, 2);
             global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Tanh, headPreActivation, head, 2);
 
-            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(head, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return head;
 
             // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
-            global::ModelDsl.Training.StepResult? result = null;
-            global::TorchSharp.torch.Tensor? converted = null;
-            try
+            if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
             {
-                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted);
-                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, head, target, n, 2, 1.0, false);
-                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
-                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
-                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
-                    result = new(loss, metrics) { Totals = totals };
-                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
-                }
-
-                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
-                global::System.Span<T> gradients = _workspace.Gradients<T>(37);
-                global::System.Span<T> gW = gradients.Slice(0, 24);
-                global::System.Span<T> gB = gradients.Slice(24, 4);
-                global::System.Span<T> gScale = gradients.Slice(28, 1);
-                global::System.Span<T> gV = gradients.Slice(29, 4);
-                global::System.Span<T> gHeadKernel = gradients.Slice(33, 2);
-                global::System.Span<T> gHeadBias = gradients.Slice(35, 2);
-                block.Slice(valuesLength, adjointsLength).Clear();
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dHead);
-                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, head, target, n, 2, 1.0, false, dHead);
-                // d/d(HeadPreActivation) of: Head = Tanh(HeadPreActivation)
-                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Tanh, dHead, headPreActivation, head, dHeadPreActivation, 2);
-                // d/d(HeadKernel, HeadBias, Subtract3) of: HeadPreActivation = Dense(Subtract3)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dHeadPreActivation, subtract3, wHeadKernel, dSubtract3, gHeadKernel, gHeadBias, n, 1, 2);
-                // d/d(Multiply5, Scale) of: Subtract3 = Multiply5 - Scale
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, dSubtract3, multiply5, 1, n, wScale, 1, 1, subtract3, dMultiply5, gScale, 1, n);
-                // d/d(MatMul2, s) of: Multiply5 = MatMul2 * s
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply5, matMul2, 1, n, s, 1, n, multiply5, dMatMul2, dS, 1, n);
-                // d/d(r, V) of: MatMul2 = MatMul(r, V)
-                global::ModelDsl.Managed.MatMulSpans.Backward<T>(dMatMul2, r, wV, dR, gV, n, 4, 1);
-                // d/d(Reshape, Reshape2) of: s = Reshape + Reshape2
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dS, sum, 1, n, mean, 1, n, s, dSum, dMean, 1, n);
-                // d/d(r) of: Mean = Mean(r, 1)
-                global::ModelDsl.Managed.ReduceSpans.MeanAxisBackward<T>(dMean, dR, n, 4, 1);
-                // d/d(Multiply4) of: Sum = Sum(Multiply4, 1)
-                global::ModelDsl.Managed.ReduceSpans.SumAxisBackward<T>(dSum, dMultiply4, n, 4, 1);
-                // d/d(r, B) of: Multiply4 = r * B
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply4, r, n, 4, wB, 1, 4, multiply4, dR, gB, n, 4);
-                // d/d(Add3, Log) of: r = Add3 + Log
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dR, add3, 1, n * 4, log, 1, n * 4, r, dAdd3, dLog, 1, n * 4);
-                // d/d(Add4) of: Log = Log(Add4)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Log", dLog, add4, log, dAdd4, 4);
-                // d/d(Square3) of: Add4 = Square3 + 1
-                global::ModelDsl.Managed.ScalarSpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd4, square3, T.CreateTruncating(1), constantFirst: false, add4, dSquare3);
-                // d/d(h) of: Square3 = Square(h)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Square", dSquare3, h, square3, dH, 4);
-                // d/d(Subtract2, Multiply3) of: Add3 = Subtract2 + Multiply3
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd3, subtract2, 1, n * 4, multiply3, 1, n * 4, add3, dSubtract2, dMultiply3, 1, n * 4);
-                // d/d(Relu, Exp) of: Multiply3 = Relu * Exp
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply3, relu, 1, n * 4, exp, 1, n * 4, multiply3, dRelu, dExp, 1, n * 4);
-                // d/d(Negate2) of: Exp = Exp(Negate2)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Exp", dExp, negate2, exp, dNegate2, 4);
-                // d/d(Square2) of: Negate2 = -Square2
-                global::System.Numerics.Tensors.TensorPrimitives.Subtract<T>(dSquare2, dNegate2, dSquare2);
-                // d/d(z) of: Square2 = Square(z)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Square", dSquare2, z, square2, dZ, 4);
-                // d/d(z) of: Relu = Relu(z)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Relu", dRelu, z, relu, dZ, 4);
-                // d/d(Add2, Elu) of: Subtract2 = Add2 - Elu
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, dSubtract2, add2, 1, n * 4, elu, 1, n * 4, subtract2, dAdd2, dElu, 1, n * 4);
-                // d/d(Negate) of: Elu = Elu(Negate)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Elu", dElu, negate, elu, dNegate, 4);
-                // d/d(z) of: Negate = -z
-                global::System.Numerics.Tensors.TensorPrimitives.Subtract<T>(dZ, dNegate, dZ);
-                // d/d(Softplus, Selu) of: Add2 = Softplus + Selu
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd2, softplus, 1, n * 4, selu, 1, n * 4, add2, dSoftplus, dSelu, 1, n * 4);
-                // d/d(z) of: Selu = Selu(z)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Selu", dSelu, z, selu, dZ, 4);
-                // d/d(z) of: Softplus = Softplus(z)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Softplus", dSoftplus, z, softplus, dZ, 4);
-                // d/d(Subtract, Divide) of: z = Subtract + Divide
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dZ, subtract, 1, n * 4, divide, 1, n * 4, z, dSubtract, dDivide, 1, n * 4);
-                // d/d(Sigmoid) of: Divide = Sigmoid / -(-3)
-                global::ModelDsl.Managed.ScalarSpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Divide, dDivide, sigmoid, T.CreateTruncating((-(-3))), constantFirst: false, divide, dSigmoid);
-                // d/d(h) of: Sigmoid = Sigmoid(h)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Sigmoid", dSigmoid, h, sigmoid, dH, 4);
-                // d/d(Multiply, Multiply2) of: Subtract = Multiply - Multiply2
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, dSubtract, multiply, 1, n * 4, multiply2, 1, n * 4, subtract, dMultiply, dMultiply2, 1, n * 4);
-                // d/d(Square) of: Multiply2 = Square * (0.25 * 2)
-                global::ModelDsl.Managed.ScalarSpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply2, square, T.CreateTruncating((0.25 * 2)), constantFirst: false, multiply2, dSquare);
-                // d/d(h) of: Square = Square(h)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Square", dSquare, h, square, dH, 4);
-                // d/d(h, Scale) of: Multiply = h * Scale
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply, h, 1, n * 4, wScale, 1, 1, multiply, dH, gScale, 1, n * 4);
-                // d/d(Add) of: h = Tanh(Add)
-                global::ModelDsl.Managed.UnarySpans.Backward<T>("Tanh", dH, add, h, dAdd, 4);
-                // d/d(MatMul, B) of: Add = MatMul + B
-                global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd, matMul, n, 4, wB, 1, 4, add, dMatMul, gB, n, 4);
-                // d/d(W) of: MatMul = MatMul(Flatten, W)
-                global::ModelDsl.Managed.MatMulSpans.Backward<T>(dMatMul, input, wW, default, gW, n, 6, 4);
-
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    return new Gradients
-                    {
-                        W = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gW, [6, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        B = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gB, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        Scale = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gScale, [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        V = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gV, [4, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        HeadKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHeadKernel, [1, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        HeadBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHeadBias, [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                    };
-                }
-                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
-                return result;
+                loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, head, target, n, 2, 1.0, false);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Test) return head;
             }
-            finally
-            {
-                converted?.Dispose();
-            }
+
+            // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+            global::System.Span<T> gW = gradients.Slice(0, 24);
+            global::System.Span<T> gB = gradients.Slice(24, 4);
+            global::System.Span<T> gScale = gradients.Slice(28, 1);
+            global::System.Span<T> gV = gradients.Slice(29, 4);
+            global::System.Span<T> gHeadKernel = gradients.Slice(33, 2);
+            global::System.Span<T> gHeadBias = gradients.Slice(35, 2);
+            block.Slice(valuesLength, adjointsLength).Clear();
+            if (mode == global::ModelDsl.Managed.ManagedMode.Backward) dOutputGiven.CopyTo(dHead);
+            else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, head, target, n, 2, 1.0, false, dHead);
+            // d/d(HeadPreActivation) of: Head = Tanh(HeadPreActivation)
+            global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Tanh, dHead, headPreActivation, head, dHeadPreActivation, 2);
+            // d/d(HeadKernel, HeadBias, Subtract3) of: HeadPreActivation = Dense(Subtract3)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dHeadPreActivation, subtract3, wHeadKernel, dSubtract3, gHeadKernel, gHeadBias, n, 1, 2);
+            // d/d(Multiply5, Scale) of: Subtract3 = Multiply5 - Scale
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, dSubtract3, multiply5, 1, n, wScale, 1, 1, subtract3, dMultiply5, gScale, 1, n);
+            // d/d(MatMul2, s) of: Multiply5 = MatMul2 * s
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply5, matMul2, 1, n, s, 1, n, multiply5, dMatMul2, dS, 1, n);
+            // d/d(r, V) of: MatMul2 = MatMul(r, V)
+            global::ModelDsl.Managed.MatMulSpans.Backward<T>(dMatMul2, r, wV, dR, gV, n, 4, 1);
+            // d/d(Reshape, Reshape2) of: s = Reshape + Reshape2
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dS, sum, 1, n, mean, 1, n, s, dSum, dMean, 1, n);
+            // d/d(r) of: Mean = Mean(r, 1)
+            global::ModelDsl.Managed.ReduceSpans.MeanAxisBackward<T>(dMean, dR, n, 4, 1);
+            // d/d(Multiply4) of: Sum = Sum(Multiply4, 1)
+            global::ModelDsl.Managed.ReduceSpans.SumAxisBackward<T>(dSum, dMultiply4, n, 4, 1);
+            // d/d(r, B) of: Multiply4 = r * B
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply4, r, n, 4, wB, 1, 4, multiply4, dR, gB, n, 4);
+            // d/d(Add3, Log) of: r = Add3 + Log
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dR, add3, 1, n * 4, log, 1, n * 4, r, dAdd3, dLog, 1, n * 4);
+            // d/d(Add4) of: Log = Log(Add4)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Log", dLog, add4, log, dAdd4, 4);
+            // d/d(Square3) of: Add4 = Square3 + 1
+            global::ModelDsl.Managed.ScalarSpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd4, square3, T.CreateTruncating(1), constantFirst: false, add4, dSquare3);
+            // d/d(h) of: Square3 = Square(h)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Square", dSquare3, h, square3, dH, 4);
+            // d/d(Subtract2, Multiply3) of: Add3 = Subtract2 + Multiply3
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd3, subtract2, 1, n * 4, multiply3, 1, n * 4, add3, dSubtract2, dMultiply3, 1, n * 4);
+            // d/d(Relu, Exp) of: Multiply3 = Relu * Exp
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply3, relu, 1, n * 4, exp, 1, n * 4, multiply3, dRelu, dExp, 1, n * 4);
+            // d/d(Negate2) of: Exp = Exp(Negate2)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Exp", dExp, negate2, exp, dNegate2, 4);
+            // d/d(Square2) of: Negate2 = -Square2
+            global::System.Numerics.Tensors.TensorPrimitives.Subtract<T>(dSquare2, dNegate2, dSquare2);
+            // d/d(z) of: Square2 = Square(z)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Square", dSquare2, z, square2, dZ, 4);
+            // d/d(z) of: Relu = Relu(z)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Relu", dRelu, z, relu, dZ, 4);
+            // d/d(Add2, Elu) of: Subtract2 = Add2 - Elu
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, dSubtract2, add2, 1, n * 4, elu, 1, n * 4, subtract2, dAdd2, dElu, 1, n * 4);
+            // d/d(Negate) of: Elu = Elu(Negate)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Elu", dElu, negate, elu, dNegate, 4);
+            // d/d(z) of: Negate = -z
+            global::System.Numerics.Tensors.TensorPrimitives.Subtract<T>(dZ, dNegate, dZ);
+            // d/d(Softplus, Selu) of: Add2 = Softplus + Selu
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd2, softplus, 1, n * 4, selu, 1, n * 4, add2, dSoftplus, dSelu, 1, n * 4);
+            // d/d(z) of: Selu = Selu(z)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Selu", dSelu, z, selu, dZ, 4);
+            // d/d(z) of: Softplus = Softplus(z)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Softplus", dSoftplus, z, softplus, dZ, 4);
+            // d/d(Subtract, Divide) of: z = Subtract + Divide
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dZ, subtract, 1, n * 4, divide, 1, n * 4, z, dSubtract, dDivide, 1, n * 4);
+            // d/d(Sigmoid) of: Divide = Sigmoid / -(-3)
+            global::ModelDsl.Managed.ScalarSpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Divide, dDivide, sigmoid, T.CreateTruncating((-(-3))), constantFirst: false, divide, dSigmoid);
+            // d/d(h) of: Sigmoid = Sigmoid(h)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Sigmoid", dSigmoid, h, sigmoid, dH, 4);
+            // d/d(Multiply, Multiply2) of: Subtract = Multiply - Multiply2
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Subtract, dSubtract, multiply, 1, n * 4, multiply2, 1, n * 4, subtract, dMultiply, dMultiply2, 1, n * 4);
+            // d/d(Square) of: Multiply2 = Square * (0.25 * 2)
+            global::ModelDsl.Managed.ScalarSpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply2, square, T.CreateTruncating((0.25 * 2)), constantFirst: false, multiply2, dSquare);
+            // d/d(h) of: Square = Square(h)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Square", dSquare, h, square, dH, 4);
+            // d/d(h, Scale) of: Multiply = h * Scale
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Multiply, dMultiply, h, 1, n * 4, wScale, 1, 1, multiply, dH, gScale, 1, n * 4);
+            // d/d(Add) of: h = Tanh(Add)
+            global::ModelDsl.Managed.UnarySpans.Backward<T>("Tanh", dH, add, h, dAdd, 4);
+            // d/d(MatMul, B) of: Add = MatMul + B
+            global::ModelDsl.Managed.BinarySpans.Backward<T>(global::ModelDsl.Managed.BinaryOp.Add, dAdd, matMul, n, 4, wB, 1, 4, add, dMatMul, gB, n, 4);
+            // d/d(W) of: MatMul = MatMul(Flatten, W)
+            global::ModelDsl.Managed.MatMulSpans.Backward<T>(dMatMul, input, wW, default, gW, n, 6, 4);
+
+            // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+            if (mode == global::ModelDsl.Managed.ManagedMode.Train && double.IsFinite(loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
+            return head;
         }
     }
 }

@@ -434,23 +434,93 @@ namespace ModelDsl.Generators.Tests.Models
             return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
         }
 
-        /// <summary>
-        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
-        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
-        /// </summary>
+        /// <summary>The managed code on tensors: their memory as spans, then the result as the TorchSharp code gives it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
             where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
         {
-            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                bool scored = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Test;
+                global::System.ReadOnlySpan<T> target = scored ? global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted) : default;
+                global::System.ReadOnlySpan<T> dOutput = mode == global::ModelDsl.Managed.ManagedMode.Backward ? global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!) : default;
+                global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
+                global::System.Span<T> gradients = _workspace.Gradients<T>(80);
+                global::System.ReadOnlySpan<T> output = StepManaged<T>(mode, n, input, target, dOutput, totals, gradients, out double loss);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        FeaturesKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(0, 48), [3, 2, 2, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        FeaturesBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(48, 4), [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        MixKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(52, 12), [1, 1, 4, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(64, 14), [7, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(78, 2), [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                var totalsByName = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                return new global::ModelDsl.Training.StepResult(loss, metrics) { Totals = totalsByName };
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float32): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<float>(x, y, metrics);
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float64): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<double>(x, y, metrics);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private double TrainManagedSpans<T>(global::System.ReadOnlySpan<T> x, global::System.ReadOnlySpan<T> y, global::System.Span<double> metrics)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            int n = global::ModelDsl.Managed.ManagedBackend.SpanBatch<T>("ConvolutionModel", _dtype, _device, x.Length, 84, y.Length, 2, metrics.Length, 0);
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
+            StepManaged<T>(global::ModelDsl.Managed.ManagedMode.Train, n, x, y, default, totals, _workspace.Gradients<T>(80), out double loss);
+            for (int i = 0; i < metrics.Length; i++) metrics[i] = totals[i].Result;
+            return loss;
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory. Returns
+        /// the output (valid until the next call); the loss and metrics for Train and Test, the gradients for Train and Backward.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::System.ReadOnlySpan<T> StepManaged<T>(global::ModelDsl.Managed.ManagedMode mode, int n, global::System.ReadOnlySpan<T> input, global::System.ReadOnlySpan<T> target, global::System.ReadOnlySpan<T> dOutputGiven,
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals, global::System.Span<T> gradients, out double loss)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            loss = double.NaN;
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wFeaturesBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FeaturesBias);
-            global::System.Span<T> wFeaturesKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FeaturesKernel);
-            global::System.Span<T> wMixKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.MixKernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
+            global::System.Span<T> wFeaturesBias = _workspace.Weight<T>(0, this.Weights.FeaturesBias, 4);
+            global::System.Span<T> wFeaturesKernel = _workspace.Weight<T>(1, this.Weights.FeaturesKernel, 48);
+            global::System.Span<T> wMixKernel = _workspace.Weight<T>(2, this.Weights.MixKernel, 12);
+            global::System.Span<T> wOutputBias = _workspace.Weight<T>(3, this.Weights.OutputBias, 2);
+            global::System.Span<T> wOutputKernel = _workspace.Weight<T>(4, this.Weights.OutputKernel, 14);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 48) + (n * 48) + (n * 16) + (n * 12) + (n * 12) + (n * 3) + (n * 4) + (n * 7) + (n * 2) + (n * 2)), adjointsLength = checked((n * 48) + (n * 48) + (n * 16) + (n * 12) + (n * 12) + (n * 3) + (n * 4) + (n * 7) + (n * 2) + (n * 2));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -499,78 +569,52 @@ namespace ModelDsl.Generators.Tests.Models
             global::ModelDsl.Managed.DenseSpans.Forward<T>(concatenate, wOutputKernel, wOutputBias, outputPreActivation, n, 7, 2);
             global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.LeakyRelu, outputPreActivation, output, 2);
 
-            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return output;
 
             // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
-            global::ModelDsl.Training.StepResult? result = null;
-            global::TorchSharp.torch.Tensor? converted = null;
-            try
+            if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
             {
-                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted);
-                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false);
-                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
-                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
-                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
-                    result = new(loss, metrics) { Totals = totals };
-                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
-                }
-
-                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
-                global::System.Span<T> gradients = _workspace.Gradients<T>(80);
-                global::System.Span<T> gFeaturesKernel = gradients.Slice(0, 48);
-                global::System.Span<T> gFeaturesBias = gradients.Slice(48, 4);
-                global::System.Span<T> gMixKernel = gradients.Slice(52, 12);
-                global::System.Span<T> gOutputKernel = gradients.Slice(64, 14);
-                global::System.Span<T> gOutputBias = gradients.Slice(78, 2);
-                block.Slice(valuesLength, adjointsLength).Clear();
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
-                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false, dOutput);
-                // d/d(OutputPreActivation) of: Output = LeakyRelu(OutputPreActivation)
-                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.LeakyRelu, dOutput, outputPreActivation, output, dOutputPreActivation, 2);
-                // d/d(OutputKernel, OutputBias, Concatenate) of: OutputPreActivation = Dense(Concatenate)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutputPreActivation, concatenate, wOutputKernel, dConcatenate, gOutputKernel, gOutputBias, n, 7, 2);
-                // d/d(Strongest, Average) of: Concatenate = Concatenate(1, Strongest, Average)
-                for (int r = 0; r < n; r++)
-                {
-                    global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dStrongest.Slice(r * 3, 3), dConcatenate.Slice(r * 7 + 0, 3), dStrongest.Slice(r * 3, 3));
-                    global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dAverage.Slice(r * 4, 4), dConcatenate.Slice(r * 7 + 3, 4), dAverage.Slice(r * 4, 4));
-                }
-                // d/d(Pool) of: Average = GlobalAveragePooling2D(Pool)
-                global::ModelDsl.Managed.GlobalPoolingSpans.AverageBackward<T>(dAverage, dPool, n, 4, 4);
-                // d/d(Mix) of: Strongest = GlobalMaxPooling2D(Mix)
-                global::ModelDsl.Managed.GlobalPoolingSpans.MaxBackward<T>(dStrongest, mix, strongest, dMix, n, 4, 3);
-                // d/d(MixPreActivation) of: Mix = Swish(MixPreActivation)
-                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Swish, dMix, mixPreActivation, mix, dMixPreActivation, 3);
-                // d/d(MixKernel, Pool) of: MixPreActivation = Conv2D(Pool)
-                global::ModelDsl.Managed.Conv2DSpans.Backward<T>(dMixPreActivation, pool, wMixKernel, dPool, gMixKernel, default, n, 2, 2, 4, 3, 1, 1, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
-                // d/d(Features) of: Pool = AveragePooling2D(Features)
-                global::ModelDsl.Managed.PoolingSpans.AveragePool2DBackward<T>(dPool, dFeatures, n, 4, 3, 4, 2, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same);
-                // d/d(FeaturesPreActivation) of: Features = Gelu(FeaturesPreActivation)
-                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Gelu, dFeatures, featuresPreActivation, features, dFeaturesPreActivation, 4);
-                // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv2D(x)
-                global::ModelDsl.Managed.Conv2DSpans.Backward<T>(dFeaturesPreActivation, input, wFeaturesKernel, default, gFeaturesKernel, gFeaturesBias, n, 7, 6, 2, 4, 3, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1);
-
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    return new Gradients
-                    {
-                        FeaturesKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFeaturesKernel, [3, 2, 2, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        FeaturesBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFeaturesBias, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        MixKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gMixKernel, [1, 1, 4, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [7, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                    };
-                }
-                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
-                return result;
+                loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Test) return output;
             }
-            finally
+
+            // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+            global::System.Span<T> gFeaturesKernel = gradients.Slice(0, 48);
+            global::System.Span<T> gFeaturesBias = gradients.Slice(48, 4);
+            global::System.Span<T> gMixKernel = gradients.Slice(52, 12);
+            global::System.Span<T> gOutputKernel = gradients.Slice(64, 14);
+            global::System.Span<T> gOutputBias = gradients.Slice(78, 2);
+            block.Slice(valuesLength, adjointsLength).Clear();
+            if (mode == global::ModelDsl.Managed.ManagedMode.Backward) dOutputGiven.CopyTo(dOutput);
+            else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false, dOutput);
+            // d/d(OutputPreActivation) of: Output = LeakyRelu(OutputPreActivation)
+            global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.LeakyRelu, dOutput, outputPreActivation, output, dOutputPreActivation, 2);
+            // d/d(OutputKernel, OutputBias, Concatenate) of: OutputPreActivation = Dense(Concatenate)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutputPreActivation, concatenate, wOutputKernel, dConcatenate, gOutputKernel, gOutputBias, n, 7, 2);
+            // d/d(Strongest, Average) of: Concatenate = Concatenate(1, Strongest, Average)
+            for (int r = 0; r < n; r++)
             {
-                converted?.Dispose();
+                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dStrongest.Slice(r * 3, 3), dConcatenate.Slice(r * 7 + 0, 3), dStrongest.Slice(r * 3, 3));
+                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dAverage.Slice(r * 4, 4), dConcatenate.Slice(r * 7 + 3, 4), dAverage.Slice(r * 4, 4));
             }
+            // d/d(Pool) of: Average = GlobalAveragePooling2D(Pool)
+            global::ModelDsl.Managed.GlobalPoolingSpans.AverageBackward<T>(dAverage, dPool, n, 4, 4);
+            // d/d(Mix) of: Strongest = GlobalMaxPooling2D(Mix)
+            global::ModelDsl.Managed.GlobalPoolingSpans.MaxBackward<T>(dStrongest, mix, strongest, dMix, n, 4, 3);
+            // d/d(MixPreActivation) of: Mix = Swish(MixPreActivation)
+            global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Swish, dMix, mixPreActivation, mix, dMixPreActivation, 3);
+            // d/d(MixKernel, Pool) of: MixPreActivation = Conv2D(Pool)
+            global::ModelDsl.Managed.Conv2DSpans.Backward<T>(dMixPreActivation, pool, wMixKernel, dPool, gMixKernel, default, n, 2, 2, 4, 3, 1, 1, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
+            // d/d(Features) of: Pool = AveragePooling2D(Features)
+            global::ModelDsl.Managed.PoolingSpans.AveragePool2DBackward<T>(dPool, dFeatures, n, 4, 3, 4, 2, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same);
+            // d/d(FeaturesPreActivation) of: Features = Gelu(FeaturesPreActivation)
+            global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Gelu, dFeatures, featuresPreActivation, features, dFeaturesPreActivation, 4);
+            // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv2D(x)
+            global::ModelDsl.Managed.Conv2DSpans.Backward<T>(dFeaturesPreActivation, input, wFeaturesKernel, default, gFeaturesKernel, gFeaturesBias, n, 7, 6, 2, 4, 3, 2, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1, 1);
+
+            // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+            if (mode == global::ModelDsl.Managed.ManagedMode.Train && double.IsFinite(loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
+            return output;
         }
     }
 }

@@ -392,22 +392,93 @@ namespace ModelDsl.Examples
             return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
         }
 
-        /// <summary>
-        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
-        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
-        /// </summary>
+        /// <summary>The managed code on tensors: their memory as spans, then the result as the TorchSharp code gives it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
             where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
         {
-            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                bool scored = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Test;
+                global::System.ReadOnlySpan<long> labels = scored ? global::ModelDsl.Managed.ManagedBackend.Labels(y!, n, out converted) : default;
+                global::System.ReadOnlySpan<T> dOutput = mode == global::ModelDsl.Managed.ManagedMode.Backward ? global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!) : default;
+                global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[1];
+                global::System.Span<T> gradients = _workspace.Gradients<T>(1610);
+                global::System.ReadOnlySpan<T> output = StepManaged<T>(mode, n, input, labels, dOutput, totals, gradients, out double loss);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 10], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        FeaturesKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(0, 144), [3, 3, 1, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        FeaturesBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(144, 16), [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(160, 1440), [144, 10], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(1600, 10), [10], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                var totalsByName = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
+                var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
+                totalsByName[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.Accuracy)] = totals[0];
+                metrics[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.Accuracy)] = totals[0].Result;
+                return new global::ModelDsl.Training.StepResult(loss, metrics) { Totals = totalsByName };
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float32): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="labels"/> their class indices; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<long> labels, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<float>(x, labels, metrics);
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float64): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="labels"/> their class indices; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<long> labels, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<double>(x, labels, metrics);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private double TrainManagedSpans<T>(global::System.ReadOnlySpan<T> x, global::System.ReadOnlySpan<long> labels, global::System.Span<double> metrics)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            int n = global::ModelDsl.Managed.ManagedBackend.SpanBatch<T>("DigitsCnn", _dtype, _device, x.Length, 64, labels.Length, 1, metrics.Length, 1);
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[1];
+            StepManaged<T>(global::ModelDsl.Managed.ManagedMode.Train, n, x, labels, default, totals, _workspace.Gradients<T>(1610), out double loss);
+            for (int i = 0; i < metrics.Length; i++) metrics[i] = totals[i].Result;
+            return loss;
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory. Returns
+        /// the output (valid until the next call); the loss and metrics for Train and Test, the gradients for Train and Backward.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::System.ReadOnlySpan<T> StepManaged<T>(global::ModelDsl.Managed.ManagedMode mode, int n, global::System.ReadOnlySpan<T> input, global::System.ReadOnlySpan<long> labels, global::System.ReadOnlySpan<T> dOutputGiven,
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals, global::System.Span<T> gradients, out double loss)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            loss = double.NaN;
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wFeaturesBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FeaturesBias);
-            global::System.Span<T> wFeaturesKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FeaturesKernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
+            global::System.Span<T> wFeaturesBias = _workspace.Weight<T>(0, this.Weights.FeaturesBias, 16);
+            global::System.Span<T> wFeaturesKernel = _workspace.Weight<T>(1, this.Weights.FeaturesKernel, 144);
+            global::System.Span<T> wOutputBias = _workspace.Weight<T>(2, this.Weights.OutputBias, 10);
+            global::System.Span<T> wOutputKernel = _workspace.Weight<T>(3, this.Weights.OutputKernel, 1440);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 576) + (n * 576) + (n * 144) + (n * 10) + (n * 10)), adjointsLength = checked((n * 576) + (n * 576) + (n * 144) + (n * 10) + (n * 10));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -436,63 +507,38 @@ namespace ModelDsl.Examples
             global::ModelDsl.Managed.DenseSpans.Forward<T>(pool, wOutputKernel, wOutputBias, outputPreActivation, n, 144, 10);
             global::ModelDsl.Managed.ActivationSpans.Forward<T>(global::ModelDsl.Kernels.Activation.Softmax, outputPreActivation, output, 10);
 
-            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 10], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return output;
 
             // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
-            global::ModelDsl.Training.StepResult? result = null;
-            global::TorchSharp.torch.Tensor? converted = null;
-            try
+            if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
             {
-                global::System.ReadOnlySpan<long> labels = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Labels(y!, n, out converted);
-                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    double loss = global::ModelDsl.Managed.LossSpans.SparseForward<T>(output, labels, n, 10, false);
-                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
-                    totals[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.Accuracy)] = global::ModelDsl.Managed.MetricSpans.AccumulateSparse<T>(global::ModelDsl.Kernels.Metric.SparseCategoricalAccuracy, output, labels, n, 10);
-                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
-                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
-                    result = new(loss, metrics) { Totals = totals };
-                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
-                }
-
-                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
-                global::System.Span<T> gradients = _workspace.Gradients<T>(1610);
-                global::System.Span<T> gFeaturesKernel = gradients.Slice(0, 144);
-                global::System.Span<T> gFeaturesBias = gradients.Slice(144, 16);
-                global::System.Span<T> gOutputKernel = gradients.Slice(160, 1440);
-                global::System.Span<T> gOutputBias = gradients.Slice(1600, 10);
-                block.Slice(valuesLength, adjointsLength).Clear();
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
-                else global::ModelDsl.Managed.LossSpans.SparseBackward<T>(output, labels, n, 10, false, dOutput);
-                // d/d(OutputPreActivation) of: Output = Softmax(OutputPreActivation)
-                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Softmax, dOutput, outputPreActivation, output, dOutputPreActivation, 10);
-                // d/d(OutputKernel, OutputBias, Flatten) of: OutputPreActivation = Dense(Flatten)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutputPreActivation, pool, wOutputKernel, dPool, gOutputKernel, gOutputBias, n, 144, 10);
-                // d/d(Features) of: Pool = MaxPooling2D(Features)
-                global::ModelDsl.Managed.PoolingSpans.MaxPool2DBackward<T>(dPool, poolIndices, dFeatures, n, 6, 6, 16, 2, 2, 2, 2, global::ModelDsl.Kernels.Padding.Valid);
-                // d/d(FeaturesPreActivation) of: Features = Relu(FeaturesPreActivation)
-                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Relu, dFeatures, featuresPreActivation, features, dFeaturesPreActivation, 16);
-                // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv2D(Reshape)
-                global::ModelDsl.Managed.Conv2DSpans.Backward<T>(dFeaturesPreActivation, input, wFeaturesKernel, default, gFeaturesKernel, gFeaturesBias, n, 8, 8, 1, 16, 3, 3, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
-
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    return new Gradients
-                    {
-                        FeaturesKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFeaturesKernel, [3, 3, 1, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        FeaturesBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFeaturesBias, [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [144, 10], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [10], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                    };
-                }
-                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
-                return result;
+                loss = global::ModelDsl.Managed.LossSpans.SparseForward<T>(output, labels, n, 10, false);
+                totals[0] = global::ModelDsl.Managed.MetricSpans.AccumulateSparse<T>(global::ModelDsl.Kernels.Metric.SparseCategoricalAccuracy, output, labels, n, 10);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Test) return output;
             }
-            finally
-            {
-                converted?.Dispose();
-            }
+
+            // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+            global::System.Span<T> gFeaturesKernel = gradients.Slice(0, 144);
+            global::System.Span<T> gFeaturesBias = gradients.Slice(144, 16);
+            global::System.Span<T> gOutputKernel = gradients.Slice(160, 1440);
+            global::System.Span<T> gOutputBias = gradients.Slice(1600, 10);
+            block.Slice(valuesLength, adjointsLength).Clear();
+            if (mode == global::ModelDsl.Managed.ManagedMode.Backward) dOutputGiven.CopyTo(dOutput);
+            else global::ModelDsl.Managed.LossSpans.SparseBackward<T>(output, labels, n, 10, false, dOutput);
+            // d/d(OutputPreActivation) of: Output = Softmax(OutputPreActivation)
+            global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Softmax, dOutput, outputPreActivation, output, dOutputPreActivation, 10);
+            // d/d(OutputKernel, OutputBias, Flatten) of: OutputPreActivation = Dense(Flatten)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutputPreActivation, pool, wOutputKernel, dPool, gOutputKernel, gOutputBias, n, 144, 10);
+            // d/d(Features) of: Pool = MaxPooling2D(Features)
+            global::ModelDsl.Managed.PoolingSpans.MaxPool2DBackward<T>(dPool, poolIndices, dFeatures, n, 6, 6, 16, 2, 2, 2, 2, global::ModelDsl.Kernels.Padding.Valid);
+            // d/d(FeaturesPreActivation) of: Features = Relu(FeaturesPreActivation)
+            global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Relu, dFeatures, featuresPreActivation, features, dFeaturesPreActivation, 16);
+            // d/d(FeaturesKernel, FeaturesBias) of: FeaturesPreActivation = Conv2D(Reshape)
+            global::ModelDsl.Managed.Conv2DSpans.Backward<T>(dFeaturesPreActivation, input, wFeaturesKernel, default, gFeaturesKernel, gFeaturesBias, n, 8, 8, 1, 16, 3, 3, 1, 1, global::ModelDsl.Kernels.Padding.Valid, 1, 1);
+
+            // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+            if (mode == global::ModelDsl.Managed.ManagedMode.Train && double.IsFinite(loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
+            return output;
         }
     }
 }

@@ -433,26 +433,101 @@ namespace ModelDsl.Labs.Stock
             return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
         }
 
-        /// <summary>
-        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
-        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
-        /// </summary>
+        /// <summary>The managed code on tensors: their memory as spans, then the result as the TorchSharp code gives it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
             where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
         {
-            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                bool scored = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Test;
+                global::System.ReadOnlySpan<T> target = scored ? global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted) : default;
+                global::System.ReadOnlySpan<T> dOutput = mode == global::ModelDsl.Managed.ManagedMode.Backward ? global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!) : default;
+                global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[1];
+                global::System.Span<T> gradients = _workspace.Gradients<T>(2577);
+                global::System.ReadOnlySpan<T> output = StepManaged<T>(mode, n, input, target, dOutput, totals, gradients, out double loss);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        Hidden1Kernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(0, 2000), [125, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Hidden1Bias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(2000, 16), [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Hidden2Kernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(2016, 256), [16, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Hidden2Bias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(2272, 16), [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Hidden3Kernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(2288, 256), [16, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        Hidden3Bias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(2544, 16), [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(2560, 16), [16, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(2576, 1), [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                var totalsByName = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
+                var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
+                totalsByName[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = totals[0];
+                metrics[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = totals[0].Result;
+                return new global::ModelDsl.Training.StepResult(loss, metrics) { Totals = totalsByName };
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float32): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<float>(x, y, metrics);
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float64): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<double>(x, y, metrics);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private double TrainManagedSpans<T>(global::System.ReadOnlySpan<T> x, global::System.ReadOnlySpan<T> y, global::System.Span<double> metrics)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            int n = global::ModelDsl.Managed.ManagedBackend.SpanBatch<T>("ReportSeluMlp", _dtype, _device, x.Length, 125, y.Length, 1, metrics.Length, 1);
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[1];
+            StepManaged<T>(global::ModelDsl.Managed.ManagedMode.Train, n, x, y, default, totals, _workspace.Gradients<T>(2577), out double loss);
+            for (int i = 0; i < metrics.Length; i++) metrics[i] = totals[i].Result;
+            return loss;
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory. Returns
+        /// the output (valid until the next call); the loss and metrics for Train and Test, the gradients for Train and Backward.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::System.ReadOnlySpan<T> StepManaged<T>(global::ModelDsl.Managed.ManagedMode mode, int n, global::System.ReadOnlySpan<T> input, global::System.ReadOnlySpan<T> target, global::System.ReadOnlySpan<T> dOutputGiven,
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals, global::System.Span<T> gradients, out double loss)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            loss = double.NaN;
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wHidden1Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden1Bias);
-            global::System.Span<T> wHidden1Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden1Kernel);
-            global::System.Span<T> wHidden2Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden2Bias);
-            global::System.Span<T> wHidden2Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden2Kernel);
-            global::System.Span<T> wHidden3Bias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden3Bias);
-            global::System.Span<T> wHidden3Kernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.Hidden3Kernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
+            global::System.Span<T> wHidden1Bias = _workspace.Weight<T>(0, this.Weights.Hidden1Bias, 16);
+            global::System.Span<T> wHidden1Kernel = _workspace.Weight<T>(1, this.Weights.Hidden1Kernel, 2000);
+            global::System.Span<T> wHidden2Bias = _workspace.Weight<T>(2, this.Weights.Hidden2Bias, 16);
+            global::System.Span<T> wHidden2Kernel = _workspace.Weight<T>(3, this.Weights.Hidden2Kernel, 256);
+            global::System.Span<T> wHidden3Bias = _workspace.Weight<T>(4, this.Weights.Hidden3Bias, 16);
+            global::System.Span<T> wHidden3Kernel = _workspace.Weight<T>(5, this.Weights.Hidden3Kernel, 256);
+            global::System.Span<T> wOutputBias = _workspace.Weight<T>(6, this.Weights.OutputBias, 1);
+            global::System.Span<T> wOutputKernel = _workspace.Weight<T>(7, this.Weights.OutputKernel, 16);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + n), adjointsLength = checked((n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + (n * 16) + n);
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -485,75 +560,46 @@ namespace ModelDsl.Labs.Stock
             // Output = Output(Hidden3)  [Output(Hidden3(Hidden2(Hidden1(Flatten(x)))))]
             global::ModelDsl.Managed.DenseSpans.Forward<T>(hidden3, wOutputKernel, wOutputBias, output, n, 16, 1);
 
-            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return output;
 
             // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
-            global::ModelDsl.Training.StepResult? result = null;
-            global::TorchSharp.torch.Tensor? converted = null;
-            try
+            if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
             {
-                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted);
-                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
-                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
-                    totals[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = global::ModelDsl.Managed.MetricSpans.Accumulate<T>(global::ModelDsl.Kernels.Metric.MeanAbsoluteError, output, target, n, 1);
-                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
-                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
-                    result = new(loss, metrics) { Totals = totals };
-                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
-                }
-
-                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
-                global::System.Span<T> gradients = _workspace.Gradients<T>(2577);
-                global::System.Span<T> gHidden1Kernel = gradients.Slice(0, 2000);
-                global::System.Span<T> gHidden1Bias = gradients.Slice(2000, 16);
-                global::System.Span<T> gHidden2Kernel = gradients.Slice(2016, 256);
-                global::System.Span<T> gHidden2Bias = gradients.Slice(2272, 16);
-                global::System.Span<T> gHidden3Kernel = gradients.Slice(2288, 256);
-                global::System.Span<T> gHidden3Bias = gradients.Slice(2544, 16);
-                global::System.Span<T> gOutputKernel = gradients.Slice(2560, 16);
-                global::System.Span<T> gOutputBias = gradients.Slice(2576, 1);
-                block.Slice(valuesLength, adjointsLength).Clear();
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
-                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
-                // d/d(OutputKernel, OutputBias, Hidden3) of: Output = Dense(Hidden3)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, hidden3, wOutputKernel, dHidden3, gOutputKernel, gOutputBias, n, 16, 1);
-                // d/d(Hidden3PreActivation) of: Hidden3 = Selu(Hidden3PreActivation)
-                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Selu, dHidden3, hidden3PreActivation, hidden3, dHidden3PreActivation, 16);
-                // d/d(Hidden3Kernel, Hidden3Bias, Hidden2) of: Hidden3PreActivation = Dense(Hidden2)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dHidden3PreActivation, hidden2, wHidden3Kernel, dHidden2, gHidden3Kernel, gHidden3Bias, n, 16, 16);
-                // d/d(Hidden2PreActivation) of: Hidden2 = Selu(Hidden2PreActivation)
-                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Selu, dHidden2, hidden2PreActivation, hidden2, dHidden2PreActivation, 16);
-                // d/d(Hidden2Kernel, Hidden2Bias, Hidden1) of: Hidden2PreActivation = Dense(Hidden1)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dHidden2PreActivation, hidden1, wHidden2Kernel, dHidden1, gHidden2Kernel, gHidden2Bias, n, 16, 16);
-                // d/d(Hidden1PreActivation) of: Hidden1 = Selu(Hidden1PreActivation)
-                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Selu, dHidden1, hidden1PreActivation, hidden1, dHidden1PreActivation, 16);
-                // d/d(Hidden1Kernel, Hidden1Bias) of: Hidden1PreActivation = Dense(Flatten)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dHidden1PreActivation, input, wHidden1Kernel, default, gHidden1Kernel, gHidden1Bias, n, 125, 16);
-
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    return new Gradients
-                    {
-                        Hidden1Kernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden1Kernel, [125, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        Hidden1Bias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden1Bias, [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        Hidden2Kernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden2Kernel, [16, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        Hidden2Bias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden2Bias, [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        Hidden3Kernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden3Kernel, [16, 16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        Hidden3Bias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gHidden3Bias, [16], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [16, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                    };
-                }
-                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
-                return result;
+                loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
+                totals[0] = global::ModelDsl.Managed.MetricSpans.Accumulate<T>(global::ModelDsl.Kernels.Metric.MeanAbsoluteError, output, target, n, 1);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Test) return output;
             }
-            finally
-            {
-                converted?.Dispose();
-            }
+
+            // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+            global::System.Span<T> gHidden1Kernel = gradients.Slice(0, 2000);
+            global::System.Span<T> gHidden1Bias = gradients.Slice(2000, 16);
+            global::System.Span<T> gHidden2Kernel = gradients.Slice(2016, 256);
+            global::System.Span<T> gHidden2Bias = gradients.Slice(2272, 16);
+            global::System.Span<T> gHidden3Kernel = gradients.Slice(2288, 256);
+            global::System.Span<T> gHidden3Bias = gradients.Slice(2544, 16);
+            global::System.Span<T> gOutputKernel = gradients.Slice(2560, 16);
+            global::System.Span<T> gOutputBias = gradients.Slice(2576, 1);
+            block.Slice(valuesLength, adjointsLength).Clear();
+            if (mode == global::ModelDsl.Managed.ManagedMode.Backward) dOutputGiven.CopyTo(dOutput);
+            else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
+            // d/d(OutputKernel, OutputBias, Hidden3) of: Output = Dense(Hidden3)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, hidden3, wOutputKernel, dHidden3, gOutputKernel, gOutputBias, n, 16, 1);
+            // d/d(Hidden3PreActivation) of: Hidden3 = Selu(Hidden3PreActivation)
+            global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Selu, dHidden3, hidden3PreActivation, hidden3, dHidden3PreActivation, 16);
+            // d/d(Hidden3Kernel, Hidden3Bias, Hidden2) of: Hidden3PreActivation = Dense(Hidden2)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dHidden3PreActivation, hidden2, wHidden3Kernel, dHidden2, gHidden3Kernel, gHidden3Bias, n, 16, 16);
+            // d/d(Hidden2PreActivation) of: Hidden2 = Selu(Hidden2PreActivation)
+            global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Selu, dHidden2, hidden2PreActivation, hidden2, dHidden2PreActivation, 16);
+            // d/d(Hidden2Kernel, Hidden2Bias, Hidden1) of: Hidden2PreActivation = Dense(Hidden1)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dHidden2PreActivation, hidden1, wHidden2Kernel, dHidden1, gHidden2Kernel, gHidden2Bias, n, 16, 16);
+            // d/d(Hidden1PreActivation) of: Hidden1 = Selu(Hidden1PreActivation)
+            global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Selu, dHidden1, hidden1PreActivation, hidden1, dHidden1PreActivation, 16);
+            // d/d(Hidden1Kernel, Hidden1Bias) of: Hidden1PreActivation = Dense(Flatten)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dHidden1PreActivation, input, wHidden1Kernel, default, gHidden1Kernel, gHidden1Bias, n, 125, 16);
+
+            // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+            if (mode == global::ModelDsl.Managed.ManagedMode.Train && double.IsFinite(loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
+            return output;
         }
     }
 }

@@ -447,24 +447,95 @@ namespace ModelDsl.Generators.Tests.Models
             return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
         }
 
-        /// <summary>
-        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
-        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
-        /// </summary>
+        /// <summary>The managed code on tensors: their memory as spans, then the result as the TorchSharp code gives it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
             where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
         {
-            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                bool scored = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Test;
+                global::System.ReadOnlySpan<T> target = scored ? global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted) : default;
+                global::System.ReadOnlySpan<T> dOutput = mode == global::ModelDsl.Managed.ManagedMode.Backward ? global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!) : default;
+                global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
+                global::System.Span<T> gradients = _workspace.Gradients<T>(63);
+                global::System.ReadOnlySpan<T> output = StepManaged<T>(mode, n, input, target, dOutput, totals, gradients, out double loss);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        CausalKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(0, 24), [3, 2, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        CausalBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(24, 4), [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        StridedKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(28, 24), [2, 4, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        StridedBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(52, 3), [3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(55, 7), [7, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(62, 1), [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                var totalsByName = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                return new global::ModelDsl.Training.StepResult(loss, metrics) { Totals = totalsByName };
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float32): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<float>(x, y, metrics);
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float64): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<double>(x, y, metrics);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private double TrainManagedSpans<T>(global::System.ReadOnlySpan<T> x, global::System.ReadOnlySpan<T> y, global::System.Span<double> metrics)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            int n = global::ModelDsl.Managed.ManagedBackend.SpanBatch<T>("Convolution1DModel", _dtype, _device, x.Length, 18, y.Length, 1, metrics.Length, 0);
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
+            StepManaged<T>(global::ModelDsl.Managed.ManagedMode.Train, n, x, y, default, totals, _workspace.Gradients<T>(63), out double loss);
+            for (int i = 0; i < metrics.Length; i++) metrics[i] = totals[i].Result;
+            return loss;
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory. Returns
+        /// the output (valid until the next call); the loss and metrics for Train and Test, the gradients for Train and Backward.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::System.ReadOnlySpan<T> StepManaged<T>(global::ModelDsl.Managed.ManagedMode mode, int n, global::System.ReadOnlySpan<T> input, global::System.ReadOnlySpan<T> target, global::System.ReadOnlySpan<T> dOutputGiven,
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals, global::System.Span<T> gradients, out double loss)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            loss = double.NaN;
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wCausalBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.CausalBias);
-            global::System.Span<T> wCausalKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.CausalKernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
-            global::System.Span<T> wStridedBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.StridedBias);
-            global::System.Span<T> wStridedKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.StridedKernel);
+            global::System.Span<T> wCausalBias = _workspace.Weight<T>(0, this.Weights.CausalBias, 4);
+            global::System.Span<T> wCausalKernel = _workspace.Weight<T>(1, this.Weights.CausalKernel, 24);
+            global::System.Span<T> wOutputBias = _workspace.Weight<T>(2, this.Weights.OutputBias, 1);
+            global::System.Span<T> wOutputKernel = _workspace.Weight<T>(3, this.Weights.OutputKernel, 7);
+            global::System.Span<T> wStridedBias = _workspace.Weight<T>(4, this.Weights.StridedBias, 3);
+            global::System.Span<T> wStridedKernel = _workspace.Weight<T>(5, this.Weights.StridedKernel, 24);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 36) + (n * 36) + (n * 20) + (n * 9) + (n * 3) + (n * 8) + (n * 4) + (n * 7) + n), adjointsLength = checked((n * 36) + (n * 36) + (n * 20) + (n * 9) + (n * 3) + (n * 8) + (n * 4) + (n * 7) + n);
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -514,78 +585,51 @@ namespace ModelDsl.Generators.Tests.Models
             // Output = Output(Concatenate)  [Output(Concatenate(1, Strongest(Strided(pooled)), StepMean(Average(pooled))))]
             global::ModelDsl.Managed.DenseSpans.Forward<T>(concatenate, wOutputKernel, wOutputBias, output, n, 7, 1);
 
-            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return output;
 
             // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
-            global::ModelDsl.Training.StepResult? result = null;
-            global::TorchSharp.torch.Tensor? converted = null;
-            try
+            if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
             {
-                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted);
-                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
-                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
-                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
-                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
-                    result = new(loss, metrics) { Totals = totals };
-                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
-                }
-
-                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
-                global::System.Span<T> gradients = _workspace.Gradients<T>(63);
-                global::System.Span<T> gCausalKernel = gradients.Slice(0, 24);
-                global::System.Span<T> gCausalBias = gradients.Slice(24, 4);
-                global::System.Span<T> gStridedKernel = gradients.Slice(28, 24);
-                global::System.Span<T> gStridedBias = gradients.Slice(52, 3);
-                global::System.Span<T> gOutputKernel = gradients.Slice(55, 7);
-                global::System.Span<T> gOutputBias = gradients.Slice(62, 1);
-                block.Slice(valuesLength, adjointsLength).Clear();
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
-                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
-                // d/d(OutputKernel, OutputBias, Concatenate) of: Output = Dense(Concatenate)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, concatenate, wOutputKernel, dConcatenate, gOutputKernel, gOutputBias, n, 7, 1);
-                // d/d(Strongest, StepMean) of: Concatenate = Concatenate(1, Strongest, StepMean)
-                for (int r = 0; r < n; r++)
-                {
-                    global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dStrongest.Slice(r * 3, 3), dConcatenate.Slice(r * 7 + 0, 3), dStrongest.Slice(r * 3, 3));
-                    global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dStepMean.Slice(r * 4, 4), dConcatenate.Slice(r * 7 + 3, 4), dStepMean.Slice(r * 4, 4));
-                }
-                // d/d(Average) of: StepMean = GlobalAveragePooling1D(Average)
-                global::ModelDsl.Managed.GlobalPoolingSpans.AverageBackward<T>(dStepMean, dAverage, n, 2, 4);
-                // d/d(Pool) of: Average = AveragePooling1D(Pool)
-                global::ModelDsl.Managed.PoolingSpans.AveragePool1DBackward<T>(dAverage, dPool, n, 5, 4, 2, 2, global::ModelDsl.Kernels.Padding.Valid);
-                // d/d(Strided) of: Strongest = GlobalMaxPooling1D(Strided)
-                global::ModelDsl.Managed.GlobalPoolingSpans.MaxBackward<T>(dStrongest, strided, strongest, dStrided, n, 3, 3);
-                // d/d(StridedKernel, StridedBias, Pool) of: Strided = Conv1D(Pool)
-                global::ModelDsl.Managed.Conv1DSpans.Backward<T>(dStrided, pool, wStridedKernel, dPool, gStridedKernel, gStridedBias, n, 5, 4, 3, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1);
-                // d/d(Causal) of: Pool = MaxPooling1D(Causal)
-                global::ModelDsl.Managed.PoolingSpans.MaxPool1DBackward<T>(dPool, poolIndices, dCausal, n, 9, 4, 2, 2, global::ModelDsl.Kernels.Padding.Same);
-                // d/d(CausalPreActivation) of: Causal = Relu(CausalPreActivation)
-                global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Relu, dCausal, causalPreActivation, causal, dCausalPreActivation, 4);
-                // d/d(CausalKernel, CausalBias) of: CausalPreActivation = Conv1D(x)
-                global::ModelDsl.Managed.Conv1DSpans.Backward<T>(dCausalPreActivation, input, wCausalKernel, default, gCausalKernel, gCausalBias, n, 9, 2, 4, 3, 1, global::ModelDsl.Kernels.Padding.Causal, 2);
-
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    return new Gradients
-                    {
-                        CausalKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gCausalKernel, [3, 2, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        CausalBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gCausalBias, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        StridedKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gStridedKernel, [2, 4, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        StridedBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gStridedBias, [3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [7, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                    };
-                }
-                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
-                return result;
+                loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Test) return output;
             }
-            finally
+
+            // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+            global::System.Span<T> gCausalKernel = gradients.Slice(0, 24);
+            global::System.Span<T> gCausalBias = gradients.Slice(24, 4);
+            global::System.Span<T> gStridedKernel = gradients.Slice(28, 24);
+            global::System.Span<T> gStridedBias = gradients.Slice(52, 3);
+            global::System.Span<T> gOutputKernel = gradients.Slice(55, 7);
+            global::System.Span<T> gOutputBias = gradients.Slice(62, 1);
+            block.Slice(valuesLength, adjointsLength).Clear();
+            if (mode == global::ModelDsl.Managed.ManagedMode.Backward) dOutputGiven.CopyTo(dOutput);
+            else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
+            // d/d(OutputKernel, OutputBias, Concatenate) of: Output = Dense(Concatenate)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, concatenate, wOutputKernel, dConcatenate, gOutputKernel, gOutputBias, n, 7, 1);
+            // d/d(Strongest, StepMean) of: Concatenate = Concatenate(1, Strongest, StepMean)
+            for (int r = 0; r < n; r++)
             {
-                converted?.Dispose();
+                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dStrongest.Slice(r * 3, 3), dConcatenate.Slice(r * 7 + 0, 3), dStrongest.Slice(r * 3, 3));
+                global::System.Numerics.Tensors.TensorPrimitives.Add<T>(dStepMean.Slice(r * 4, 4), dConcatenate.Slice(r * 7 + 3, 4), dStepMean.Slice(r * 4, 4));
             }
+            // d/d(Average) of: StepMean = GlobalAveragePooling1D(Average)
+            global::ModelDsl.Managed.GlobalPoolingSpans.AverageBackward<T>(dStepMean, dAverage, n, 2, 4);
+            // d/d(Pool) of: Average = AveragePooling1D(Pool)
+            global::ModelDsl.Managed.PoolingSpans.AveragePool1DBackward<T>(dAverage, dPool, n, 5, 4, 2, 2, global::ModelDsl.Kernels.Padding.Valid);
+            // d/d(Strided) of: Strongest = GlobalMaxPooling1D(Strided)
+            global::ModelDsl.Managed.GlobalPoolingSpans.MaxBackward<T>(dStrongest, strided, strongest, dStrided, n, 3, 3);
+            // d/d(StridedKernel, StridedBias, Pool) of: Strided = Conv1D(Pool)
+            global::ModelDsl.Managed.Conv1DSpans.Backward<T>(dStrided, pool, wStridedKernel, dPool, gStridedKernel, gStridedBias, n, 5, 4, 3, 2, 2, global::ModelDsl.Kernels.Padding.Same, 1);
+            // d/d(Causal) of: Pool = MaxPooling1D(Causal)
+            global::ModelDsl.Managed.PoolingSpans.MaxPool1DBackward<T>(dPool, poolIndices, dCausal, n, 9, 4, 2, 2, global::ModelDsl.Kernels.Padding.Same);
+            // d/d(CausalPreActivation) of: Causal = Relu(CausalPreActivation)
+            global::ModelDsl.Managed.ActivationSpans.Backward<T>(global::ModelDsl.Kernels.Activation.Relu, dCausal, causalPreActivation, causal, dCausalPreActivation, 4);
+            // d/d(CausalKernel, CausalBias) of: CausalPreActivation = Conv1D(x)
+            global::ModelDsl.Managed.Conv1DSpans.Backward<T>(dCausalPreActivation, input, wCausalKernel, default, gCausalKernel, gCausalBias, n, 9, 2, 4, 3, 1, global::ModelDsl.Kernels.Padding.Causal, 2);
+
+            // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+            if (mode == global::ModelDsl.Managed.ManagedMode.Train && double.IsFinite(loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
+            return output;
         }
     }
 }

@@ -388,23 +388,93 @@ namespace ModelDsl.Generators.Tests.Models
             return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
         }
 
-        /// <summary>
-        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
-        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
-        /// </summary>
+        /// <summary>The managed code on tensors: their memory as spans, then the result as the TorchSharp code gives it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
             where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
         {
-            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<long> input = global::ModelDsl.Managed.TensorSpans.Labels(x);
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                bool scored = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Test;
+                global::System.ReadOnlySpan<T> target = scored ? global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted) : default;
+                global::System.ReadOnlySpan<T> dOutput = mode == global::ModelDsl.Managed.ManagedMode.Backward ? global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!) : default;
+                global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
+                global::System.Span<T> gradients = _workspace.Gradients<T>(90);
+                global::System.ReadOnlySpan<T> output = StepManaged<T>(mode, n, input, target, dOutput, totals, gradients, out double loss);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        EmbedEmbeddings = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(0, 40), [10, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        NormalizeGamma = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(40, 4), [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        NormalizeBeta = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(44, 4), [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(48, 40), [20, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(88, 2), [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                var totalsByName = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                return new global::ModelDsl.Training.StepResult(loss, metrics) { Totals = totalsByName };
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float32): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<long> x, global::System.ReadOnlySpan<float> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<float>(x, y, metrics);
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float64): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<long> x, global::System.ReadOnlySpan<double> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<double>(x, y, metrics);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private double TrainManagedSpans<T>(global::System.ReadOnlySpan<long> x, global::System.ReadOnlySpan<T> y, global::System.Span<double> metrics)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            int n = global::ModelDsl.Managed.ManagedBackend.SpanBatch<T>("EmbeddingModel", _dtype, _device, x.Length, 5, y.Length, 2, metrics.Length, 0);
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
+            StepManaged<T>(global::ModelDsl.Managed.ManagedMode.Train, n, x, y, default, totals, _workspace.Gradients<T>(90), out double loss);
+            for (int i = 0; i < metrics.Length; i++) metrics[i] = totals[i].Result;
+            return loss;
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory. Returns
+        /// the output (valid until the next call); the loss and metrics for Train and Test, the gradients for Train and Backward.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::System.ReadOnlySpan<T> StepManaged<T>(global::ModelDsl.Managed.ManagedMode mode, int n, global::System.ReadOnlySpan<long> input, global::System.ReadOnlySpan<T> target, global::System.ReadOnlySpan<T> dOutputGiven,
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals, global::System.Span<T> gradients, out double loss)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            loss = double.NaN;
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wEmbedEmbeddings = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.EmbedEmbeddings);
-            global::System.Span<T> wNormalizeBeta = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormalizeBeta);
-            global::System.Span<T> wNormalizeGamma = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormalizeGamma);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
+            global::System.Span<T> wEmbedEmbeddings = _workspace.Weight<T>(0, this.Weights.EmbedEmbeddings, 40);
+            global::System.Span<T> wNormalizeBeta = _workspace.Weight<T>(1, this.Weights.NormalizeBeta, 4);
+            global::System.Span<T> wNormalizeGamma = _workspace.Weight<T>(2, this.Weights.NormalizeGamma, 4);
+            global::System.Span<T> wOutputBias = _workspace.Weight<T>(3, this.Weights.OutputBias, 2);
+            global::System.Span<T> wOutputKernel = _workspace.Weight<T>(4, this.Weights.OutputKernel, 40);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 20) + (n * 20) + (global::ModelDsl.Managed.LayerNormalizationSpans.TraceLength(n * 5, 4)) + (n * 2)), adjointsLength = checked((n * 20) + (n * 20) + (n * 2));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -425,60 +495,34 @@ namespace ModelDsl.Generators.Tests.Models
             // Output = Output(Flatten)  [Output(Flatten(Normalize(Embed(x))))]
             global::ModelDsl.Managed.DenseSpans.Forward<T>(normalize, wOutputKernel, wOutputBias, output, n, 20, 2);
 
-            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return output;
 
             // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
-            global::ModelDsl.Training.StepResult? result = null;
-            global::TorchSharp.torch.Tensor? converted = null;
-            try
+            if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
             {
-                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted);
-                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false);
-                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
-                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
-                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
-                    result = new(loss, metrics) { Totals = totals };
-                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
-                }
-
-                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
-                global::System.Span<T> gradients = _workspace.Gradients<T>(90);
-                global::System.Span<T> gEmbedEmbeddings = gradients.Slice(0, 40);
-                global::System.Span<T> gNormalizeGamma = gradients.Slice(40, 4);
-                global::System.Span<T> gNormalizeBeta = gradients.Slice(44, 4);
-                global::System.Span<T> gOutputKernel = gradients.Slice(48, 40);
-                global::System.Span<T> gOutputBias = gradients.Slice(88, 2);
-                block.Slice(valuesLength, adjointsLength).Clear();
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
-                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false, dOutput);
-                // d/d(OutputKernel, OutputBias, Flatten) of: Output = Dense(Flatten)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, normalize, wOutputKernel, dNormalize, gOutputKernel, gOutputBias, n, 20, 2);
-                // d/d(NormalizeGamma, NormalizeBeta, Embed) of: Normalize = Normalize(Embed)
-                global::ModelDsl.Managed.LayerNormalizationSpans.Backward<T>(dNormalize, normalizeTrace, wNormalizeGamma, dEmbed, gNormalizeGamma, gNormalizeBeta, n * 5, 4);
-                // d/d(EmbedEmbeddings) of: Embed = Embed(x)
-                global::ModelDsl.Managed.EmbeddingSpans.Backward<T>(dEmbed, input, gEmbedEmbeddings, n * 5, 10, 4);
-
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    return new Gradients
-                    {
-                        EmbedEmbeddings = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gEmbedEmbeddings, [10, 4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        NormalizeGamma = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gNormalizeGamma, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        NormalizeBeta = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gNormalizeBeta, [4], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [20, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                    };
-                }
-                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
-                return result;
+                loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Test) return output;
             }
-            finally
-            {
-                converted?.Dispose();
-            }
+
+            // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+            global::System.Span<T> gEmbedEmbeddings = gradients.Slice(0, 40);
+            global::System.Span<T> gNormalizeGamma = gradients.Slice(40, 4);
+            global::System.Span<T> gNormalizeBeta = gradients.Slice(44, 4);
+            global::System.Span<T> gOutputKernel = gradients.Slice(48, 40);
+            global::System.Span<T> gOutputBias = gradients.Slice(88, 2);
+            block.Slice(valuesLength, adjointsLength).Clear();
+            if (mode == global::ModelDsl.Managed.ManagedMode.Backward) dOutputGiven.CopyTo(dOutput);
+            else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false, dOutput);
+            // d/d(OutputKernel, OutputBias, Flatten) of: Output = Dense(Flatten)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, normalize, wOutputKernel, dNormalize, gOutputKernel, gOutputBias, n, 20, 2);
+            // d/d(NormalizeGamma, NormalizeBeta, Embed) of: Normalize = Normalize(Embed)
+            global::ModelDsl.Managed.LayerNormalizationSpans.Backward<T>(dNormalize, normalizeTrace, wNormalizeGamma, dEmbed, gNormalizeGamma, gNormalizeBeta, n * 5, 4);
+            // d/d(EmbedEmbeddings) of: Embed = Embed(x)
+            global::ModelDsl.Managed.EmbeddingSpans.Backward<T>(dEmbed, input, gEmbedEmbeddings, n * 5, 10, 4);
+
+            // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+            if (mode == global::ModelDsl.Managed.ManagedMode.Train && double.IsFinite(loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
+            return output;
         }
     }
 }

@@ -446,29 +446,105 @@ namespace ModelDsl.Generators.Tests.Models
             return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
         }
 
-        /// <summary>
-        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
-        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
-        /// </summary>
+        /// <summary>The managed code on tensors: their memory as spans, then the result as the TorchSharp code gives it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
             where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
         {
-            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                bool scored = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Test;
+                global::System.ReadOnlySpan<T> target = scored ? global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted) : default;
+                global::System.ReadOnlySpan<T> dOutput = mode == global::ModelDsl.Managed.ManagedMode.Backward ? global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!) : default;
+                global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
+                global::System.Span<T> gradients = _workspace.Gradients<T>(344);
+                global::System.ReadOnlySpan<T> output = StepManaged<T>(mode, n, input, target, dOutput, totals, gradients, out double loss);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        FirstKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(0, 60), [3, 20], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        FirstRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(60, 100), [5, 20], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        FirstBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(160, 20), [20], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        SecondKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(180, 60), [5, 12], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        SecondRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(240, 48), [4, 12], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        SecondBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(288, 24), [2, 12], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        ThirdKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(312, 12), [4, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        ThirdRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(324, 9), [3, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        ThirdBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(333, 3), [3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(336, 6), [3, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(342, 2), [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                var totalsByName = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
+                var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
+                return new global::ModelDsl.Training.StepResult(loss, metrics) { Totals = totalsByName };
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float32): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<float>(x, y, metrics);
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float64): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<double>(x, y, metrics);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private double TrainManagedSpans<T>(global::System.ReadOnlySpan<T> x, global::System.ReadOnlySpan<T> y, global::System.Span<double> metrics)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            int n = global::ModelDsl.Managed.ManagedBackend.SpanBatch<T>("StackedRecurrentModel", _dtype, _device, x.Length, 18, y.Length, 2, metrics.Length, 0);
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
+            StepManaged<T>(global::ModelDsl.Managed.ManagedMode.Train, n, x, y, default, totals, _workspace.Gradients<T>(344), out double loss);
+            for (int i = 0; i < metrics.Length; i++) metrics[i] = totals[i].Result;
+            return loss;
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory. Returns
+        /// the output (valid until the next call); the loss and metrics for Train and Test, the gradients for Train and Backward.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::System.ReadOnlySpan<T> StepManaged<T>(global::ModelDsl.Managed.ManagedMode mode, int n, global::System.ReadOnlySpan<T> input, global::System.ReadOnlySpan<T> target, global::System.ReadOnlySpan<T> dOutputGiven,
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals, global::System.Span<T> gradients, out double loss)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            loss = double.NaN;
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wFirstBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FirstBias);
-            global::System.Span<T> wFirstKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FirstKernel);
-            global::System.Span<T> wFirstRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.FirstRecurrentKernel);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
-            global::System.Span<T> wSecondBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.SecondBias);
-            global::System.Span<T> wSecondKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.SecondKernel);
-            global::System.Span<T> wSecondRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.SecondRecurrentKernel);
-            global::System.Span<T> wThirdBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.ThirdBias);
-            global::System.Span<T> wThirdKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.ThirdKernel);
-            global::System.Span<T> wThirdRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.ThirdRecurrentKernel);
+            global::System.Span<T> wFirstBias = _workspace.Weight<T>(0, this.Weights.FirstBias, 20);
+            global::System.Span<T> wFirstKernel = _workspace.Weight<T>(1, this.Weights.FirstKernel, 60);
+            global::System.Span<T> wFirstRecurrentKernel = _workspace.Weight<T>(2, this.Weights.FirstRecurrentKernel, 100);
+            global::System.Span<T> wOutputBias = _workspace.Weight<T>(3, this.Weights.OutputBias, 2);
+            global::System.Span<T> wOutputKernel = _workspace.Weight<T>(4, this.Weights.OutputKernel, 6);
+            global::System.Span<T> wSecondBias = _workspace.Weight<T>(5, this.Weights.SecondBias, 24);
+            global::System.Span<T> wSecondKernel = _workspace.Weight<T>(6, this.Weights.SecondKernel, 60);
+            global::System.Span<T> wSecondRecurrentKernel = _workspace.Weight<T>(7, this.Weights.SecondRecurrentKernel, 48);
+            global::System.Span<T> wThirdBias = _workspace.Weight<T>(8, this.Weights.ThirdBias, 3);
+            global::System.Span<T> wThirdKernel = _workspace.Weight<T>(9, this.Weights.ThirdKernel, 12);
+            global::System.Span<T> wThirdRecurrentKernel = _workspace.Weight<T>(10, this.Weights.ThirdRecurrentKernel, 9);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 30) + (global::ModelDsl.Managed.LstmSpans.TraceLength(n, 6, 5)) + (n * 24) + (global::ModelDsl.Managed.GruSpans.TraceLength(n, 6, 4)) + (n * 3) + (global::ModelDsl.Managed.SimpleRnnSpans.TraceLength(n, 6, 3)) + (n * 2)), adjointsLength = checked((n * 30) + (global::ModelDsl.Managed.LstmSpans.ScratchLength(n, 6, 5)) + (n * 24) + (global::ModelDsl.Managed.GruSpans.ScratchLength(n, 6, 4)) + (n * 3) + (global::ModelDsl.Managed.SimpleRnnSpans.ScratchLength(n, 6, 3)) + (n * 2));
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -498,74 +574,42 @@ namespace ModelDsl.Generators.Tests.Models
             // Output = Output(Third)  [Output(Third(Second(First(x))))]
             global::ModelDsl.Managed.DenseSpans.Forward<T>(third, wOutputKernel, wOutputBias, output, n, 3, 2);
 
-            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return output;
 
             // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
-            global::ModelDsl.Training.StepResult? result = null;
-            global::TorchSharp.torch.Tensor? converted = null;
-            try
+            if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
             {
-                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n * 2, out converted);
-                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false);
-                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(0);
-                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(0);
-                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
-                    result = new(loss, metrics) { Totals = totals };
-                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
-                }
-
-                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
-                global::System.Span<T> gradients = _workspace.Gradients<T>(344);
-                global::System.Span<T> gFirstKernel = gradients.Slice(0, 60);
-                global::System.Span<T> gFirstRecurrentKernel = gradients.Slice(60, 100);
-                global::System.Span<T> gFirstBias = gradients.Slice(160, 20);
-                global::System.Span<T> gSecondKernel = gradients.Slice(180, 60);
-                global::System.Span<T> gSecondRecurrentKernel = gradients.Slice(240, 48);
-                global::System.Span<T> gSecondBias = gradients.Slice(288, 24);
-                global::System.Span<T> gThirdKernel = gradients.Slice(312, 12);
-                global::System.Span<T> gThirdRecurrentKernel = gradients.Slice(324, 9);
-                global::System.Span<T> gThirdBias = gradients.Slice(333, 3);
-                global::System.Span<T> gOutputKernel = gradients.Slice(336, 6);
-                global::System.Span<T> gOutputBias = gradients.Slice(342, 2);
-                block.Slice(valuesLength, adjointsLength).Clear();
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
-                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false, dOutput);
-                // d/d(OutputKernel, OutputBias, Third) of: Output = Dense(Third)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, third, wOutputKernel, dThird, gOutputKernel, gOutputBias, n, 3, 2);
-                // d/d(ThirdKernel, ThirdRecurrentKernel, ThirdBias, Second) of: Third = Third(Second), back through time
-                global::ModelDsl.Managed.SimpleRnnSpans.Backward<T>(dThird, second, wThirdKernel, wThirdRecurrentKernel, thirdTrace, thirdScratch, dSecond, gThirdKernel, gThirdRecurrentKernel, gThirdBias, n, 6, 4, 3, false);
-                // d/d(SecondKernel, SecondRecurrentKernel, SecondBias, First) of: Second = Second(First), back through time
-                global::ModelDsl.Managed.GruSpans.Backward<T>(dSecond, first, wSecondKernel, wSecondRecurrentKernel, secondTrace, secondScratch, dFirst, gSecondKernel, gSecondRecurrentKernel, gSecondBias, n, 6, 5, 4, true);
-                // d/d(FirstKernel, FirstRecurrentKernel, FirstBias) of: First = First(x), back through time
-                global::ModelDsl.Managed.LstmSpans.Backward<T>(dFirst, input, wFirstKernel, wFirstRecurrentKernel, firstTrace, firstScratch, default, gFirstKernel, gFirstRecurrentKernel, gFirstBias, n, 6, 3, 5, true);
-
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    return new Gradients
-                    {
-                        FirstKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFirstKernel, [3, 20], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        FirstRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFirstRecurrentKernel, [5, 20], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        FirstBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gFirstBias, [20], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        SecondKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gSecondKernel, [5, 12], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        SecondRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gSecondRecurrentKernel, [4, 12], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        SecondBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gSecondBias, [2, 12], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        ThirdKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gThirdKernel, [4, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        ThirdRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gThirdRecurrentKernel, [3, 3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        ThirdBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gThirdBias, [3], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [3, 2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [2], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                    };
-                }
-                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
-                return result;
+                loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Test) return output;
             }
-            finally
-            {
-                converted?.Dispose();
-            }
+
+            // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+            global::System.Span<T> gFirstKernel = gradients.Slice(0, 60);
+            global::System.Span<T> gFirstRecurrentKernel = gradients.Slice(60, 100);
+            global::System.Span<T> gFirstBias = gradients.Slice(160, 20);
+            global::System.Span<T> gSecondKernel = gradients.Slice(180, 60);
+            global::System.Span<T> gSecondRecurrentKernel = gradients.Slice(240, 48);
+            global::System.Span<T> gSecondBias = gradients.Slice(288, 24);
+            global::System.Span<T> gThirdKernel = gradients.Slice(312, 12);
+            global::System.Span<T> gThirdRecurrentKernel = gradients.Slice(324, 9);
+            global::System.Span<T> gThirdBias = gradients.Slice(333, 3);
+            global::System.Span<T> gOutputKernel = gradients.Slice(336, 6);
+            global::System.Span<T> gOutputBias = gradients.Slice(342, 2);
+            block.Slice(valuesLength, adjointsLength).Clear();
+            if (mode == global::ModelDsl.Managed.ManagedMode.Backward) dOutputGiven.CopyTo(dOutput);
+            else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 2, 1.0, false, dOutput);
+            // d/d(OutputKernel, OutputBias, Third) of: Output = Dense(Third)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, third, wOutputKernel, dThird, gOutputKernel, gOutputBias, n, 3, 2);
+            // d/d(ThirdKernel, ThirdRecurrentKernel, ThirdBias, Second) of: Third = Third(Second), back through time
+            global::ModelDsl.Managed.SimpleRnnSpans.Backward<T>(dThird, second, wThirdKernel, wThirdRecurrentKernel, thirdTrace, thirdScratch, dSecond, gThirdKernel, gThirdRecurrentKernel, gThirdBias, n, 6, 4, 3, false);
+            // d/d(SecondKernel, SecondRecurrentKernel, SecondBias, First) of: Second = Second(First), back through time
+            global::ModelDsl.Managed.GruSpans.Backward<T>(dSecond, first, wSecondKernel, wSecondRecurrentKernel, secondTrace, secondScratch, dFirst, gSecondKernel, gSecondRecurrentKernel, gSecondBias, n, 6, 5, 4, true);
+            // d/d(FirstKernel, FirstRecurrentKernel, FirstBias) of: First = First(x), back through time
+            global::ModelDsl.Managed.LstmSpans.Backward<T>(dFirst, input, wFirstKernel, wFirstRecurrentKernel, firstTrace, firstScratch, default, gFirstKernel, gFirstRecurrentKernel, gFirstBias, n, 6, 3, 5, true);
+
+            // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+            if (mode == global::ModelDsl.Managed.ManagedMode.Train && double.IsFinite(loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
+            return output;
         }
     }
 }

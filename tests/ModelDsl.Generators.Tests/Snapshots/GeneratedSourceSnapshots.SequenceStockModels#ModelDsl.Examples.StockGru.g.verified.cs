@@ -416,25 +416,97 @@ namespace ModelDsl.Examples
             return (Gradients)RunManaged(input, null, global::ModelDsl.Managed.ManagedMode.Backward, dOutput);
         }
 
-        /// <summary>
-        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
-        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory.
-        /// </summary>
+        /// <summary>The managed code on tensors: their memory as spans, then the result as the TorchSharp code gives it.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
         private object RunManaged<T>(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? y, global::ModelDsl.Managed.ManagedMode mode, global::TorchSharp.torch.Tensor? dOutputGiven)
             where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
         {
-            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
             int n = checked((int)x.size(0));
             global::System.ReadOnlySpan<T> input = global::ModelDsl.Managed.TensorSpans.Of<T>(x);
+            global::TorchSharp.torch.Tensor? converted = null;
+            try
+            {
+                bool scored = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Test;
+                global::System.ReadOnlySpan<T> target = scored ? global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted) : default;
+                global::System.ReadOnlySpan<T> dOutput = mode == global::ModelDsl.Managed.ManagedMode.Backward ? global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!) : default;
+                global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[1];
+                global::System.Span<T> gradients = _workspace.Gradients<T>(1121);
+                global::System.ReadOnlySpan<T> output = StepManaged<T>(mode, n, input, target, dOutput, totals, gradients, out double loss);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
+                {
+                    return new Gradients
+                    {
+                        MemoryKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(0, 240), [5, 48], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        MemoryRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(240, 768), [16, 48], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        MemoryBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(1008, 96), [2, 48], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(1104, 16), [16, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gradients.Slice(1120, 1), [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
+                    };
+                }
+                var totalsByName = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
+                var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
+                totalsByName[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = totals[0];
+                metrics[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = totals[0].Result;
+                return new global::ModelDsl.Training.StepResult(loss, metrics) { Totals = totalsByName };
+            }
+            finally
+            {
+                converted?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float32): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<float>(x, y, metrics);
+
+        /// <summary>
+        /// One training step on a batch held in spans, by the managed code whatever <see cref="Backend"/> says (the model on
+        /// the CPU, in float64): no tensor but the weights' is touched and nothing is allocated. <paramref name="x"/> holds
+        /// n samples of <see cref="InputShape"/> in row-major order, <paramref name="y"/> their targets; returns the loss and writes the metrics,
+        /// in the order of MetricNames, to <paramref name="metrics"/> when it is not empty. A non-finite loss leaves the weights as they were.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        public double TrainStep(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> y, global::System.Span<double> metrics = default)
+            => TrainManagedSpans<double>(x, y, metrics);
+
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private double TrainManagedSpans<T>(global::System.ReadOnlySpan<T> x, global::System.ReadOnlySpan<T> y, global::System.Span<double> metrics)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            int n = global::ModelDsl.Managed.ManagedBackend.SpanBatch<T>("StockGru", _dtype, _device, x.Length, 125, y.Length, 1, metrics.Length, 1);
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[1];
+            StepManaged<T>(global::ModelDsl.Managed.ManagedMode.Train, n, x, y, default, totals, _workspace.Gradients<T>(1121), out double loss);
+            for (int i = 0; i < metrics.Length; i++) metrics[i] = totals[i].Result;
+            return loss;
+        }
+
+        /// <summary>
+        /// The model over spans: every value of the step has its slice of one block of memory sized for the batch, every shape
+        /// but the batch <c>n</c> is a constant, and the weights are read and updated in place in their tensors' memory. Returns
+        /// the output (valid until the next call); the loss and metrics for Train and Test, the gradients for Train and Backward.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ModelDsl.Generators", "{Version}")]
+        private global::System.ReadOnlySpan<T> StepManaged<T>(global::ModelDsl.Managed.ManagedMode mode, int n, global::System.ReadOnlySpan<T> input, global::System.ReadOnlySpan<T> target, global::System.ReadOnlySpan<T> dOutputGiven,
+            global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals, global::System.Span<T> gradients, out double loss)
+            where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+        {
+            bool training = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward;
+            loss = double.NaN;
             // The weights, read and updated in their tensors' memory.
-            global::System.Span<T> wMemoryBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.MemoryBias);
-            global::System.Span<T> wMemoryKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.MemoryKernel);
-            global::System.Span<T> wMemoryRecurrentKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.MemoryRecurrentKernel);
-            global::System.Span<T> wNormMean = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormMean);
-            global::System.Span<T> wNormVariance = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.NormVariance);
-            global::System.Span<T> wOutputBias = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputBias);
-            global::System.Span<T> wOutputKernel = global::ModelDsl.Managed.TensorSpans.Of<T>(this.Weights.OutputKernel);
+            global::System.Span<T> wMemoryBias = _workspace.Weight<T>(0, this.Weights.MemoryBias, 96);
+            global::System.Span<T> wMemoryKernel = _workspace.Weight<T>(1, this.Weights.MemoryKernel, 240);
+            global::System.Span<T> wMemoryRecurrentKernel = _workspace.Weight<T>(2, this.Weights.MemoryRecurrentKernel, 768);
+            global::System.Span<T> wNormMean = _workspace.Weight<T>(3, this.Weights.NormMean, 5);
+            global::System.Span<T> wNormVariance = _workspace.Weight<T>(4, this.Weights.NormVariance, 5);
+            global::System.Span<T> wOutputBias = _workspace.Weight<T>(5, this.Weights.OutputBias, 1);
+            global::System.Span<T> wOutputKernel = _workspace.Weight<T>(6, this.Weights.OutputKernel, 16);
             // The step's values, then the adjoints, in one block of memory sized for this batch (allocated once, grown for a larger batch).
             int valuesLength = checked((n * 125) + (n * 16) + (global::ModelDsl.Managed.GruSpans.TraceLength(n, 25, 16)) + n), adjointsLength = checked((n * 16) + (global::ModelDsl.Managed.GruSpans.ScratchLength(n, 25, 16)) + n);
             global::System.Span<T> block = _workspace.Values<T>(checked(valuesLength + adjointsLength));
@@ -455,59 +527,33 @@ namespace ModelDsl.Examples
             // Output = Output(Memory)  [Output(Memory(Norm(x)))]
             global::ModelDsl.Managed.DenseSpans.Forward<T>(memory, wOutputKernel, wOutputBias, output, n, 16, 1);
 
-            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
+            if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return output;
 
             // The loss and metrics, on the predictions before any update; then d(loss)/d(output), where the reverse sweep starts.
-            global::ModelDsl.Training.StepResult? result = null;
-            global::TorchSharp.torch.Tensor? converted = null;
-            try
+            if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
             {
-                global::System.ReadOnlySpan<T> target = mode == global::ModelDsl.Managed.ManagedMode.Backward ? default : global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted);
-                if (mode != global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    double loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
-                    var totals = new global::System.Collections.Generic.Dictionary<string, global::ModelDsl.Kernels.MetricTotals>(1);
-                    totals[global::ModelDsl.Kernels.MetricKernel.KerasName(global::ModelDsl.Kernels.Metric.MeanAbsoluteError)] = global::ModelDsl.Managed.MetricSpans.Accumulate<T>(global::ModelDsl.Kernels.Metric.MeanAbsoluteError, output, target, n, 1);
-                    var metrics = new global::System.Collections.Generic.Dictionary<string, double>(1);
-                    foreach (var pair in totals) metrics[pair.Key] = pair.Value.Result;
-                    result = new(loss, metrics) { Totals = totals };
-                    if (mode == global::ModelDsl.Managed.ManagedMode.Test) return result;
-                }
-
-                // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
-                global::System.Span<T> gradients = _workspace.Gradients<T>(1121);
-                global::System.Span<T> gMemoryKernel = gradients.Slice(0, 240);
-                global::System.Span<T> gMemoryRecurrentKernel = gradients.Slice(240, 768);
-                global::System.Span<T> gMemoryBias = gradients.Slice(1008, 96);
-                global::System.Span<T> gOutputKernel = gradients.Slice(1104, 16);
-                global::System.Span<T> gOutputBias = gradients.Slice(1120, 1);
-                block.Slice(valuesLength, adjointsLength).Clear();
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward) global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!).CopyTo(dOutput);
-                else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
-                // d/d(OutputKernel, OutputBias, Memory) of: Output = Dense(Memory)
-                global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, memory, wOutputKernel, dMemory, gOutputKernel, gOutputBias, n, 16, 1);
-                // d/d(MemoryKernel, MemoryRecurrentKernel, MemoryBias) of: Memory = Memory(Norm), back through time
-                global::ModelDsl.Managed.GruSpans.Backward<T>(dMemory, norm, wMemoryKernel, wMemoryRecurrentKernel, memoryTrace, memoryScratch, default, gMemoryKernel, gMemoryRecurrentKernel, gMemoryBias, n, 25, 5, 16, false);
-
-                if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
-                {
-                    return new Gradients
-                    {
-                        MemoryKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gMemoryKernel, [5, 48], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        MemoryRecurrentKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gMemoryRecurrentKernel, [16, 48], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        MemoryBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gMemoryBias, [2, 48], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputKernel = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputKernel, [16, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                        OutputBias = global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(gOutputBias, [1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32),
-                    };
-                }
-                // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
-                if (double.IsFinite(result!.Loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
-                return result;
+                loss = global::ModelDsl.Managed.LossSpans.Forward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false);
+                totals[0] = global::ModelDsl.Managed.MetricSpans.Accumulate<T>(global::ModelDsl.Kernels.Metric.MeanAbsoluteError, output, target, n, 1);
+                if (mode == global::ModelDsl.Managed.ManagedMode.Test) return output;
             }
-            finally
-            {
-                converted?.Dispose();
-            }
+
+            // Reverse: each adjoint dv holds d(loss)/dv, every contribution added into its buffer; a weight's adjoint is its gradient.
+            global::System.Span<T> gMemoryKernel = gradients.Slice(0, 240);
+            global::System.Span<T> gMemoryRecurrentKernel = gradients.Slice(240, 768);
+            global::System.Span<T> gMemoryBias = gradients.Slice(1008, 96);
+            global::System.Span<T> gOutputKernel = gradients.Slice(1104, 16);
+            global::System.Span<T> gOutputBias = gradients.Slice(1120, 1);
+            block.Slice(valuesLength, adjointsLength).Clear();
+            if (mode == global::ModelDsl.Managed.ManagedMode.Backward) dOutputGiven.CopyTo(dOutput);
+            else global::ModelDsl.Managed.LossSpans.Backward<T>(global::ModelDsl.Kernels.Loss.MeanSquaredError, output, target, n, 1, 1.0, false, dOutput);
+            // d/d(OutputKernel, OutputBias, Memory) of: Output = Dense(Memory)
+            global::ModelDsl.Managed.DenseSpans.Backward<T>(dOutput, memory, wOutputKernel, dMemory, gOutputKernel, gOutputBias, n, 16, 1);
+            // d/d(MemoryKernel, MemoryRecurrentKernel, MemoryBias) of: Memory = Memory(Norm), back through time
+            global::ModelDsl.Managed.GruSpans.Backward<T>(dMemory, norm, wMemoryKernel, wMemoryRecurrentKernel, memoryTrace, memoryScratch, default, gMemoryKernel, gMemoryRecurrentKernel, gMemoryBias, n, 25, 5, 16, false);
+
+            // A non-finite loss leaves the weights as they were: the training loop reports it, the last finite weights kept.
+            if (mode == global::ModelDsl.Managed.ManagedMode.Train && double.IsFinite(loss)) Optimizer.Step<T>(this.Weights.Trainable, gradients);
+            return output;
         }
     }
 }
