@@ -60,6 +60,18 @@ public static class MatMulSpans
         {
             // One output column: each entry is a dot product of contiguous rows (a vectorised Dot beats a scalar column).
             T offset = bias.IsEmpty ? T.Zero : bias[0];
+            if (inner < 2 * Vector<T>.Count)
+            {
+                // Rows shorter than two vectors: a call per row would cost more than its few multiply-adds.
+                for (int r = 0; r < rows; r++)
+                {
+                    ReadOnlySpan<T> row = a.Slice(r * inner, inner);
+                    T sum = T.Zero;
+                    for (int k = 0; k < row.Length; k++) sum += row[k] * b[k];
+                    y[r] = sum + offset;
+                }
+                return;
+            }
             for (int r = 0; r < rows; r++)
                 y[r] = TensorPrimitives.Dot(a.Slice(r * inner, inner), b) + offset;
             return;

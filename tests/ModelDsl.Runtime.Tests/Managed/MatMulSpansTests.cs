@@ -10,6 +10,7 @@ public class MatMulSpansTests
     [InlineData(false, 6, 5, 11)]
     [InlineData(true, 6, 5, 11)]
     [InlineData(false, 3, 7, 1)]
+    [InlineData(true, 5, 40, 1)]   // one output column over rows of several vectors (the other path of cols = 1)
     [InlineData(true, 13, 2, 17)]
     public void Forward_and_backward_equal_the_torch_product_and_its_vector_jacobian_product(bool float32, int rows, int inner, int cols)
     {
