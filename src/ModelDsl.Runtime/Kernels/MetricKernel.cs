@@ -33,6 +33,7 @@ public static class MetricKernel
         ArgumentChecks.Floating(yPred, nameof(yPred), Kernel);
         if (yPred.dim() < 1)
             throw new ArgumentException($"{Kernel}: yPred needs a batch axis; got a scalar.", nameof(yPred));
+        if (metric == Metric.SparseCategoricalAccuracy && SparseOnCpu(yPred, yTrue) is { } onCpu) return onCpu;
         using var scope = NewDisposeScope();
         return metric switch
         {
@@ -49,6 +50,27 @@ public static class MetricKernel
             Metric.Precision => Confusion(yPred, yTrue, precision: true),
             Metric.Recall => Confusion(yPred, yTrue, precision: false),
             _ => throw UnknownMetric(metric),
+        };
+    }
+
+    /// <summary>
+    /// Sparse categorical accuracy of CPU predictions (n, classes) against n int64 labels by the span kernel (the same
+    /// count, ties and NaN as torch's argmax, without five torch ops and a sync), or null for any other layout.
+    /// </summary>
+    private static MetricTotals? SparseOnCpu(Tensor yPred, Tensor yTrue)
+    {
+        if (yPred.dim() != 2 || yTrue.dtype != ScalarType.Int64 || yTrue.numel() != yPred.size(0)
+            || !(yTrue.dim() == 1 || (yTrue.dim() == 2 && yTrue.size(1) == 1))
+            || Managed.TensorSpans.Problem(yTrue, ScalarType.Int64) is not null) return null;
+        int n = (int)yPred.size(0), classes = (int)yPred.size(1);
+        var labels = Managed.TensorSpans.Labels(yTrue);
+        return yPred.dtype switch
+        {
+            ScalarType.Float32 when Managed.TensorSpans.Problem(yPred, ScalarType.Float32) is null
+                => Managed.MetricSpans.AccumulateSparse(Metric.SparseCategoricalAccuracy, Managed.TensorSpans.Of<float>(yPred), labels, n, classes),
+            ScalarType.Float64 when Managed.TensorSpans.Problem(yPred, ScalarType.Float64) is null
+                => Managed.MetricSpans.AccumulateSparse(Metric.SparseCategoricalAccuracy, Managed.TensorSpans.Of<double>(yPred), labels, n, classes),
+            _ => null,
         };
     }
 
