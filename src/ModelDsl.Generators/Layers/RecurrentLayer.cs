@@ -56,7 +56,7 @@ internal abstract class RecurrentLayer : LayerDefinition
             $"{Initializers.Kernels}.{Name}Trace");
 
     public override LayerBackward Backward(LayerDeclaration layer, LayerValues values)
-        => new($"{Initializers.Kernels}.{Name}Kernel.Backward({values.Gradient}, {values.State})", ".Input",
+        => new($"{Initializers.Kernels}.{Name}Kernel.Backward({values.Gradient}, {values.State}{(values.InputGradientNeeded ? "" : ", inputGradient: false")})", ".Input!",
             [new("Kernel", ".Kernel"), new("RecurrentKernel", ".RecurrentKernel"), new("Bias", ".Bias")]);
 
     public override string DescribeForBackward(LayerDeclaration layer, string output, string input) => $"{output} = {layer.Name}({input}), back through time";

@@ -26,7 +26,7 @@ public sealed record GruTrace(Tensor Output, bool ReturnSequences, Tensor InputR
 }
 
 /// <summary>Gradients of the GRU w.r.t. its input (batch, time, features) and its three weights, in Keras' layouts.</summary>
-public sealed record GruGradients(Tensor Input, Tensor Kernel, Tensor RecurrentKernel, Tensor Bias);
+public sealed record GruGradients(Tensor? Input, Tensor Kernel, Tensor RecurrentKernel, Tensor Bias);
 
 /// <summary>
 /// Keras' GRU with reset_after = true (its default; zero initial state, no mask): kernel (F, 3u) and recurrent kernel
@@ -100,7 +100,7 @@ public static class GruKernel
     /// sequences. Returns dx (batch, time, features), dKernel (features, 3u), dRecurrentKernel (u, 3u) and dBias
     /// (2, 3u): row 0 sums the gradients of x·W + b_x, row 1 those of h·U + b_h.
     /// </summary>
-    public static GruGradients Backward(Tensor dOutput, GruTrace trace)
+    public static GruGradients Backward(Tensor dOutput, GruTrace trace, bool inputGradient = true)
     {
         ArgumentNullException.ThrowIfNull(trace);
         using var scope = NewDisposeScope();
@@ -142,10 +142,10 @@ public static class GruKernel
         da.narrow(2, 2 * u, u).copy_(candidateSlope).mul_(dh);
         var daRows = da.view(time * batch, 3 * u);
         var dmRows = dm.view(time * batch, 3 * u);
-        var (dx, dKernel, dRecurrent) = RecurrentSteps.Products(daRows, dmRows, trace.InputRows, trace.Kernel, trace.States);
+        var (dx, dKernel, dRecurrent) = RecurrentSteps.Products(daRows, dmRows, trace.InputRows, trace.Kernel, trace.States, inputGradient);
         // Keras' weights: the doubled candidate block's gradients, doubled.
         return new GruGradients(
-            Input: dx.MoveToOuterDisposeScope(),
+            Input: dx?.MoveToOuterDisposeScope(),
             Kernel: RecurrentSteps.Scaled(dKernel, 1, 2 * u, u, two, inPlace: true).MoveToOuterDisposeScope(),
             RecurrentKernel: RecurrentSteps.Scaled(dRecurrent, 1, 2 * u, u, two, inPlace: true).MoveToOuterDisposeScope(),
             Bias: RecurrentSteps.Scaled(stack([daRows.sum(0L), dmRows.sum(0L)]), 1, 2 * u, u, two, inPlace: true).MoveToOuterDisposeScope());

@@ -32,8 +32,8 @@ public sealed record LstmTrace(Tensor Output, bool ReturnSequences, Tensor Input
     public bool Consumed { get; internal set; }
 }
 
-/// <summary>Gradients of the LSTM w.r.t. its input (batch, time, features) and its three weights, in Keras' layouts.</summary>
-public sealed record LstmGradients(Tensor Input, Tensor Kernel, Tensor RecurrentKernel, Tensor Bias);
+/// <summary>Gradients of the LSTM w.r.t. its input (batch, time, features; null when Backward was told the input needs none) and its three weights, in Keras' layouts.</summary>
+public sealed record LstmGradients(Tensor? Input, Tensor Kernel, Tensor RecurrentKernel, Tensor Bias);
 
 /// <summary>
 /// Keras' LSTM (zero initial states, no mask): one bias, gate blocks i, f, c, o, sigmoid recurrent activation and
@@ -104,7 +104,7 @@ public static class LstmKernel
     /// dRecurrentKernel (u, 4u) and dBias (4u) in Keras' block order. Reuses the trace's gate buffers: a second call
     /// on the same trace throws <see cref="InvalidOperationException"/>.
     /// </summary>
-    public static LstmGradients Backward(Tensor dOutput, LstmTrace trace)
+    public static LstmGradients Backward(Tensor dOutput, LstmTrace trace, bool inputGradient = true)
     {
         ArgumentNullException.ThrowIfNull(trace);
         if (trace.Consumed)
@@ -158,9 +158,9 @@ public static class LstmKernel
         }
 
         var dpRows = dp.view(time * batch, 4 * u);
-        var (dx, dKernel, dRecurrent) = RecurrentSteps.Products(dpRows, dpRows, trace.InputRows, trace.Kernel, trace.States);
+        var (dx, dKernel, dRecurrent) = RecurrentSteps.Products(dpRows, dpRows, trace.InputRows, trace.Kernel, trace.States, inputGradient);
         return new LstmGradients(
-            Input: dx.MoveToOuterDisposeScope(),
+            Input: dx?.MoveToOuterDisposeScope(),
             Kernel: Keras(dKernel, u, 1, two).MoveToOuterDisposeScope(),
             RecurrentKernel: Keras(dRecurrent, u, 1, two).MoveToOuterDisposeScope(),
             Bias: Keras(dpRows.sum(0L), u, 0, two).MoveToOuterDisposeScope());

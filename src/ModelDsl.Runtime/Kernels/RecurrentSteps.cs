@@ -86,14 +86,14 @@ internal static class RecurrentSteps
     /// <summary>
     /// The gradients that are one matrix product over all steps, from the pre-activation gradients as rows (T·N, width):
     /// of the input side x·W (<paramref name="inputSide"/>) and of the recurrent side h₋·U (<paramref name="recurrentSide"/>,
-    /// the same tensor but for the GRU). Returns dx (N, T, F) = inputSide·Wᵀ, dW = Σ_t x_tᵀ·inputSide_t and
+    /// the same tensor but for the GRU). Returns dx (N, T, F) = inputSide·Wᵀ (null without <paramref name="inputGradient"/>), dW = Σ_t x_tᵀ·inputSide_t and
     /// dU = Σ_t h_{t−1}ᵀ·recurrentSide_t, in the kernel's internal layout.
     /// </summary>
-    public static (Tensor Input, Tensor Kernel, Tensor RecurrentKernel) Products(Tensor inputSide, Tensor recurrentSide,
-        Tensor inputRows, Tensor kernel, Tensor states)
+    public static (Tensor? Input, Tensor Kernel, Tensor RecurrentKernel) Products(Tensor inputSide, Tensor recurrentSide,
+        Tensor inputRows, Tensor kernel, Tensor states, bool inputGradient = true)
     {
         long time = states.size(0) - 1, batch = states.size(1), units = states.size(2);
-        var input = inputSide.mm(kernel.t()).view(time, batch, kernel.size(0)).transpose(0, 1).contiguous();
+        var input = inputGradient ? inputSide.mm(kernel.t()).view(time, batch, kernel.size(0)).transpose(0, 1).contiguous() : null;
         var previousStates = states.narrow(0, 0, time).view(time * batch, units);    // h_0 .. h_{T−1}
         return (input, inputRows.t().mm(inputSide), previousStates.t().mm(recurrentSide));
     }

@@ -20,7 +20,7 @@ public sealed record SimpleRnnTrace(Tensor Output, bool ReturnSequences, Tensor 
 }
 
 /// <summary>Gradients of the SimpleRNN w.r.t. its input (batch, time, features) and its three weights, in Keras' layouts.</summary>
-public sealed record SimpleRnnGradients(Tensor Input, Tensor Kernel, Tensor RecurrentKernel, Tensor Bias);
+public sealed record SimpleRnnGradients(Tensor? Input, Tensor Kernel, Tensor RecurrentKernel, Tensor Bias);
 
 /// <summary>
 /// Keras' SimpleRNN with its default tanh (zero initial state, no mask): h = tanh(x_t·W + b + h·U). The backward is
@@ -61,7 +61,7 @@ public static class SimpleRnnKernel
     /// Backpropagation through time from dL/dOutput: (batch, units) for the last state, or (batch, time, units) with
     /// sequences. Returns dx (batch, time, features), dKernel (features, u), dRecurrentKernel (u, u) and dBias (u).
     /// </summary>
-    public static SimpleRnnGradients Backward(Tensor dOutput, SimpleRnnTrace trace)
+    public static SimpleRnnGradients Backward(Tensor dOutput, SimpleRnnTrace trace, bool inputGradient = true)
     {
         ArgumentNullException.ThrowIfNull(trace);
         using var scope = NewDisposeScope();
@@ -82,9 +82,9 @@ public static class SimpleRnnKernel
         }
 
         var daRows = da.view(time * batch, u);
-        var (dx, dKernel, dRecurrent) = RecurrentSteps.Products(daRows, daRows, trace.InputRows, trace.Kernel, trace.States);
+        var (dx, dKernel, dRecurrent) = RecurrentSteps.Products(daRows, daRows, trace.InputRows, trace.Kernel, trace.States, inputGradient);
         return new SimpleRnnGradients(
-            Input: dx.MoveToOuterDisposeScope(),
+            Input: dx?.MoveToOuterDisposeScope(),
             Kernel: dKernel.MoveToOuterDisposeScope(),
             RecurrentKernel: dRecurrent.MoveToOuterDisposeScope(),
             Bias: daRows.sum(0L).MoveToOuterDisposeScope());

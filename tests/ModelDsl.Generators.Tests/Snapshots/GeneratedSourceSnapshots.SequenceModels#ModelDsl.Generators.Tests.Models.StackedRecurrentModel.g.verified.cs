@@ -265,12 +265,12 @@ namespace ModelDsl.Generators.Tests.Models
             global::TorchSharp.torch.Tensor dThird = outputGradients.Input!;
             // d/d(ThirdKernel, ThirdRecurrentKernel, ThirdBias, Second) of: Third = Third(Second), back through time
             var thirdGradients = global::ModelDsl.Kernels.SimpleRnnKernel.Backward(dThird, trace.ThirdState);
-            global::TorchSharp.torch.Tensor dSecond = thirdGradients.Input;
+            global::TorchSharp.torch.Tensor dSecond = thirdGradients.Input!;
             // d/d(SecondKernel, SecondRecurrentKernel, SecondBias, First) of: Second = Second(First), back through time
             var secondGradients = global::ModelDsl.Kernels.GruKernel.Backward(dSecond, trace.SecondState);
-            global::TorchSharp.torch.Tensor dFirst = secondGradients.Input;
+            global::TorchSharp.torch.Tensor dFirst = secondGradients.Input!;
             // d/d(FirstKernel, FirstRecurrentKernel, FirstBias) of: First = First(x), back through time
-            var firstGradients = global::ModelDsl.Kernels.LstmKernel.Backward(dFirst, trace.FirstState);
+            var firstGradients = global::ModelDsl.Kernels.LstmKernel.Backward(dFirst, trace.FirstState, inputGradient: false);
             return new Gradients
             {
                 FirstKernel = firstGradients.Kernel,

@@ -227,7 +227,7 @@ namespace ModelDsl.Examples
             var outputGradients = global::ModelDsl.Kernels.DenseKernel.Backward(dOutput, trace.Memory, this.Weights.OutputKernel, hasBias: true);
             global::TorchSharp.torch.Tensor dMemory = outputGradients.Input!;
             // d/d(MemoryKernel, MemoryRecurrentKernel, MemoryBias) of: Memory = Memory(Norm), back through time
-            var memoryGradients = global::ModelDsl.Kernels.GruKernel.Backward(dMemory, trace.MemoryState);
+            var memoryGradients = global::ModelDsl.Kernels.GruKernel.Backward(dMemory, trace.MemoryState, inputGradient: false);
             return new Gradients
             {
                 MemoryKernel = memoryGradients.Kernel,

@@ -259,9 +259,9 @@ namespace ModelDsl.Examples
             global::TorchSharp.torch.Tensor dMemory = outputGradients.Input!;
             // d/d(MemoryKernel, MemoryRecurrentKernel, MemoryBias, Steps) of: Memory = Memory(Steps), back through time
             var memoryGradients = global::ModelDsl.Kernels.LstmKernel.Backward(dMemory, trace.MemoryState);
-            global::TorchSharp.torch.Tensor dSteps = memoryGradients.Input;
+            global::TorchSharp.torch.Tensor dSteps = memoryGradients.Input!;
             // d/d(StepsKernel, StepsRecurrentKernel, StepsBias) of: Steps = Steps(Norm), back through time
-            var stepsGradients = global::ModelDsl.Kernels.LstmKernel.Backward(dSteps, trace.StepsState);
+            var stepsGradients = global::ModelDsl.Kernels.LstmKernel.Backward(dSteps, trace.StepsState, inputGradient: false);
             return new Gradients
             {
                 StepsKernel = stepsGradients.Kernel,

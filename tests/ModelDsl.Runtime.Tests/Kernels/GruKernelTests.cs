@@ -139,7 +139,7 @@ public class GruKernelTests
 
         Assert.Equal(ScalarType.Float32, singleGrads.Bias.dtype);
         GradientCheck.AssertClose(exact.Output, single.Output.to_type(ScalarType.Float64), 1e-5, "output");
-        GradientCheck.AssertClose(exactGrads.Input, singleGrads.Input.to_type(ScalarType.Float64), 1e-5, "dx");
+        GradientCheck.AssertClose(exactGrads.Input!, singleGrads.Input!.to_type(ScalarType.Float64), 1e-5, "dx");
         GradientCheck.AssertClose(exactGrads.Bias, singleGrads.Bias.to_type(ScalarType.Float64), 1e-5, "dBias");
     }
 

@@ -82,13 +82,13 @@ public class LstmKernelTests
         var lower = LstmKernel.Forward(x, k1, r1, b1, returnSequences: true);
         var upper = LstmKernel.Forward(lower.Output, k2, r2, b2);
         var dUpper = LstmKernel.Backward(dOut, upper);
-        var dLower = LstmKernel.Backward(dUpper.Input, lower);
+        var dLower = LstmKernel.Backward(dUpper.Input!, lower);
 
         GradientCheck.AssertBackward(
             a => LstmKernel.Forward(LstmKernel.Forward(a[0], a[1], a[2], a[3], returnSequences: true).Output, a[4], a[5], a[6]).Output,
             a => Reference(Reference(a[0], a[1], a[2], a[3], sequences: true), a[4], a[5], a[6]),
             [x, k1, r1, b1, k2, r2, b2], dOut,
-            [dLower.Input, dLower.Kernel, dLower.RecurrentKernel, dLower.Bias, dUpper.Kernel, dUpper.RecurrentKernel, dUpper.Bias],
+            [dLower.Input!, dLower.Kernel, dLower.RecurrentKernel, dLower.Bias, dUpper.Kernel, dUpper.RecurrentKernel, dUpper.Bias],
             ["x", "kernel1", "recurrentKernel1", "bias1", "kernel2", "recurrentKernel2", "bias2"]);
     }
 
@@ -106,7 +106,7 @@ public class LstmKernelTests
 
         Assert.Equal(ScalarType.Float32, singleGrads.RecurrentKernel.dtype);
         GradientCheck.AssertClose(exact.Output, single.Output.to_type(ScalarType.Float64), 1e-5, "output");
-        GradientCheck.AssertClose(exactGrads.Input, singleGrads.Input.to_type(ScalarType.Float64), 1e-5, "dx");
+        GradientCheck.AssertClose(exactGrads.Input!, singleGrads.Input!.to_type(ScalarType.Float64), 1e-5, "dx");
         GradientCheck.AssertClose(exactGrads.RecurrentKernel, singleGrads.RecurrentKernel.to_type(ScalarType.Float64), 1e-5, "dRecurrentKernel");
     }
 

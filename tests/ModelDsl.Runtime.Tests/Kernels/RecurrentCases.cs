@@ -13,15 +13,15 @@ internal sealed record RecurrentLayer(string Name, int Gates, Func<long, long[]>
 {
     public static readonly RecurrentLayer Lstm = new("LSTM", 4, u => [4 * u],
         (a, s) => LstmKernel.Forward(a[0], a[1], a[2], a[3], s).Output,
-        (a, s, d) => LstmKernel.Backward(d, LstmKernel.Forward(a[0], a[1], a[2], a[3], s)) switch { var g => [g.Input, g.Kernel, g.RecurrentKernel, g.Bias] });
+        (a, s, d) => LstmKernel.Backward(d, LstmKernel.Forward(a[0], a[1], a[2], a[3], s)) switch { var g => [g.Input!, g.Kernel, g.RecurrentKernel, g.Bias] });
 
     public static readonly RecurrentLayer Gru = new("GRU", 3, u => [2, 3 * u],
         (a, s) => GruKernel.Forward(a[0], a[1], a[2], a[3], s).Output,
-        (a, s, d) => GruKernel.Backward(d, GruKernel.Forward(a[0], a[1], a[2], a[3], s)) switch { var g => [g.Input, g.Kernel, g.RecurrentKernel, g.Bias] });
+        (a, s, d) => GruKernel.Backward(d, GruKernel.Forward(a[0], a[1], a[2], a[3], s)) switch { var g => [g.Input!, g.Kernel, g.RecurrentKernel, g.Bias] });
 
     public static readonly RecurrentLayer SimpleRnn = new("SimpleRNN", 1, u => [u],
         (a, s) => SimpleRnnKernel.Forward(a[0], a[1], a[2], a[3], s).Output,
-        (a, s, d) => SimpleRnnKernel.Backward(d, SimpleRnnKernel.Forward(a[0], a[1], a[2], a[3], s)) switch { var g => [g.Input, g.Kernel, g.RecurrentKernel, g.Bias] });
+        (a, s, d) => SimpleRnnKernel.Backward(d, SimpleRnnKernel.Forward(a[0], a[1], a[2], a[3], s)) switch { var g => [g.Input!, g.Kernel, g.RecurrentKernel, g.Bias] });
 
     public static RecurrentLayer Named(string name) => name switch { "LSTM" => Lstm, "GRU" => Gru, _ => SimpleRnn };
 }

@@ -136,3 +136,28 @@ public class RecurrentKernelValidationTests
         Assert.Contains($"got [{string.Join(", ", wrong.shape)}]", e.Message);
     }
 }
+
+/// <summary>A recurrent layer reading the model's input is told its input needs no gradient: the rest is unchanged.</summary>
+public class RecurrentInputGradientTests
+{
+    [Theory]
+    [InlineData("LSTM")]
+    [InlineData("GRU")]
+    [InlineData("SimpleRNN")]
+    public void Without_the_input_gradient_it_is_null_and_the_weight_gradients_are_the_same(string name)
+    {
+        var layer = RecurrentLayer.Named(name);
+        var (x, kernel, recurrent, bias, dOut) = RecurrentCases.Problem(77, 3, 4, 5, 6, layer.Gates, layer.BiasShape(6), sequences: false);
+        Tensor?[] Weights(bool input) => name switch
+        {
+            "LSTM" => LstmKernel.Backward(dOut, LstmKernel.Forward(x, kernel, recurrent, bias), input) switch { var g => [g.Input, g.Kernel, g.RecurrentKernel, g.Bias] },
+            "GRU" => GruKernel.Backward(dOut, GruKernel.Forward(x, kernel, recurrent, bias), input) switch { var g => [g.Input, g.Kernel, g.RecurrentKernel, g.Bias] },
+            _ => SimpleRnnKernel.Backward(dOut, SimpleRnnKernel.Forward(x, kernel, recurrent, bias), input) switch { var g => [g.Input, g.Kernel, g.RecurrentKernel, g.Bias] },
+        };
+        var full = Weights(true);
+        var weightsOnly = Weights(false);
+        Assert.NotNull(full[0]);
+        Assert.Null(weightsOnly[0]);
+        for (int i = 1; i < 4; i++) Assert.True(weightsOnly[i]!.equal(full[i]!).all().item<bool>(), $"gradient {i} differs");
+    }
+}

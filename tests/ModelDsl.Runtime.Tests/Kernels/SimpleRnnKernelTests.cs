@@ -84,13 +84,13 @@ public class SimpleRnnKernelTests
         var lower = GruKernel.Forward(x, k1, r1, b1, returnSequences: true);
         var upper = SimpleRnnKernel.Forward(lower.Output, k2, r2, b2, returnSequences: true);
         var dUpper = SimpleRnnKernel.Backward(dOut, upper);
-        var dLower = GruKernel.Backward(dUpper.Input, lower);
+        var dLower = GruKernel.Backward(dUpper.Input!, lower);
 
         GradientCheck.AssertBackward(
             a => SimpleRnnKernel.Forward(GruKernel.Forward(a[0], a[1], a[2], a[3], returnSequences: true).Output, a[4], a[5], a[6], returnSequences: true).Output,
             a => Reference(GruKernelTests.Reference(a[0], a[1], a[2], a[3], sequences: true), a[4], a[5], a[6], sequences: true),
             [x, k1, r1, b1, k2, r2, b2], dOut,
-            [dLower.Input, dLower.Kernel, dLower.RecurrentKernel, dLower.Bias, dUpper.Kernel, dUpper.RecurrentKernel, dUpper.Bias],
+            [dLower.Input!, dLower.Kernel, dLower.RecurrentKernel, dLower.Bias, dUpper.Kernel, dUpper.RecurrentKernel, dUpper.Bias],
             ["x", "kernel1", "recurrentKernel1", "bias1", "kernel2", "recurrentKernel2", "bias2"]);
     }
 
