@@ -68,7 +68,7 @@ public sealed class LstmProblem
         Check("dRecurrentKernel vs nn.LSTM", torch[1].t(), kernel.RecurrentKernel);
         Check("dBias vs nn.LSTM", torch[2], kernel.Bias);
         Check("dRecurrentKernel vs the kernel before", before.RecurrentKernel, kernel.RecurrentKernel);
-        Check("dx vs the kernel before", before.Input, kernel.Input);
+        Check("dx vs the kernel before", before.Input, kernel.Input!);
 
         static void Check(string what, Tensor expected, Tensor actual)
         {
