@@ -60,6 +60,28 @@ public class SpanTrainStepTests
     }
 
     [Fact]
+    public void A_span_step_allocates_nothing_once_its_workspace_exists()
+    {
+        var regression = new GradesRegression(2);
+        var mlp = new StockSeluMlp(2);
+        float[] x = [.. Enumerable.Range(0, 24).Select(i => i / 24f)], y = [.. Enumerable.Range(0, 8).Select(i => i / 8f)];
+        float[] windows = [.. Enumerable.Range(0, 4 * 125).Select(i => MathF.Sin(i))], targets = [0.1f, 0.2f, 0.3f, 0.4f];
+        var metrics = new double[mlp.MetricNames.Count];
+        // The first steps size the workspace, create the optimizer's slots and check each tensor once (and the JIT has
+        // compiled what it compiles).
+        for (int i = 0; i < 20; i++)
+        {
+            regression.TrainStep(x, y);
+            mlp.TrainStep(windows, targets, metrics);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) regression.TrainStep(x, y);
+        long afterRegression = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) mlp.TrainStep(windows, targets, metrics);
+        Assert.Equal((0L, 0L), (afterRegression - before, GC.GetAllocatedBytesForCurrentThread() - afterRegression));
+    }
+
+    [Fact]
     public void Spans_of_the_wrong_type_or_length_are_refused_with_the_fix_and_nothing_changes()
     {
         var model = new GradesRegression(1, ScalarType.Float64);

@@ -218,9 +218,8 @@ public static class LossSpans
             throw new ArgumentOutOfRangeException(nameof(loss), loss, $"Unknown loss '{loss}'.");
         if (loss == Loss.Huber && !(huberDelta > 0))
             throw new ArgumentOutOfRangeException(nameof(huberDelta), huberDelta, "The Huber delta must be positive.");
-        string shape = $"(n, width) = ({n}, {width})";
-        SpanChecks.Length(Kernel, prediction.Length, (long)n * width, nameof(prediction), shape);
-        SpanChecks.Length(Kernel, target.Length, (long)n * width, nameof(target), shape);
+        SpanChecks.Length(Kernel, prediction.Length, (long)n * width, nameof(prediction), $"(n, width) = ({n}, {width})");
+        SpanChecks.Length(Kernel, target.Length, (long)n * width, nameof(target), $"(n, width) = ({n}, {width})");
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
