@@ -16,7 +16,22 @@ namespace ModelDsl.Benchmarks;
 /// </summary>
 public static partial class GeneratorTiming
 {
+    /// <summary>The medians (process CPU ms) of the cold run and of the re-run after an unrelated edit, the model count,
+    /// every run's figures and each tracked step's reasons on the first re-run.</summary>
+    public sealed record Timing(int Models, double ColdMs, double RerunMs, IReadOnlyList<double> Cold, IReadOnlyList<double> Rerun,
+        IReadOnlyDictionary<string, string> RerunReasons);
+
     public static int Run(TextWriter output, string? root)
+    {
+        var timing = Measure(root);
+        output.WriteLine($"generator: {timing.Models} models; load {Interleaved.LoadAverage()}; process CPU time, median of {timing.Cold.Count}");
+        output.WriteLine($"  cold {timing.ColdMs:F0} ms [{string.Join(", ", timing.Cold.Select(c => c.ToString("F0")))}]");
+        output.WriteLine($"  re-run after an unrelated edit {timing.RerunMs:F0} ms [{string.Join(", ", timing.Rerun.Select(c => c.ToString("F0")))}]");
+        foreach (var (name, summary) in timing.RerunReasons) output.WriteLine($"  re-run step {name}: {summary}");
+        return 0;
+    }
+
+    public static Timing Measure(string? root, int repetitions = 5)
     {
         root ??= FindRoot();
         string[] files = [.. Directory.GetFiles(Path.Combine(root, "examples/ModelDsl.Examples"), "*.cs").Order(StringComparer.Ordinal).Select(File.ReadAllText)];
@@ -48,7 +63,7 @@ public static partial class GeneratorTiming
         var rerun = new List<double>();
         int modelCount = 0;
         var reasons = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        for (int rep = 0; rep < 5; rep++)
+        for (int rep = 0; rep < repetitions; rep++)
         {
             var trees = Copies("M" + rep);
             modelCount = trees.Sum(t => ModelAttribute().Matches(t.ToString()).Count);
@@ -67,11 +82,7 @@ public static partial class GeneratorTiming
                 foreach (var (name, steps) in driver.GetRunResult().Results[0].TrackedSteps.Where(p => Generators.ModelDslGenerator.Steps.All.Contains(p.Key)))
                     reasons[name] = string.Join(", ", steps.SelectMany(s => s.Outputs).GroupBy(o => o.Reason).Select(g => $"{g.Key} {g.Count()}"));
         }
-        output.WriteLine($"generator: {modelCount} models; load {Interleaved.LoadAverage()}; process CPU time, median of 5");
-        output.WriteLine($"  cold {Interleaved.Median(cold):F0} ms [{string.Join(", ", cold.Select(c => c.ToString("F0")))}]");
-        output.WriteLine($"  re-run after an unrelated edit {Interleaved.Median(rerun):F0} ms [{string.Join(", ", rerun.Select(c => c.ToString("F0")))}]");
-        foreach (var (name, summary) in reasons) output.WriteLine($"  re-run step {name}: {summary}");
-        return 0;
+        return new Timing(modelCount, Interleaved.Median(cold), Interleaved.Median(rerun), cold, rerun, reasons);
     }
 
     private static string FindRoot([CallerFilePath] string path = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "../.."));

@@ -55,7 +55,9 @@ public static class Quick
     public sealed record Machine(int Cores, string CpuModel, string Os, string Dotnet, int TorchThreads, double FmaGflops,
         double FmaGflopsCpuTime, int FmaLanes, string LoadAverageBefore, string LoadAverageAfter);
 
-    public sealed record GeneratorInfo(string Tool, string Version, string RuntimeVersion, bool ManagedBackend);
+    /// <summary>The generator: its version, and its time over 100+ models cold and re-run after an unrelated edit (<see cref="GeneratorTiming"/>).</summary>
+    public sealed record GeneratorInfo(string Tool, string Version, string RuntimeVersion, bool ManagedBackend, int Models,
+        double Models100ColdMs, double RerunAfterEditMs, string Timing);
 
     public sealed record Settings(bool Quick, double BudgetPerGroupSeconds, int MinRounds, int WarmupSteps, double WarmupSeconds, string Timing,
         string Flops, IReadOnlyDictionary<string, string> Sizes);
@@ -91,6 +93,8 @@ public static class Quick
             GC.Collect();
         }
         torch.set_num_threads(1);
+        var generator = GeneratorTiming.Measure(null, repetitions: 3);
+        output.WriteLine($"generator: {generator.Models} models, cold {generator.ColdMs:F0} ms, re-run after an unrelated edit {generator.RerunMs:F0} ms (process CPU time, median of 3)");
         output.WriteLine($"({clock.Elapsed.TotalSeconds:F0} s; load after {Interleaved.LoadAverage()})");
 
         if (jsonPath is not null)
@@ -99,7 +103,7 @@ public static class Quick
                 new Machine(Environment.ProcessorCount, CpuModel(), RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription,
                     defaultThreads, Math.Round(fma.Gflops, 2), Math.Round(fma.CpuGflops, 2), fma.Lanes, loadBefore, Interleaved.LoadAverage()),
                 rows,
-                Generator(managed),
+                Generator(managed, generator),
                 new Settings(true, GroupBudget.TotalSeconds, MinRounds, WarmupSteps, WarmupTime.TotalSeconds,
                     "wall clock of one TrainStep (a sample times as many calls as last 50 µs, and divides), median over rounds (at least 5, or 3 when a step exceeds 0.1 s; then until the group's budget) that run the row group's variants round-robin in a rotating order",
                     "2 x 3 x forward multiply-adds of the weighted layers (forward, input gradient, weight gradient) per sample x batch",
@@ -310,11 +314,13 @@ public static class Quick
 
     // ---- the machine ------------------------------------------------------------------------------------------------
 
-    private static GeneratorInfo Generator(bool managed)
+    private static GeneratorInfo Generator(bool managed, GeneratorTiming.Timing timing)
     {
         var generated = typeof(StockMlp.Parameters).GetCustomAttribute<GeneratedCodeAttribute>();
         string runtime = typeof(Backend).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-        return new GeneratorInfo(generated?.Tool ?? "unknown", generated?.Version ?? "unknown", runtime, managed);
+        return new GeneratorInfo(generated?.Tool ?? "unknown", generated?.Version ?? "unknown", runtime, managed, timing.Models,
+            Math.Round(timing.ColdMs, 1), Math.Round(timing.RerunMs, 1),
+            $"process CPU time, median of {timing.Cold.Count}: Roslyn's driver over the example declarations copied to {timing.Models} models, cold in a warmed process, then after an unrelated type is appended to one file (--generator)");
     }
 
     private static string CpuModel()
