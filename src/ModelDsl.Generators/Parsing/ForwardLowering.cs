@@ -226,8 +226,9 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
     // ask about are looked up where lookup alone gives the binder's answer; anything else is left to the binder.
 
     /// <summary>
-    /// The accessible symbols a simple name finds at its position (the binder's own lookup, without binding the body),
-    /// or empty when the method declares that name (a local is the binder's to resolve).
+    /// The symbols a simple name finds at its position, as the binder's own lookup finds them but without binding the
+    /// body; empty when the method declares that name (a local is the binder's to resolve) or the name finds nothing
+    /// usable. Outside the declared names every position in the body has one scope, so a name is looked up once.
     /// </summary>
     private ImmutableArray<ISymbol> LookUp(IdentifierNameSyntax name)
     {
@@ -238,11 +239,27 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
         INamedTypeSymbol type = Method.ContainingType;
         ImmutableArray<ISymbol> members = type.GetMembers(text);
         if (!members.IsEmpty && !type.TypeParameters.Any(p => p.Name == text) && !InBaseTypes(type, text)) return members;
-        return Model.LookupSymbols(name.SpanStart, name: text);
+        if (_lookedUp.TryGetValue(text, out ImmutableArray<ISymbol> found)) return found;
+        // The name alone, bound where it stands (SemanticModel.LookupSymbols would list every imported namespace's members).
+        SymbolInfo info = Model.GetSpeculativeSymbolInfo(name.SpanStart, SyntaxFactory.IdentifierName(text), SpeculativeBindingOption.BindAsExpression);
+        found = info.Symbol is { } symbol ? ImmutableArray.Create(symbol)
+            : info.CandidateReason is CandidateReason.MemberGroup or CandidateReason.OverloadResolutionFailure ? info.CandidateSymbols
+            : ImmutableArray<ISymbol>.Empty;
+        _lookedUp[text] = found;
+        return found;
     }
 
-    private static bool InBaseTypes(INamedTypeSymbol type, string name)
+    private readonly Dictionary<string, ImmutableArray<ISymbol>> _lookedUp = new(System.StringComparer.Ordinal);
+
+    /// <summary>True when a base type of <paramref name="type"/> has a member of the name.</summary>
+    private bool InBaseTypes(INamedTypeSymbol type, string name)
     {
+        // A class declared without a base list derives from object (asking a source type for its base type binds its base list).
+        if (type is { TypeKind: TypeKind.Class, DeclaringSyntaxReferences.Length: > 0 }
+            && type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ClassDeclarationSyntax { BaseList: null }))
+        {
+            return !Model.Compilation.GetSpecialType(SpecialType.System_Object).GetMembers(name).IsEmpty;
+        }
         for (INamedTypeSymbol? baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
         {
             if (!baseType.GetMembers(name).IsEmpty) return true;
