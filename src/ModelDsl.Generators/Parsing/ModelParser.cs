@@ -104,13 +104,17 @@ internal static class ModelParser
     {
         var members = new List<PartialMember>();
         // The members' types, mostly one Tensor, displayed once. Only plain named types are kept: equal ones (which may
-        // differ in their nullable annotation, not shown in this format) display alike.
+        // differ in their nullable annotation, not shown in this format) display alike. A name of plain identifiers (no
+        // keyword to escape) is global:: and its full name, written without the display visitor.
         var displayed = new Dictionary<INamedTypeSymbol, string>(SymbolEqualityComparer.Default);
         string Display(ITypeSymbol symbol)
         {
             if (symbol is not INamedTypeSymbol { IsGenericType: false, SpecialType: SpecialType.None, TypeKind: not TypeKind.Error } named)
                 return symbol.ToDisplayString(Qualified);
-            if (!displayed.TryGetValue(named, out string? text)) displayed[named] = text = named.ToDisplayString(Qualified);
+            if (!displayed.TryGetValue(named, out string? text))
+            {
+                displayed[named] = text = SymbolNames.Of(named) is { } name && IsPlainPath(name) ? "global::" + name : named.ToDisplayString(Qualified);
+            }
             return text;
         }
         foreach (ISymbol member in type.GetMembers())
@@ -147,6 +151,21 @@ internal static class ModelParser
             }
         }
         return members.ToEquatableArray();
+    }
+
+    /// <summary>True for a dotted name whose parts are ASCII identifiers and no keyword, contextual ones included (none is escaped).</summary>
+    private static bool IsPlainPath(string name)
+    {
+        foreach (string part in name.Split('.'))
+        {
+            if (part.Length == 0 || char.IsDigit(part[0]) || SyntaxFacts.GetKeywordKind(part) != SyntaxKind.None
+                || SyntaxFacts.GetContextualKeywordKind(part) != SyntaxKind.None) return false;
+            foreach (char c in part)
+            {
+                if (!(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '_')) return false;
+            }
+        }
+        return true;
     }
 
     private static ModelDeclaration? Parse(INamedTypeSymbol type, TypeLocation location, TypeDeclarationSyntax declaration, AttributeData model,
