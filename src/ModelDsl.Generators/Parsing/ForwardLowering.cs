@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -17,15 +18,20 @@ namespace ModelDsl.Generators.Parsing;
 internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
 {
     protected readonly SemanticModel Model;
+    /// <summary>The lowered method.</summary>
+    protected readonly IMethodSymbol Method;
     protected readonly List<OpNode> Nodes = [];
     protected readonly Dictionary<string, int> Names = new(System.StringComparer.Ordinal);
     private readonly List<DiagnosticInfo> _diagnostics;
     private readonly HashSet<string> _failedLocals = new(System.StringComparer.Ordinal);
+    /// <summary>Every name the lowered method declares (locals, parameters, lambda parameters, ...): see <see cref="LookUp"/>.</summary>
+    private readonly HashSet<string> _declared = new(System.StringComparer.Ordinal);
 
-    protected ForwardLowering(SemanticModel model, List<DiagnosticInfo> diagnostics)
+    protected ForwardLowering(SemanticModel model, List<DiagnosticInfo> diagnostics, IMethodSymbol method)
     {
         Model = model;
         _diagnostics = diagnostics;
+        Method = method;
     }
 
     /// <summary>How the lowered method is named in messages ("the [Differentiable] method 'F'").</summary>
@@ -36,6 +42,12 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
 
     public OpGraph? LowerBody(MethodDeclarationSyntax method)
     {
+        // An identifier token that is not a name's is a declaration's (a local, a parameter, a lambda's parameter, a
+        // pattern's designation, a local function, a range variable, ...): such names are left to the binder.
+        foreach (SyntaxToken token in method.DescendantTokens())
+        {
+            if (token.IsKind(SyntaxKind.IdentifierToken) && token.Parent is not SimpleNameSyntax) _declared.Add(token.ValueText);
+        }
         int? result = null;
         if (method.ExpressionBody is { } arrow)
         {
@@ -199,14 +211,131 @@ internal abstract class ForwardLowering : CSharpSyntaxVisitor<int?>
         string name = node.Identifier.ValueText;
         if (Names.TryGetValue(name, out int id)) return id;
         if (_failedLocals.Contains(name)) return null;
-        return ResolveName(node, Model.GetSymbolInfo(node).Symbol);
+        return ResolveName(node, NameSymbol(node) ?? Model.GetSymbolInfo(node).Symbol);
     }
 
     public override int? VisitMemberAccessExpression(MemberAccessExpressionSyntax node)
     {
         if (node.Expression is ThisExpressionSyntax) return Visit(node.Name);
-        return ResolveName(node, Model.GetSymbolInfo(node).Symbol);
+        return ResolveName(node, MemberSymbol(node) ?? Model.GetSymbolInfo(node).Symbol);
     }
+
+    // ---- names by lookup -----------------------------------------------------------------------------------
+    // Binding one expression of a body binds the whole body, and most of that is Tensor's user-defined operators
+    // and conversions, which the lowering never asks about (+ - * / are read from the syntax). So the names it does
+    // ask about are looked up where lookup alone gives the binder's answer; anything else is left to the binder.
+
+    /// <summary>
+    /// The symbols a simple name finds at its position, as the binder's own lookup finds them but without binding the
+    /// body; empty when the method declares that name (a local is the binder's to resolve) or the name finds nothing
+    /// usable. Outside the declared names every position in the body has one scope, so a name is looked up once.
+    /// </summary>
+    private ImmutableArray<ISymbol> LookUp(IdentifierNameSyntax name)
+    {
+        string text = name.Identifier.ValueText;
+        if (_declared.Contains(text)) return ImmutableArray<ISymbol>.Empty;
+        // Most names are the type's own members (layers, parameters): found in it, the lookup stops there. Its
+        // type parameters come first, and members of its base types of the name join or hide: those go the long way.
+        INamedTypeSymbol type = Method.ContainingType;
+        ImmutableArray<ISymbol> members = type.GetMembers(text);
+        if (!members.IsEmpty && !type.TypeParameters.Any(p => p.Name == text) && !InBaseTypes(type, text)) return members;
+        if (_lookedUp.TryGetValue(text, out ImmutableArray<ISymbol> found)) return found;
+        // The name alone, bound where it stands (SemanticModel.LookupSymbols would list every imported namespace's members).
+        SymbolInfo info = Model.GetSpeculativeSymbolInfo(name.SpanStart, SyntaxFactory.IdentifierName(text), SpeculativeBindingOption.BindAsExpression);
+        found = info.Symbol is { } symbol ? ImmutableArray.Create(symbol)
+            : info.CandidateReason is CandidateReason.MemberGroup or CandidateReason.OverloadResolutionFailure ? info.CandidateSymbols
+            : ImmutableArray<ISymbol>.Empty;
+        _lookedUp[text] = found;
+        return found;
+    }
+
+    private readonly Dictionary<string, ImmutableArray<ISymbol>> _lookedUp = new(System.StringComparer.Ordinal);
+
+    /// <summary>True when a base type of <paramref name="type"/> has a member of the name.</summary>
+    private bool InBaseTypes(INamedTypeSymbol type, string name)
+    {
+        // A class declared without a base list derives from object (asking a source type for its base type binds its base list).
+        if (type is { TypeKind: TypeKind.Class, DeclaringSyntaxReferences.Length: > 0 }
+            && type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is ClassDeclarationSyntax { BaseList: null }))
+        {
+            return !Model.Compilation.GetSpecialType(SpecialType.System_Object).GetMembers(name).IsEmpty;
+        }
+        for (INamedTypeSymbol? baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            if (!baseType.GetMembers(name).IsEmpty) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// What a simple name (or the name in <c>this.Name</c>) binds to, when lookup decides it: a const field, or an
+    /// instance field or property of the method's own type read in an instance method. Null: ask the binder.
+    /// </summary>
+    private ISymbol? NameSymbol(IdentifierNameSyntax node)
+    {
+        bool afterThis = node.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } access && access.Name == node;
+        ImmutableArray<ISymbol> found = LookUp(node);
+        if (found.Length != 1) return null;
+        ISymbol symbol = found[0];
+        if (symbol is IFieldSymbol { IsConst: true } && !afterThis) return Model.IsAccessible(node.SpanStart, symbol) ? symbol : null;
+        return symbol is IFieldSymbol or IPropertySymbol && !symbol.IsStatic && !Method.IsStatic
+            && SymbolEqualityComparer.Default.Equals(symbol.ContainingType, Method.ContainingType) ? symbol : null;
+    }
+
+    /// <summary>What <c>Type.Name</c> binds to, when lookup decides it: an accessible const field of a named type. Null: ask the binder.</summary>
+    private ISymbol? MemberSymbol(MemberAccessExpressionSyntax node)
+    {
+        if (!node.IsKind(SyntaxKind.SimpleMemberAccessExpression) || node.Expression is not IdentifierNameSyntax receiver
+            || node.Name is not IdentifierNameSyntax name || TypeNamed(receiver) is not { } type) return null;
+        ImmutableArray<ISymbol> members = type.GetMembers(name.Identifier.ValueText);
+        return members.Length == 1 && members[0] is IFieldSymbol { IsConst: true } field && Model.IsAccessible(node.SpanStart, field) ? field : null;
+    }
+
+    /// <summary>The type a simple name denotes by lookup (not a local, a member, an alias or anything else first), or null.</summary>
+    private INamedTypeSymbol? TypeNamed(IdentifierNameSyntax name)
+        => !Names.ContainsKey(name.Identifier.ValueText) && LookUp(name) is { Length: 1 } found && found[0] is INamedTypeSymbol { Arity: 0 } type
+           && Model.IsAccessible(name.SpanStart, type) ? type : null;
+
+    /// <summary>
+    /// The methods a call names (<c>F(...)</c> or <c>Type.F(...)</c>), when lookup finds only methods, all of one type;
+    /// default otherwise (ask the binder). Overload resolution picks one of them, or fails and offers them as candidates.
+    /// </summary>
+    protected ImmutableArray<ISymbol> CalleeGroup(InvocationExpressionSyntax node)
+    {
+        ImmutableArray<ISymbol> found;
+        switch (node.Expression)
+        {
+            case IdentifierNameSyntax name when !Names.ContainsKey(name.Identifier.ValueText):
+                found = LookUp(name);
+                break;
+            case MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax receiver, Name: IdentifierNameSyntax name } access
+                when access.IsKind(SyntaxKind.SimpleMemberAccessExpression) && TypeNamed(receiver) is { TypeKind: not TypeKind.Interface } type:
+                // Methods of the type's base types are in the group too: left to the binder.
+                if (InBaseTypes(type, name.Identifier.ValueText)) return default;
+                found = type.GetMembers(name.Identifier.ValueText);
+                break;
+            default:
+                return default;
+        }
+        if (found.IsEmpty) return default;
+        foreach (ISymbol symbol in found)
+        {
+            if (symbol is not IMethodSymbol || !SymbolEqualityComparer.Default.Equals(symbol.ContainingType, found[0].ContainingType)) return default;
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// An expression's constant value: an int literal or a negated one read from the syntax, anything else from the
+    /// compiler (which binds the body).
+    /// </summary>
+    protected Optional<object?> ConstantValue(ExpressionSyntax expression) => expression switch
+    {
+        LiteralExpressionSyntax { Token.Value: int value } literal when literal.IsKind(SyntaxKind.NumericLiteralExpression) => new Optional<object?>(value),
+        PrefixUnaryExpressionSyntax { Operand: LiteralExpressionSyntax { Token.Value: int value } literal } negation
+            when negation.IsKind(SyntaxKind.UnaryMinusExpression) && literal.IsKind(SyntaxKind.NumericLiteralExpression) => new Optional<object?>(-value),
+        _ => Model.GetConstantValue(expression),
+    };
 
     /// <summary>A name that is not a local or parameter: a constant, a model parameter, ...</summary>
     protected virtual int? ResolveName(ExpressionSyntax node, ISymbol? symbol)

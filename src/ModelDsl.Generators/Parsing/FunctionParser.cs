@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -158,12 +159,10 @@ internal static class FunctionParser
     /// <summary>Lowers a scalar body: parameters, literals, constants, + - * /, System.Math functions, [Differentiable] calls.</summary>
     private sealed class ScalarLowering : ForwardLowering
     {
-        private readonly IMethodSymbol _method;
         private int _counter;
 
-        public ScalarLowering(SemanticModel model, List<DiagnosticInfo> diagnostics, IMethodSymbol method) : base(model, diagnostics)
+        public ScalarLowering(SemanticModel model, List<DiagnosticInfo> diagnostics, IMethodSymbol method) : base(model, diagnostics, method)
         {
-            _method = method;
             foreach (IParameterSymbol parameter in method.Parameters)
             {
                 Names[parameter.Name] = Add(OpKind.Input, [], parameter.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() ?? SyntaxFactory.IdentifierName(parameter.Name),
@@ -171,7 +170,7 @@ internal static class FunctionParser
             }
         }
 
-        protected override string Context => $"the [Differentiable] method '{_method.Name}'";
+        protected override string Context => $"the [Differentiable] method '{Method.Name}'";
 
         protected override string SupportedHint => "use + - * /, literals, const fields, Math." + string.Join("/", DerivativeRules.ScalarFunctions) + "/Pow and [Differentiable] methods";
 
@@ -193,12 +192,11 @@ internal static class FunctionParser
                     failed = true;
                 }
             }
-            SymbolInfo info = Model.GetSymbolInfo(node);
-            var callee = (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) as IMethodSymbol;
+            IMethodSymbol? callee = Callee(node, out bool otherCount);
             string shown = node.Expression.ToString();
             if (callee is null) return null; // the compiler reports the unknown method
             // A candidate that takes another number of arguments (the compiler reports the call): nothing to lower.
-            if (info.Symbol is null && callee.Parameters.Length != node.ArgumentList.Arguments.Count) return null;
+            if (otherCount) return null;
             string containing = callee.ContainingType?.ToDisplayString() ?? "";
             string qualified = callee.ContainingType?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) ?? "";
             if (containing is "System.Math" or "System.MathF")
@@ -219,6 +217,38 @@ internal static class FunctionParser
             }
             Report(DiagnosticDescriptors.NotDifferentiableCall, node, shown, "Math." + string.Join("/", DerivativeRules.ScalarFunctions) + "/Pow");
             return null;
+        }
+
+        /// <summary>
+        /// The called method, and whether it is a candidate of a failed call that takes another number of arguments.
+        /// Lookup decides when the methods of the name all take one fixed number of parameters (none optional or params)
+        /// and there is one of them, or they are Math's (of which only the name and that number are read).
+        /// </summary>
+        private IMethodSymbol? Callee(InvocationExpressionSyntax node, out bool otherCount)
+        {
+            int count = node.ArgumentList.Arguments.Count;
+            ImmutableArray<ISymbol> group = CalleeGroup(node);
+            if (!group.IsDefault && FixedCount(group) is int parameters
+                && (group.Length == 1 || group[0].ContainingType?.ToDisplayString() is "System.Math" or "System.MathF"))
+            {
+                otherCount = parameters != count;
+                return (IMethodSymbol)group[0];
+            }
+            SymbolInfo info = Model.GetSymbolInfo(node);
+            var callee = (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) as IMethodSymbol;
+            otherCount = info.Symbol is null && callee is not null && callee.Parameters.Length != count;
+            return callee;
+        }
+
+        /// <summary>The number of parameters every method of the group takes, none optional or params; null if there is no such number.</summary>
+        private static int? FixedCount(ImmutableArray<ISymbol> group)
+        {
+            int count = ((IMethodSymbol)group[0]).Parameters.Length;
+            foreach (IMethodSymbol method in group)
+            {
+                if (method.Parameters.Length != count || method.Parameters.Any(p => p.IsOptional || p.IsParams)) return null;
+            }
+            return count;
         }
     }
 }

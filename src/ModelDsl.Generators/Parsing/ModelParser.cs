@@ -44,7 +44,14 @@ internal static class ModelParser
 
     /// <summary>A declaration's modifiers as written, without <c>partial</c>, which the implementation repeats in place.</summary>
     internal static string Modifiers(SyntaxTokenList modifiers)
-        => string.Join(" ", modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+    {
+        string written = "";
+        foreach (SyntaxToken modifier in modifiers)
+        {
+            if (!modifier.IsKind(SyntaxKind.PartialKeyword)) written = written.Length == 0 ? modifier.Text : written + " " + modifier.Text;
+        }
+        return written;
+    }
 
     /// <summary>An attribute whose type the compiler could not find ([Desne(16)]).</summary>
     internal static bool IsUnknown(AttributeData attribute) => attribute.AttributeClass is null or { TypeKind: TypeKind.Error };
@@ -96,12 +103,34 @@ internal static class ModelParser
     private static EquatableArray<PartialMember> PartialMembers(INamedTypeSymbol type)
     {
         var members = new List<PartialMember>();
+        // The members' types, mostly one Tensor, displayed once. Only plain named types are kept: equal ones (which may
+        // differ in their nullable annotation, not shown in this format) display alike. A name of plain identifiers (no
+        // keyword to escape) is global:: and its full name, written without the display visitor.
+        var displayed = new Dictionary<INamedTypeSymbol, string>(SymbolEqualityComparer.Default);
+        string Display(ITypeSymbol symbol)
+        {
+            if (symbol is not INamedTypeSymbol { IsGenericType: false, SpecialType: SpecialType.None, TypeKind: not TypeKind.Error } named)
+                return symbol.ToDisplayString(Qualified);
+            if (!displayed.TryGetValue(named, out string? text))
+            {
+                displayed[named] = text = SymbolNames.Of(named) is { } name && IsPlainPath(name) ? "global::" + name : named.ToDisplayString(Qualified);
+            }
+            return text;
+        }
         foreach (ISymbol member in type.GetMembers())
         {
-            if (!member.GetAttributes().Any(a => IsLayerAttribute(a) || SymbolNames.Of(a.AttributeClass) == ParameterAttribute || IsUnknown(a)))
+            if (!member.GetAttributes().Any(a => SymbolNames.Of(a.AttributeClass) is var name
+                    && (LayerCatalogue.ForAttribute(name) is not null || name == ParameterAttribute || IsUnknown(a))))
                 continue;
-            SyntaxTokenList declared = member.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<MemberDeclarationSyntax>()
-                .Select(d => d.Modifiers).FirstOrDefault(m => m.Any(SyntaxKind.PartialKeyword));
+            SyntaxTokenList declared = default;
+            foreach (SyntaxReference reference in member.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is MemberDeclarationSyntax { Modifiers: var modifiersOf } && modifiersOf.Any(SyntaxKind.PartialKeyword))
+                {
+                    declared = modifiersOf;
+                    break;
+                }
+            }
             string written = Modifiers(declared);
             string modifiers = (written.Length > 0 ? written + " " : "") + "partial ";
             switch (member)
@@ -112,16 +141,31 @@ internal static class ModelParser
                         .FirstOrDefault()?.ParameterList.Parameters;
                     string parameters = string.Join(", ", method.Parameters.Select((p, i) =>
                         (parameterSyntax is { } list && i < list.Count && list[i].Modifiers.Count > 0 ? list[i].Modifiers.ToString() + " " : "")
-                        + p.Type.ToDisplayString(Qualified) + " " + Emit.Names.Identifier(p.Name)));
+                        + Display(p.Type) + " " + Emit.Names.Identifier(p.Name)));
                     if (method.Parameters.Any(p => p.RefKind == RefKind.Out)) break; // an out parameter needs an assignment, not a throw
-                    members.Add(new PartialMember($"{modifiers}{method.ReturnType.ToDisplayString(Qualified)} {Emit.Names.Identifier(method.Name)}({parameters})"));
+                    members.Add(new PartialMember($"{modifiers}{Display(method.ReturnType)} {Emit.Names.Identifier(method.Name)}({parameters})"));
                     break;
                 case IPropertySymbol { IsPartialDefinition: true, PartialImplementationPart: null, SetMethod: null, IsIndexer: false } property:
-                    members.Add(new PartialMember($"{modifiers}{property.Type.ToDisplayString(Qualified)} {Emit.Names.Identifier(property.Name)}"));
+                    members.Add(new PartialMember($"{modifiers}{Display(property.Type)} {Emit.Names.Identifier(property.Name)}"));
                     break;
             }
         }
         return members.ToEquatableArray();
+    }
+
+    /// <summary>True for a dotted name whose parts are ASCII identifiers and no keyword, contextual ones included (none is escaped).</summary>
+    private static bool IsPlainPath(string name)
+    {
+        foreach (string part in name.Split('.'))
+        {
+            if (part.Length == 0 || char.IsDigit(part[0]) || SyntaxFacts.GetKeywordKind(part) != SyntaxKind.None
+                || SyntaxFacts.GetContextualKeywordKind(part) != SyntaxKind.None) return false;
+            foreach (char c in part)
+            {
+                if (!(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '_')) return false;
+            }
+        }
+        return true;
     }
 
     private static ModelDeclaration? Parse(INamedTypeSymbol type, TypeLocation location, TypeDeclarationSyntax declaration, AttributeData model,

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -17,7 +18,6 @@ internal sealed class TensorLowering : ForwardLowering
 {
     private const string OpsType = "ModelDsl.Ops";
     private readonly INamedTypeSymbol _type;
-    private readonly IMethodSymbol _forward;
     private readonly Dictionary<string, LayerDeclaration> _layers;
     private readonly Dictionary<string, ParameterDeclaration> _parameters;
 
@@ -30,10 +30,9 @@ internal sealed class TensorLowering : ForwardLowering
     /// method (its parameters the prediction and the target; no layers or parameters: a loss compares, it does not learn).
     /// </summary>
     public TensorLowering(SemanticModel model, List<DiagnosticInfo> diagnostics, INamedTypeSymbol type, IMethodSymbol forward,
-        IEnumerable<LayerDeclaration> layers, IEnumerable<ParameterDeclaration> parameters, bool isLoss = false) : base(model, diagnostics)
+        IEnumerable<LayerDeclaration> layers, IEnumerable<ParameterDeclaration> parameters, bool isLoss = false) : base(model, diagnostics, forward)
     {
         _type = type;
-        _forward = forward;
         _isLoss = isLoss;
         _layers = layers.ToDictionary(l => l.Name);
         _parameters = parameters.ToDictionary(p => p.Name);
@@ -43,7 +42,7 @@ internal sealed class TensorLowering : ForwardLowering
         }
     }
 
-    protected override string Context => $"the {(_isLoss ? "[Loss]" : "[Forward]")} method '{_forward.Name}'";
+    protected override string Context => $"the {(_isLoss ? "[Loss]" : "[Forward]")} method '{Method.Name}'";
 
     protected override string SupportedHint
         => "use layer calls, [Parameter] properties, + - * /, numeric literals and Ops." + string.Join("/", Structural.Concat(DerivativeRules.TensorElementwise));
@@ -93,8 +92,19 @@ internal sealed class TensorLowering : ForwardLowering
 
     public override int? VisitInvocationExpression(InvocationExpressionSyntax node)
     {
-        SymbolInfo info = Model.GetSymbolInfo(node);
-        var callee = (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) as IMethodSymbol;
+        // A method of another type is used by its type and name alone (an Ops function, or a call to report), one of
+        // this type only when it is the one of its name.
+        ImmutableArray<ISymbol> group = CalleeGroup(node);
+        IMethodSymbol? callee;
+        if (!group.IsDefault && (group.Length == 1 || !SymbolEqualityComparer.Default.Equals(group[0].ContainingType, _type)))
+        {
+            callee = (IMethodSymbol)group[0];
+        }
+        else
+        {
+            SymbolInfo info = Model.GetSymbolInfo(node);
+            callee = (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) as IMethodSymbol;
+        }
         string shown = node.Expression.ToString();
         SeparatedSyntaxList<ArgumentSyntax> arguments = node.ArgumentList.Arguments;
         if (callee is not null && SymbolEqualityComparer.Default.Equals(callee.ContainingType, _type))
@@ -138,7 +148,7 @@ internal sealed class TensorLowering : ForwardLowering
                 var dims = new List<string>();
                 foreach (ArgumentSyntax argument in arguments.Skip(1))
                 {
-                    if (Model.GetConstantValue(argument.Expression) is { HasValue: true, Value: int or long } value) dims.Add(value.Value!.ToString());
+                    if (ConstantValue(argument.Expression) is { HasValue: true, Value: int or long } value) dims.Add(value.Value!.ToString());
                     else return Unsupported(argument, "a shape that is not a constant", "give Reshape constant dimensions, -1 for the batch axis");
                 }
                 return Add(OpKind.Reshape, [first.Value], node, extra: [.. dims]);
@@ -172,7 +182,7 @@ internal sealed class TensorLowering : ForwardLowering
     }
 
     private int? Constant(ArgumentSyntax argument)
-        => Model.GetConstantValue(argument.Expression) is { HasValue: true, Value: int or long } value ? System.Convert.ToInt32(value.Value) : null;
+        => ConstantValue(argument.Expression) is { HasValue: true, Value: int or long } value ? System.Convert.ToInt32(value.Value) : null;
 
     /// <summary><c>Concatenate(axis, a, b, ...)</c>: a constant axis, then two or more tensors.</summary>
     private int? Concatenate(InvocationExpressionSyntax node, SeparatedSyntaxList<ArgumentSyntax> arguments)
