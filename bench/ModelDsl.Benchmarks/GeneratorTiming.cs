@@ -11,8 +11,9 @@ namespace ModelDsl.Benchmarks;
 /// <summary>
 /// `--generator [ROOT]`: the generator as the IDE meets it. The example declarations (examples/ModelDsl.Examples, in
 /// the repository at ROOT) copied under fresh namespaces until there are at least 100 models; Roslyn's driver runs the
-/// generator over them cold (in a process already warmed on other copies), then again after an unrelated type is
-/// appended to one file. Medians of five, in process CPU time (steadier than wall clock on a shared machine).
+/// generator over them cold (in a process already warmed on other copies: twelve runs with pauses, so that the JIT has
+/// optimised the code an IDE runs again and again), then again after an unrelated type is appended to one file.
+/// Medians of five, in process CPU time (steadier than wall clock on a shared machine).
 /// </summary>
 public static partial class GeneratorTiming
 {
@@ -30,6 +31,9 @@ public static partial class GeneratorTiming
         foreach (var (name, summary) in timing.RerunReasons) output.WriteLine($"  re-run step {name}: {summary}");
         return 0;
     }
+
+    private const int WarmRuns = 12;
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(200);
 
     public static Timing Measure(string? root, int repetitions = 5)
     {
@@ -58,7 +62,14 @@ public static partial class GeneratorTiming
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
         static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
 
-        for (int w = 0; w < 3; w++) Driver().RunGenerators(Compile(Copies("Warm" + w)));
+        // A warm process, as an IDE's is after a while: Roslyn's and the generator's code optimised. The JIT promotes a
+        // method only after 30 calls and a pause in new compilations, so the warm-up runs a dozen times with pauses; each
+        // timed run, too, follows a pause (an edit follows idle time), which the process CPU time does not count.
+        for (int w = 0; w < WarmRuns; w++)
+        {
+            Driver().RunGenerators(Compile(Copies("Warm" + w)));
+            Thread.Sleep(Pause);
+        }
         var cold = new List<double>();
         var rerun = new List<double>();
         int modelCount = 0;
@@ -69,12 +80,14 @@ public static partial class GeneratorTiming
             modelCount = trees.Sum(t => ModelAttribute().Matches(t.ToString()).Count);
             var compilation = Compile(trees);
             var driver = Driver();
+            Thread.Sleep(Pause);
             double start = Cpu();
             driver = driver.RunGenerators(compilation);
             cold.Add(Cpu() - start);
             SyntaxTree tree = trees[0];
             var edited = compilation.ReplaceSyntaxTree(tree, tree.WithChangedText(tree.GetText().WithChanges(
                 new TextChange(new TextSpan(tree.Length, 0), "\ninternal sealed class Unrelated { public int Value => 42; }\n"))));
+            Thread.Sleep(Pause);
             start = Cpu();
             driver = driver.RunGenerators(edited);
             rerun.Add(Cpu() - start);
