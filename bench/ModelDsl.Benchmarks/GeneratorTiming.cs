@@ -32,7 +32,7 @@ public static partial class GeneratorTiming
         return 0;
     }
 
-    private const int WarmRuns = 12;
+    private const int WarmRuns = 30;
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(200);
 
     public static Timing Measure(string? root, int repetitions = 5)

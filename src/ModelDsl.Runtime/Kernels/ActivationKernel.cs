@@ -65,7 +65,8 @@ public static class ActivationKernel
         Tensor dx = activation switch
         {
             Activation.Linear => dy.alias(),
-            Activation.Relu => dy * (x > 0).to_type(dy.dtype),
+            // One pass less than multiplying by the mask converted to dy's dtype: torch promotes the bool mask itself.
+            Activation.Relu => dy.mul(x.gt(0)),
             // y = scale * alpha * (exp(x) - 1) for x <= 0, so dy/dx = scale * alpha * exp(x) = y + scale * alpha.
             Activation.Selu => where(x > 0, dy * SeluScale, dy * (y + SeluScale * SeluAlpha)),
             Activation.Elu => where(x > 0, dy, dy * (y + EluAlpha)),
