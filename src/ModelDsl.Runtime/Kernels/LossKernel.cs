@@ -39,8 +39,8 @@ public static class LossKernel
             Loss.MeanAbsoluteError => Error(yPred, yTrue).abs().mean(),
             Loss.Huber => HuberElementwise(Error(yPred, yTrue), huberDelta).mean(),
             Loss.BinaryCrossentropy => BinaryElementwise(yPred, Targets.AlignTo(yPred, yTrue), fromLogits).mean(),
-            Loss.CategoricalCrossentropy => CategoricalPerSample(yPred, OneHot(loss, yPred, yTrue), fromLogits).mean(),
-            Loss.SparseCategoricalCrossentropy => SparsePerSample(yPred, Targets.ClassIndices(yPred, yTrue, nameof(Loss.SparseCategoricalCrossentropy)), fromLogits).mean(),
+            Loss.CategoricalCrossentropy => CategoricalPerSample(yPred, OneHotTargets(yPred, yTrue), fromLogits).mean(),
+            Loss.SparseCategoricalCrossentropy => SparseForward(yPred, Targets.ClassIndices(yPred, yTrue, nameof(Loss.SparseCategoricalCrossentropy)), fromLogits),
             _ => throw UnknownLoss(loss),
         };
         return value.MoveToOuterDisposeScope();
@@ -63,8 +63,8 @@ public static class LossKernel
             Loss.MeanAbsoluteError => Error(yPred, yTrue).sign() / n,
             Loss.Huber => Error(yPred, yTrue).clamp(-huberDelta, huberDelta) / n,
             Loss.BinaryCrossentropy => BinaryGradient(yPred, Targets.AlignTo(yPred, yTrue), fromLogits) / n,
-            Loss.CategoricalCrossentropy => CategoricalGradient(yPred, OneHot(loss, yPred, yTrue), fromLogits),
-            Loss.SparseCategoricalCrossentropy => CategoricalGradient(yPred, OneHot(loss, yPred, yTrue), fromLogits),
+            Loss.CategoricalCrossentropy => CategoricalGradient(yPred, OneHotTargets(yPred, yTrue), fromLogits),
+            Loss.SparseCategoricalCrossentropy => SparseGradient(yPred, Targets.ClassIndices(yPred, yTrue, nameof(Loss.SparseCategoricalCrossentropy)), fromLogits),
             _ => throw UnknownLoss(loss),
         };
         return gradient.MoveToOuterDisposeScope();
@@ -117,6 +117,41 @@ public static class LossKernel
     private static Tensor SparsePerSample(Tensor yPred, Tensor labels, bool fromLogits) =>
         -LogProbabilities(yPred, fromLogits).gather(-1, labels.unsqueeze(-1)).squeeze(-1);
 
+    // Sparse cross-entropy of CPU predictions (n, classes) by the span kernels: the same formulas, about fifteen torch
+    // ops fewer on the small tensors of a classifier's step, where each op costs more in dispatch than in arithmetic.
+
+    /// <summary>The mean sparse cross-entropy (labels checked), by the span kernel for a CPU matrix of predictions.</summary>
+    private static Tensor SparseForward(Tensor yPred, Tensor labels, bool fromLogits)
+    {
+        if (!OnCpu(yPred, labels)) return SparsePerSample(yPred, labels, fromLogits).mean();
+        int n = (int)yPred.size(0), classes = (int)yPred.size(1);
+        var indices = Managed.TensorSpans.Labels(labels);
+        double value = yPred.dtype == ScalarType.Float32
+            ? Managed.LossSpans.SparseForward(Managed.TensorSpans.Of<float>(yPred), indices, n, classes, fromLogits)
+            : Managed.LossSpans.SparseForward(Managed.TensorSpans.Of<double>(yPred), indices, n, classes, fromLogits);
+        return tensor(value, yPred.dtype);
+    }
+
+    /// <summary>d(mean sparse cross-entropy)/dyPred (labels checked), by the span kernel for a CPU matrix of predictions.</summary>
+    private static Tensor SparseGradient(Tensor yPred, Tensor labels, bool fromLogits)
+    {
+        if (!OnCpu(yPred, labels))
+            return CategoricalGradient(yPred, nn.functional.one_hot(labels, yPred.size(-1)).to_type(yPred.dtype), fromLogits);
+        int n = (int)yPred.size(0), classes = (int)yPred.size(1);
+        var gradient = empty_like(yPred);
+        var indices = Managed.TensorSpans.Labels(labels);
+        if (yPred.dtype == ScalarType.Float32)
+            Managed.LossSpans.SparseBackward(Managed.TensorSpans.Of<float>(yPred), indices, n, classes, fromLogits, Managed.TensorSpans.Of<float>(gradient));
+        else
+            Managed.LossSpans.SparseBackward(Managed.TensorSpans.Of<double>(yPred), indices, n, classes, fromLogits, Managed.TensorSpans.Of<double>(gradient));
+        return gradient;
+    }
+
+    /// <summary>Whether predictions (n, classes) and their n int64 labels are contiguous float32/float64 CPU memory.</summary>
+    private static bool OnCpu(Tensor yPred, Tensor labels) =>
+        yPred.dim() == 2 && yPred.dtype is ScalarType.Float32 or ScalarType.Float64 && labels.numel() == yPred.size(0)
+        && Managed.TensorSpans.Problem(yPred, yPred.dtype) is null && Managed.TensorSpans.Problem(labels, ScalarType.Int64) is null;
+
     /// <summary>log_softmax(x), or ln clip(p/Σp, ε, 1 − ε) over the last axis (numpy/JAX order: normalise, then clip).</summary>
     private static Tensor LogProbabilities(Tensor yPred, bool fromLogits) => fromLogits
         ? yPred.log_softmax(-1)
@@ -137,13 +172,8 @@ public static class LossKernel
     /// <summary>1 where clamp(v, ε, 1 − ε) passes its gradient (ε &lt;= v &lt;= 1 − ε, as torch's clamp backward), else 0.</summary>
     private static Tensor Unclipped(Tensor v) => v.ge(Epsilon).logical_and(v.le(1 - Epsilon)).to_type(v.dtype);
 
-    /// <summary>The targets as yPred-shaped one-hot rows: checked one-hot for CCE, validated class indices for SCCE.</summary>
-    private static Tensor OneHot(Loss loss, Tensor yPred, Tensor yTrue)
-    {
-        if (loss == Loss.CategoricalCrossentropy) return Targets.SameShapeAs(yPred, yTrue, nameof(Loss.CategoricalCrossentropy));
-        var labels = Targets.ClassIndices(yPred, yTrue, nameof(Loss.SparseCategoricalCrossentropy));
-        return nn.functional.one_hot(labels, yPred.size(-1)).to_type(yPred.dtype);
-    }
+    /// <summary>Categorical cross-entropy's targets: yPred-shaped one-hot (or soft) rows, checked.</summary>
+    private static Tensor OneHotTargets(Tensor yPred, Tensor yTrue) => Targets.SameShapeAs(yPred, yTrue, nameof(Loss.CategoricalCrossentropy));
 
     private static ArgumentOutOfRangeException UnknownLoss(Loss loss) => new(nameof(loss), loss, $"Unknown loss '{loss}'.");
 }
