@@ -57,7 +57,7 @@ public static class Quick
 
     /// <summary>The generator: its version, and its time over 100+ models cold and re-run after an unrelated edit (<see cref="GeneratorTiming"/>).</summary>
     public sealed record GeneratorInfo(string Tool, string Version, string RuntimeVersion, bool ManagedBackend, int Models,
-        double Models100ColdMs, double RerunAfterEditMs, string Timing);
+        [property: JsonPropertyName("models_100_cold_ms")] double Models100ColdMs, double RerunAfterEditMs, string Timing);
 
     public sealed record Settings(bool Quick, double BudgetPerGroupSeconds, int MinRounds, int WarmupSteps, double WarmupSeconds, string Timing,
         string Flops, IReadOnlyDictionary<string, string> Sizes);
