@@ -67,6 +67,14 @@ public static class LstmKernel
         var cellSigmoids = zeros(time, batch, u, dtype: x.dtype, device: x.device);
         var states = zeros(time + 1, batch, u, dtype: x.dtype, device: x.device);
 
+        if (LstmCpuSteps.Applies(x))
+        {
+            // CPU memory: each step's product h·U and elementwise part as loops over its memory (LstmCpuSteps).
+            if (x.dtype == ScalarType.Float32) LstmCpuSteps.ForwardSteps<float>(gates, cells, cellSigmoids, states, recurrent);
+            else LstmCpuSteps.ForwardSteps<double>(gates, cells, cellSigmoids, states, recurrent);
+            return Trace(states, returnSequences, inputRows, w, recurrent, gates, cells, cellSigmoids);
+        }
+
         // One native call per family of per-step views, none per step.
         var z = gates.unbind(0);
         var o = gates.narrow(2, 0, u).unbind(0);
@@ -86,7 +94,11 @@ public static class LstmKernel
             h[t + 1].addcmul_(o[t], e[t], two).sub_(o[t]);            // o⊙(2σ(2c) − 1)
         }
 
-        return new LstmTrace(
+        return Trace(states, returnSequences, inputRows, w, recurrent, gates, cells, cellSigmoids);
+    }
+
+    private static LstmTrace Trace(Tensor states, bool returnSequences, Tensor inputRows, Tensor w, Tensor recurrent, Tensor gates,
+        Tensor cells, Tensor cellSigmoids) => new(
             Output: RecurrentSteps.Output(states, returnSequences).MoveToOuterDisposeScope(),
             ReturnSequences: returnSequences,
             InputRows: inputRows.MoveToOuterDisposeScope(),
@@ -96,7 +108,6 @@ public static class LstmKernel
             Cells: cells.MoveToOuterDisposeScope(),
             CellSigmoids: cellSigmoids.MoveToOuterDisposeScope(),
             States: states.MoveToOuterDisposeScope());
-    }
 
     /// <summary>
     /// Backpropagation through time from dL/dOutput: (batch, units) for the last state, or (batch, time, units) with
@@ -139,6 +150,14 @@ public static class LstmKernel
         var recurrentT = trace.RecurrentKernel.t();
         var dc = zeros(batch, u, dtype: dp.dtype, device: dp.device);
         var dcBlocks = dc.unsqueeze(1);                                // (N, 1, u) against (N, 3, u)
+        if (LstmCpuSteps.Applies(dp))
+        {
+            // CPU memory: each step's product dp_{t+1}·Uᵀ and elementwise part as loops over its memory (LstmCpuSteps).
+            if (dp.dtype == ScalarType.Float32) LstmCpuSteps.BackwardSteps<float>(dp, dh, forget.contiguous(), q.contiguous(), dc, trace.RecurrentKernel);
+            else LstmCpuSteps.BackwardSteps<double>(dp, dh, forget.contiguous(), q.contiguous(), dc, trace.RecurrentKernel);
+            return Gradients(dp, trace, inputGradient, u, time, batch, two);
+        }
+
         var dpStep = dp.unbind(0);
         var dpO = dp.narrow(2, 0, u).unbind(0);
         var dpIfc = dp.narrow(2, u, 3 * u).view(time, batch, 3, u).unbind(0);
@@ -157,6 +176,12 @@ public static class LstmKernel
             dpIfc[t].mul_(dcBlocks);
         }
 
+        return Gradients(dp, trace, inputGradient, u, time, batch, two);
+    }
+
+    /// <summary>The gradients that are products over all steps, from the gate gradients dp (time, batch, 4u).</summary>
+    private static LstmGradients Gradients(Tensor dp, LstmTrace trace, bool inputGradient, long u, long time, long batch, Scalar two)
+    {
         var dpRows = dp.view(time * batch, 4 * u);
         var (dx, dKernel, dRecurrent) = RecurrentSteps.Products(dpRows, dpRows, trace.InputRows, trace.Kernel, trace.States, inputGradient);
         return new LstmGradients(
