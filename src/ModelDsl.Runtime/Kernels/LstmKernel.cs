@@ -67,7 +67,7 @@ public static class LstmKernel
         var cellSigmoids = zeros(time, batch, u, dtype: x.dtype, device: x.device);
         var states = zeros(time + 1, batch, u, dtype: x.dtype, device: x.device);
 
-        if (LstmCpuSteps.Applies(x))
+        if (LstmCpuSteps.Applies(x, batch, u))
         {
             // CPU memory: each step's product h·U and elementwise part as loops over its memory (LstmCpuSteps).
             if (x.dtype == ScalarType.Float32) LstmCpuSteps.ForwardSteps<float>(gates, cells, cellSigmoids, states, recurrent);
@@ -150,7 +150,7 @@ public static class LstmKernel
         var recurrentT = trace.RecurrentKernel.t();
         var dc = zeros(batch, u, dtype: dp.dtype, device: dp.device);
         var dcBlocks = dc.unsqueeze(1);                                // (N, 1, u) against (N, 3, u)
-        if (LstmCpuSteps.Applies(dp))
+        if (LstmCpuSteps.Applies(dp, batch, u))
         {
             // CPU memory: each step's product dp_{t+1}·Uᵀ and elementwise part as loops over its memory (LstmCpuSteps).
             if (dp.dtype == ScalarType.Float32) LstmCpuSteps.BackwardSteps<float>(dp, dh, forget.contiguous(), q.contiguous(), dc, trace.RecurrentKernel);

@@ -92,6 +92,29 @@ public class LstmKernelTests
             ["x", "kernel1", "recurrentKernel1", "bias1", "kernel2", "recurrentKernel2", "bias2"]);
     }
 
+    [Fact]
+    public void A_step_above_the_cpu_loops_limit_runs_torch_ops_and_agrees_with_the_loops_on_each_half_of_its_batch()
+    {
+        // u = 128: batch 18 makes 18·4·128² ≈ 1.2M multiply-adds a step (torch's ops), each half of 9 is under the
+        // limit (the CPU loops, which the autograd and finite-difference tests check); the halves' weight gradients sum
+        // to the whole batch's (the upstream gradient is per sample).
+        const long units = 128;
+        Assert.True(18 * 4 * units * units > LstmCpuSteps.MaxStepMultiplyAdds && 9 * 4 * units * units <= LstmCpuSteps.MaxStepMultiplyAdds);
+        var (x, kernel, recurrent, bias, dOut) = RecurrentCases.Problem(31, 18, 3, 5, units, 4, [4 * units], sequences: true);
+        var whole = LstmKernel.Forward(x, kernel, recurrent, bias, returnSequences: true);
+        var wholeGrads = LstmKernel.Backward(dOut, whole);
+        var halves = new[] { (0L, 9L), (9L, 9L) }.Select(h =>
+        {
+            var trace = LstmKernel.Forward(x.narrow(0, h.Item1, h.Item2), kernel, recurrent, bias, returnSequences: true);
+            return (trace.Output, Grads: LstmKernel.Backward(dOut.narrow(0, h.Item1, h.Item2), trace));
+        }).ToList();
+        GradientCheck.AssertClose(whole.Output, cat([halves[0].Output, halves[1].Output], 0), 1e-12, "output");
+        GradientCheck.AssertClose(wholeGrads.Input!, cat([halves[0].Grads.Input!, halves[1].Grads.Input!], 0), 1e-12, "dx");
+        GradientCheck.AssertClose(wholeGrads.Kernel, halves[0].Grads.Kernel + halves[1].Grads.Kernel, 1e-12, "dKernel");
+        GradientCheck.AssertClose(wholeGrads.RecurrentKernel, halves[0].Grads.RecurrentKernel + halves[1].Grads.RecurrentKernel, 1e-12, "dRecurrentKernel");
+        GradientCheck.AssertClose(wholeGrads.Bias, halves[0].Grads.Bias + halves[1].Grads.Bias, 1e-12, "dBias");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
