@@ -41,7 +41,7 @@ public static class Crossover
                 managed.Backend = Backend.Managed;
                 torchModel.Backend = Backend.Torch;
                 Action[] steps = [() => managed.TrainStep(x, y), () => torchModel.TrainStep(x, y)];
-                foreach (var step in steps) { step(); step(); }
+                foreach (var step in steps) Interleaved.WarmUp(step, TimeSpan.FromMilliseconds(400));
                 var times = Interleaved.Run(2, v => Time(steps[v]), (round, elapsed) => round < 3 || (elapsed < TimeSpan.FromSeconds(1.5) && round < 200));
                 double m = Interleaved.Median(times[0]), t = Interleaved.Median(times[1]);
                 output.WriteLine($"{sweep.Model,-10} {batch,6} {batch * perSample,12:N0} {m,11:F1} {t,10:F1} {t / m,15:F2}");

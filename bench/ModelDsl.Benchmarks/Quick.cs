@@ -205,12 +205,9 @@ public static class Quick
             var calls = new int[steps.Count];
             for (int v = 0; v < steps.Count; v++)
             {
-                var warm = Stopwatch.StartNew();
                 for (int k = 0; k < WarmupSteps; k++) slowest = Math.Max(slowest, Time(steps[v]));
-                int warmSteps = 0;
-                while (warm.Elapsed < WarmupTime) { steps[v](); warmSteps++; }
+                double perCall = Interleaved.WarmUp(steps[v], WarmupTime);
                 // A sample times enough calls to last about SampleTime (a sub-microsecond step is not timed one call at a time).
-                double perCall = warm.Elapsed.TotalMicroseconds / Math.Max(warmSteps, 1);
                 calls[v] = (int)Math.Clamp(SampleTime.TotalMicroseconds / perCall, 1, 100_000);
             }
             // Steps of more than a tenth of a second: fewer rounds, so that the scaled rows stay within the time box.
