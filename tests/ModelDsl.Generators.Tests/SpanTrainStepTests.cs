@@ -94,11 +94,16 @@ public class SpanTrainStepTests
         Assert.Contains("not a whole number of samples of 3 values", e.Message);
         e = Assert.Throws<ArgumentException>(() => model.TrainStep(new double[6], new double[3]));
         Assert.Contains("y must hold 2 values", e.Message);
-        e = Assert.Throws<ArgumentException>(() => new DigitsMlp(1).TrainStep(new float[64], [3L], new double[5]));
+        var classifier = new DigitsMlp(1);
+        var classifierBefore = classifier.NamedTensors.Select(p => p.Tensor.clone()).ToList();
+        e = Assert.Throws<ArgumentException>(() => classifier.TrainStep(new float[64], [3L], new double[5]));
         Assert.Contains("pass an empty span or one of 1 elements", e.Message);
-        e = Assert.Throws<ArgumentException>(() => new DigitsMlp(1).TrainStep(new float[64], [10L]));
+        // A label out of range is found after the forward pass, in the loss: the weights are still untouched.
+        e = Assert.Throws<ArgumentException>(() => classifier.TrainStep(new float[64], [10L]));
         Assert.Contains("label 10", e.Message);
         Assert.Contains("[0, 10)", e.Message);
+        var classifierAfter = classifier.NamedTensors.Select(p => p.Tensor).ToList();
+        for (int i = 0; i < classifierBefore.Count; i++) Assert.True(classifierBefore[i].equal(classifierAfter[i]).all().item<bool>());
 
         var after = model.NamedTensors.Select(p => p.Tensor).ToList();
         for (int i = 0; i < before.Count; i++) Assert.True(before[i].equal(after[i]).all().item<bool>());

@@ -53,6 +53,11 @@ public static class LstmKernel
     public static LstmTrace Forward(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor bias, bool returnSequences = false)
     {
         var (batch, time, _, u) = RecurrentSteps.Check("LSTM", 4, x, kernel, recurrentKernel, bias, biasRows: 0);
+        // The steps write into views of preallocated buffers (in place, or from managed loops), which autograd cannot
+        // record: the gradients come from Backward. (Torch refused such a call with an error from deep inside libtorch.)
+        if (is_grad_enabled() && (x.requires_grad || kernel.requires_grad || recurrentKernel.requires_grad || bias.requires_grad))
+            throw new InvalidOperationException("LstmKernel.Forward computes its gradients by LstmKernel.Backward, not by autograd: " +
+                "call it on tensors that do not require grad, or inside torch.no_grad().");
         using var scope = NewDisposeScope();
         using var one = 1.0.ToScalar();
         using var two = 2.0.ToScalar();

@@ -77,7 +77,12 @@ internal static class RecurrentSteps
             throw new ArgumentException($"{layer} dOutput must have the output's shape {expected}: {hint}; got {Shape(dOutput)}.", nameof(dOutput));
         }
         ConvolutionGeometry.CheckLike(layer, states, dOutput, nameof(dOutput));
-        if (returnSequences) return dOutput.transpose(0, 1).contiguous();
+        if (returnSequences)
+        {
+            // A copy even where the transposed view is already contiguous (batch 1): the backward writes into it.
+            var timeMajor = dOutput.transpose(0, 1);
+            return timeMajor.is_contiguous() ? timeMajor.clone() : timeMajor.contiguous();
+        }
         var upstream = zeros(time, batch, units, dtype: states.dtype, device: states.device);
         upstream[time - 1].copy_(dOutput);
         return upstream;

@@ -26,7 +26,7 @@ internal static class FeatureBroadcast
     /// <summary>Features below which the tile path runs (the tile, features × lanes, stays on the stack).</summary>
     private const int NarrowFeatures = 64;
 
-    /// <summary>Lengths are the caller's to check: x, z and y of rows·features, a and b of features.</summary>
+    /// <summary>x, z and y of rows·features (y's length decides), a and b of features; anything shorter throws.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<T, TRule>(ReadOnlySpan<T> x, ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y, int features)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -34,6 +34,8 @@ internal static class FeatureBroadcast
     {
         int length = y.Length, w = Vector<T>.Count;
         if (features <= 0 || length == 0) return;
+        if (x.Length < length || z.Length < length || a.Length < features || b.Length < features || length % features != 0)
+            throw new ArgumentException($"FeatureBroadcast.Rows: {length} values are not whole rows of {features}, or an input is shorter.");
         ref T xs = ref MemoryMarshal.GetReference(x), zs = ref MemoryMarshal.GetReference(z), ys = ref MemoryMarshal.GetReference(y);
         if (features >= NarrowFeatures)
         {

@@ -38,9 +38,11 @@ public static class ManagedBackend
         int metricsLength, int metricCount) where T : unmanaged
     {
         var wanted = TensorSpans.ScalarTypeOf<T>();
+        if (dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            throw new ArgumentException($"{model} computes in {dtype}: the span TrainStep takes float32 or float64 models; pass tensors to TrainStep(Tensor, Tensor) instead.", "x");
         if (dtype != wanted)
             throw new ArgumentException(
-                $"{model} computes in {dtype} but the span TrainStep got {typeof(T).Name} values: pass {(dtype == ScalarType.Float64 ? "double" : "float")} spans, or convert the model with .to({wanted}).", "x");
+                $"{model} computes in {dtype} but the span TrainStep got {typeof(T).Name} values: pass {(dtype == ScalarType.Float64 ? "double" : "float")} spans, or create the model with dtype: ScalarType.{wanted}.", "x");
         if (device.type != DeviceType.CPU)
             throw new InvalidOperationException($"{model} is on {device}: the span TrainStep runs the managed code on the CPU; pass tensors to TrainStep(Tensor, Tensor) instead.");
         if (xLength == 0 || xLength % perSample != 0)
@@ -120,16 +122,18 @@ public sealed class ManagedWorkspace
 
     private Tensor?[] _weights = [];
     private Type?[] _weightTypes = [];
+    private int[] _weightLengths = [];
 
     /// <summary>
     /// The memory of weight <paramref name="slot"/>, <paramref name="length"/> elements of <typeparamref name="T"/>: checked
     /// in full (dtype, CPU, contiguity, length) when the slot first sees this tensor object, and afterwards only its data
-    /// pointer read (one native call instead of six), since a tensor keeps its dtype, device and size.
+    /// pointer read (one native call instead of six), since a tensor keeps its dtype, device and size (as long as no
+    /// in-place <c>set_</c>, <c>resize_</c> or <c>as_strided_</c> changes its layout: see <see cref="TensorSpans"/>).
     /// </summary>
     /// <exception cref="ArgumentException">A tensor whose dtype, device, layout or length does not fit.</exception>
     public Span<T> Weight<T>(int slot, Tensor tensor, int length) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        if (slot < _weights.Length && ReferenceEquals(_weights[slot], tensor) && _weightTypes[slot] == typeof(T))
+        if (slot < _weights.Length && ReferenceEquals(_weights[slot], tensor) && _weightTypes[slot] == typeof(T) && _weightLengths[slot] == length)
             return TensorSpans.Unchecked<T>(tensor, length);
         var span = TensorSpans.Of<T>(tensor);
         if (span.Length != length)
@@ -138,9 +142,11 @@ public sealed class ManagedWorkspace
         {
             Array.Resize(ref _weights, slot + 1);
             Array.Resize(ref _weightTypes, slot + 1);
+            Array.Resize(ref _weightLengths, slot + 1);
         }
         _weights[slot] = tensor;
         _weightTypes[slot] = typeof(T);
+        _weightLengths[slot] = length;
         return span;
     }
 

@@ -375,6 +375,7 @@ public abstract class Optimizer : IDisposable
                 if (!ReferenceEquals(moved, old) && moved.Handle != old.Handle) old.Dispose();
                 list[i] = moved;
             }
+        _checkedSlots.Clear();
         return this;
     }
 

@@ -65,6 +65,23 @@ public class LossKernelTests
     }
 
     [Fact]
+    public void Sparse_cross_entropy_of_a_recorded_cpu_matrix_stays_differentiable_by_autograd()
+    {
+        // A (n, classes) CPU matrix would take the span kernels, whose result torch cannot differentiate: a prediction
+        // that requires grad keeps the torch ops, and autograd's gradient is the kernel's Backward.
+        var logits = tensor(new double[] { 0.2, 1.5, -0.3, 0.7, 0.1, 0.9 }, [2, 3]).requires_grad_(true);
+        var probabilities = logits.softmax(-1);
+        var labels = tensor(new long[] { 1, 2 });
+        LossKernel.Forward(Loss.SparseCategoricalCrossentropy, probabilities, labels).backward();
+        using (no_grad())
+        {
+            var p = probabilities.detach();
+            var expected = TensorOpKernel.SoftmaxBackward(LossKernel.Backward(Loss.SparseCategoricalCrossentropy, p, labels), p);
+            GradientCheck.AssertClose(expected, logits.grad!, 1e-12, "d loss / d logits");
+        }
+    }
+
+    [Fact]
     public void A_shape_mismatch_names_both_shapes()
     {
         var e = Assert.Throws<ArgumentException>(() => LossKernel.Forward(Loss.MeanSquaredError, Pred, zeros(4, dtype: ScalarType.Float64)));

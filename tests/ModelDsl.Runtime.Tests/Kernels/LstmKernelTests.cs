@@ -93,6 +93,26 @@ public class LstmKernelTests
     }
 
     [Fact]
+    public void A_forward_that_autograd_would_record_is_refused_with_the_way_to_call_it()
+    {
+        var (x, kernel, recurrent, bias, _) = RecurrentCases.Problem(41, 3, 4, 5, 6, 4, [24], sequences: false);
+        var e = Assert.Throws<InvalidOperationException>(() => LstmKernel.Forward(x.detach().clone().requires_grad_(true), kernel, recurrent, bias));
+        Assert.Contains("no_grad", e.Message);
+        using (no_grad())
+            Assert.Equal([3, 6], LstmKernel.Forward(x.detach().clone().requires_grad_(true), kernel, recurrent, bias).Output.shape);
+    }
+
+    [Fact]
+    public void The_backward_of_one_sample_with_sequences_leaves_the_upstream_gradient_as_it_was()
+    {
+        // Batch 1: the time-major view of dOutput is already contiguous, and the backward writes into its buffer.
+        var (x, kernel, recurrent, bias, dOut) = RecurrentCases.Problem(42, 1, 5, 3, 4, 4, [16], sequences: true);
+        var before = dOut.clone();
+        LstmKernel.Backward(dOut, LstmKernel.Forward(x, kernel, recurrent, bias, returnSequences: true));
+        Assert.True(dOut.equal(before).all().item<bool>());
+    }
+
+    [Fact]
     public void A_step_above_the_cpu_loops_limit_runs_torch_ops_and_agrees_with_the_loops_on_each_half_of_its_batch()
     {
         // u = 128: batch 18 makes 18·4·128² ≈ 1.2M multiply-adds a step (torch's ops), each half of 9 is under the

@@ -65,3 +65,17 @@ public class TensorSpansTests
         Assert.Contains("dtype", Assert.Throws<ArgumentException>(() => TensorSpans.Labels(t)).Message);
     }
 }
+
+/// <summary>The workspace's weight spans: checked once per tensor object, length included.</summary>
+public class ManagedWorkspaceTests
+{
+    [Fact]
+    public void A_slot_asked_for_another_length_is_checked_afresh()
+    {
+        var workspace = new ModelDsl.Managed.ManagedWorkspace();
+        using var weight = TorchSharp.torch.zeros(10, dtype: TorchSharp.torch.ScalarType.Float32);
+        Assert.Equal(10, workspace.Weight<float>(0, weight, 10).Length);
+        Assert.Throws<ArgumentException>(() => workspace.Weight<float>(0, weight, 10_000));
+        Assert.Equal(10, workspace.Weight<float>(0, weight, 10).Length);
+    }
+}
