@@ -60,6 +60,27 @@ public class SpanTrainStepTests
     }
 
     [Fact]
+    public void A_model_of_indices_and_class_labels_has_one_span_step_that_follows_its_dtype()
+    {
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
+        {
+            var viaSpans = new EmbeddingClassifier(4, dtype);
+            var viaTensors = new EmbeddingClassifier(4, dtype) { Backend = Backend.Managed };
+            var metrics = new double[1];
+            for (ulong step = 0; step < 5; step++)
+            {
+                var x = randint(10, [6, 5], ScalarType.Int64, generator: new Generator(step));
+                var labels = randint(3, [6], ScalarType.Int64, generator: new Generator(step + 20));
+                double loss = viaSpans.TrainStep(x.data<long>().ToArray(), labels.data<long>().ToArray(), metrics);
+                var expected = viaTensors.TrainStep(x, labels);
+                Assert.Equal(expected.Loss, loss);
+                Assert.Equal(expected.Metrics["accuracy"], metrics[0]);
+            }
+            SameWeights(viaSpans, viaTensors);
+        }
+    }
+
+    [Fact]
     public void A_span_step_allocates_nothing_once_its_workspace_exists()
     {
         var regression = new GradesRegression(2);
@@ -130,4 +151,15 @@ public class SpanTrainStepTests
             File.Delete(path);
         }
     }
+}
+
+/// <summary>Indices in, class labels out: both spans of its span step hold integers.</summary>
+[Model(5, Loss = ModelDsl.Kernels.Loss.SparseCategoricalCrossentropy, Metrics = [ModelDsl.Kernels.Metric.Accuracy])]
+[Adam(0.01)]
+public partial class EmbeddingClassifier
+{
+    [Embedding(10, 4)] private partial Tensor Embed(Tensor x);
+    [Dense(3, ModelDsl.Kernels.Activation.Softmax)] private partial Tensor Output(Tensor x);
+
+    [Forward] private Tensor Call(Tensor x) => Output(ModelDsl.Ops.Flatten(Embed(x)));
 }

@@ -426,22 +426,26 @@ internal sealed class ManagedEmitter
         }
         _w.WriteLine();
 
-        // The span entry: no tensor touched but the weights', nothing allocated.
-        if (!(_plan.IndexInput && sparse))
+        // The span entry: no tensor touched but the weights', nothing allocated. One overload per element type, or, where
+        // both spans hold integers (indices in, class indices out), one that follows the model's dtype.
         {
             string yName = sparse ? "labels" : "y";
-            foreach (string type in new[] { "float", "double" })
+            bool integersOnly = _plan.IndexInput && sparse;
+            foreach (string type in integersOnly ? new[] { "" } : new[] { "float", "double" })
             {
                 string xType = _plan.IndexInput ? "long" : type, yType = sparse ? "long" : type;
+                string precision = type switch { "float" => "in float32", "double" => "in float64", _ => "in its dtype" };
                 _w.WriteLine("/// <summary>");
                 _w.WriteLine("/// One training step on a batch held in spans, by the managed code whatever <see cref=\"Backend\"/> says (the model on");
-                _w.WriteLine($"/// the CPU, in {(type == "float" ? "float32" : "float64")}): no tensor but the weights' is touched and nothing is allocated. <paramref name=\"x\"/> holds");
+                _w.WriteLine($"/// the CPU, {precision}): no tensor but the weights' is touched and nothing is allocated. <paramref name=\"x\"/> holds");
                 _w.WriteLine($"/// n samples of <see cref=\"InputShape\"/> in row-major order, <paramref name=\"{yName}\"/> their {(sparse ? "class indices" : "targets")}; returns the loss and writes the metrics,");
                 _w.WriteLine("/// in the order of MetricNames, to <paramref name=\"metrics\"/> when it is not empty. A non-finite loss leaves the weights as they were.");
                 _w.WriteLine("/// </summary>");
                 _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
                 _w.WriteLine($"public double TrainStep(global::System.ReadOnlySpan<{xType}> x, global::System.ReadOnlySpan<{yType}> {yName}, global::System.Span<double> metrics = default)");
-                _w.WriteLine($"    => {_names.SpanStep}<{type}>(x, {yName}, metrics);");
+                _w.WriteLine(integersOnly
+                    ? $"    => {_dtype} == global::TorchSharp.torch.ScalarType.Float64 ? {_names.SpanStep}<double>(x, {yName}, metrics) : {_names.SpanStep}<float>(x, {yName}, metrics);"
+                    : $"    => {_names.SpanStep}<{type}>(x, {yName}, metrics);");
                 _w.WriteLine();
             }
             _w.WriteLine(CodeWriter.GeneratedCodeAttribute);
