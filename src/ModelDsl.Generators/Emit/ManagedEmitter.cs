@@ -394,7 +394,8 @@ internal sealed class ManagedEmitter
                     : $"global::System.ReadOnlySpan<T> target = scored ? {Managed}.ManagedBackend.Targets<T>(y!, {Length(output.Shape)}, out converted) : default;");
                 _w.WriteLine($"global::System.ReadOnlySpan<T> dOutput = mode == {mode}.Backward ? {Managed}.TensorSpans.Of<T>(dOutputGiven!) : default;");
                 _w.WriteLine($"global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[{metricCount}];");
-                _w.WriteLine($"global::System.Span<T> gradients = {_names.Workspace}.Gradients<T>({gradientCount});");
+                _w.WriteLine("// The gradients' block (zeroed) only for a step that differentiates: Predict and Test leave it alone.");
+                _w.WriteLine($"global::System.Span<T> gradients = mode is {mode}.Train or {mode}.Backward ? {_names.Workspace}.Gradients<T>({gradientCount}) : default;");
                 _w.WriteLine($"global::System.ReadOnlySpan<T> output = {_names.Step}<T>(mode, n, input, {targetArgument}, dOutput, totals, gradients, out double loss);");
                 _w.WriteLine($"if (mode == {mode}.Predict) return {Managed}.ManagedBackend.ToTensor<T>(output, [n{string.Concat(outputShape.Skip(1).Select(d => ", " + d))}], {dtype});");
                 using (_w.WriteBlock($"if (mode == {mode}.Backward)"))

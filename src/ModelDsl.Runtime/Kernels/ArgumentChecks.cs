@@ -71,24 +71,27 @@ internal static class ArgumentChecks
     /// </summary>
     public static string? FirstInvalidIndex(Tensor values, long count)
     {
-        long flat = -1;
-        if (values.dtype == ScalarType.Int64 && Managed.TensorSpans.Problem(values, ScalarType.Int64) is null)
-        {
-            // Class indices in CPU memory (every batch of a CPU run): one pass over them, not five torch ops and a sync.
-            var indices = Managed.TensorSpans.Labels(values);
-            for (int i = 0; i < indices.Length && flat < 0; i++)
-                if (indices[i] < 0 || indices[i] >= count) flat = i;
-            return flat < 0 ? null : $"{ValueAt(values, flat)} at {Position(values, flat)}";
-        }
-        using (NewDisposeScope())
-        {
-            var bad = values.lt(0).logical_or(values.ge(count));
-            // NaN != floor(NaN), so NaN is caught here too.
-            if (values.is_floating_point()) bad = bad.logical_or(values.ne(values.floor()));
-            if (!bad.any().ToBoolean()) return null;
-            flat = bad.reshape(-1).nonzero()[0, 0].ToInt64();
-        }
-        return $"{ValueAt(values, flat)} at {Position(values, flat)}";
+        // Class indices in CPU memory (every batch of a CPU run): one pass over them, not five torch ops and a sync.
+        long flat = values.dtype == ScalarType.Int64 && Managed.TensorSpans.Problem(values, ScalarType.Int64) is null
+            ? FirstOutOfRange(Managed.TensorSpans.Labels(values), count)
+            : FirstInvalidByTorch(values, count);
+        return flat < 0 ? null : $"{ValueAt(values, flat)} at {Position(values, flat)}";
+    }
+
+    private static long FirstOutOfRange(ReadOnlySpan<long> indices, long count)
+    {
+        for (int i = 0; i < indices.Length; i++)
+            if (indices[i] < 0 || indices[i] >= count) return i;
+        return -1;
+    }
+
+    private static long FirstInvalidByTorch(Tensor values, long count)
+    {
+        using var scope = NewDisposeScope();
+        var bad = values.lt(0).logical_or(values.ge(count));
+        // NaN != floor(NaN), so NaN is caught here too.
+        if (values.is_floating_point()) bad = bad.logical_or(values.ne(values.floor()));
+        return bad.any().ToBoolean() ? bad.reshape(-1).nonzero()[0, 0].ToInt64() : -1;
     }
 
     /// <summary>Throws unless <paramref name="dy"/> has the forward input's shape and dtype and gamma is (channels); returns channels.</summary>

@@ -148,13 +148,10 @@ public static class LossKernel
     }
 
     /// <summary>
-    /// Whether predictions (n, classes) and their n int64 labels are contiguous float32/float64 CPU memory, and the
-    /// predictions are not part of a graph autograd records (the span kernels write values torch cannot differentiate).
+    /// Whether the span kernels take the batch (<see cref="Targets.ClassRowsOnCpu"/>), the predictions not being part of
+    /// a graph autograd records (the span kernels write values torch cannot differentiate).
     /// </summary>
-    private static bool OnCpu(Tensor yPred, Tensor labels) =>
-        !(yPred.requires_grad && is_grad_enabled())
-        && yPred.dim() == 2 && yPred.dtype is ScalarType.Float32 or ScalarType.Float64 && labels.numel() == yPred.size(0)
-        && Managed.TensorSpans.Problem(yPred, yPred.dtype) is null && Managed.TensorSpans.Problem(labels, ScalarType.Int64) is null;
+    private static bool OnCpu(Tensor yPred, Tensor labels) => !(yPred.requires_grad && is_grad_enabled()) && Targets.ClassRowsOnCpu(yPred, labels);
 
     /// <summary>log_softmax(x), or ln clip(p/Σp, ε, 1 − ε) over the last axis (numpy/JAX order: normalise, then clip).</summary>
     private static Tensor LogProbabilities(Tensor yPred, bool fromLogits) => fromLogits

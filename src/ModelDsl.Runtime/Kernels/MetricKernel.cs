@@ -59,19 +59,12 @@ public static class MetricKernel
     /// </summary>
     private static MetricTotals? SparseOnCpu(Tensor yPred, Tensor yTrue)
     {
-        if (yPred.dim() != 2 || yTrue.dtype != ScalarType.Int64 || yTrue.numel() != yPred.size(0)
-            || !(yTrue.dim() == 1 || (yTrue.dim() == 2 && yTrue.size(1) == 1))
-            || Managed.TensorSpans.Problem(yTrue, ScalarType.Int64) is not null) return null;
+        if (!Targets.ClassRowsOnCpu(yPred, yTrue)) return null;
         int n = (int)yPred.size(0), classes = (int)yPred.size(1);
         var labels = Managed.TensorSpans.Labels(yTrue);
-        return yPred.dtype switch
-        {
-            ScalarType.Float32 when Managed.TensorSpans.Problem(yPred, ScalarType.Float32) is null
-                => Managed.MetricSpans.AccumulateSparse(Metric.SparseCategoricalAccuracy, Managed.TensorSpans.Of<float>(yPred), labels, n, classes),
-            ScalarType.Float64 when Managed.TensorSpans.Problem(yPred, ScalarType.Float64) is null
-                => Managed.MetricSpans.AccumulateSparse(Metric.SparseCategoricalAccuracy, Managed.TensorSpans.Of<double>(yPred), labels, n, classes),
-            _ => null,
-        };
+        return yPred.dtype == ScalarType.Float32
+            ? Managed.MetricSpans.AccumulateSparse(Metric.SparseCategoricalAccuracy, Managed.TensorSpans.Of<float>(yPred), labels, n, classes)
+            : Managed.MetricSpans.AccumulateSparse(Metric.SparseCategoricalAccuracy, Managed.TensorSpans.Of<double>(yPred), labels, n, classes);
     }
 
     /// <summary>

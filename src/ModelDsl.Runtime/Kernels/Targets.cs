@@ -76,6 +76,15 @@ internal static class Targets
         return labels.dtype == ScalarType.Int64 ? labels : labels.to_type(ScalarType.Int64);
     }
 
+    /// <summary>
+    /// Whether predictions (n, classes) and n int64 labels ((n) or (n, 1)) are contiguous float32/float64 and int64 CPU
+    /// memory: the layout in which the span kernels (MetricSpans, LossSpans) take a classifier's batch instead of torch ops.
+    /// </summary>
+    public static bool ClassRowsOnCpu(Tensor yPred, Tensor labels) =>
+        yPred.dim() == 2 && yPred.dtype is ScalarType.Float32 or ScalarType.Float64
+        && labels.dtype == ScalarType.Int64 && labels.numel() == yPred.size(0) && (labels.dim() == 1 || (labels.dim() == 2 && labels.size(1) == 1))
+        && Managed.TensorSpans.Problem(yPred, yPred.dtype) is null && Managed.TensorSpans.Problem(labels, ScalarType.Int64) is null;
+
     public static string Shape(Tensor t) => $"({string.Join(", ", t.shape)})";
 
     /// <summary>The first <paramref name="rank"/> sizes of <paramref name="t"/>'s shape.</summary>

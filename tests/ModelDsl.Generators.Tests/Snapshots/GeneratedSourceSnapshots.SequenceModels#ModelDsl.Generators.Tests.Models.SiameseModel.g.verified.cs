@@ -397,7 +397,8 @@ namespace ModelDsl.Generators.Tests.Models
                 global::System.ReadOnlySpan<T> target = scored ? global::ModelDsl.Managed.ManagedBackend.Targets<T>(y!, n, out converted) : default;
                 global::System.ReadOnlySpan<T> dOutput = mode == global::ModelDsl.Managed.ManagedMode.Backward ? global::ModelDsl.Managed.TensorSpans.Of<T>(dOutputGiven!) : default;
                 global::System.Span<global::ModelDsl.Kernels.MetricTotals> totals = stackalloc global::ModelDsl.Kernels.MetricTotals[0];
-                global::System.Span<T> gradients = _workspace.Gradients<T>(21);
+                // The gradients' block (zeroed) only for a step that differentiates: Predict and Test leave it alone.
+                global::System.Span<T> gradients = mode is global::ModelDsl.Managed.ManagedMode.Train or global::ModelDsl.Managed.ManagedMode.Backward ? _workspace.Gradients<T>(21) : default;
                 global::System.ReadOnlySpan<T> output = StepManaged<T>(mode, n, input, target, dOutput, totals, gradients, out double loss);
                 if (mode == global::ModelDsl.Managed.ManagedMode.Predict) return global::ModelDsl.Managed.ManagedBackend.ToTensor<T>(output, [n, 1], typeof(T) == typeof(double) ? global::TorchSharp.torch.ScalarType.Float64 : global::TorchSharp.torch.ScalarType.Float32);
                 if (mode == global::ModelDsl.Managed.ManagedMode.Backward)
