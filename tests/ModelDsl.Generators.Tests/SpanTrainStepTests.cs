@@ -31,14 +31,21 @@ public class SpanTrainStepTests
     {
         var viaSpans = new GradesRegression(7, ScalarType.Float64);
         var viaTensors = new GradesRegression(7, ScalarType.Float64) { Backend = Backend.Managed };
+        // An independent truth beside the same core entered by tensors: the TorchSharp backend (held to autograd by the
+        // gradient tests), within float64 rounding.
+        var viaTorch = new GradesRegression(7, ScalarType.Float64) { Backend = Backend.Torch };
         for (ulong step = 0; step < 20; step++)
         {
             var x = Random(step, 8, 3);
             var y = Random(step + 100, 8, 1);
             double loss = viaSpans.TrainStep(Doubles(x), Doubles(y));
             Assert.Equal(viaTensors.TrainStep(x, y).Loss, loss);
+            double torchLoss = viaTorch.TrainStep(x, y).Loss;
+            Assert.True(Math.Abs(loss - torchLoss) <= 1e-10 * Math.Abs(torchLoss), $"step {step}: spans {loss:R}, TorchSharp {torchLoss:R}");
         }
         SameWeights(viaSpans, viaTensors);
+        foreach (var (spans, torch) in viaSpans.NamedTensors.Zip(viaTorch.NamedTensors))
+            Assert.True(spans.Tensor.allclose(torch.Tensor, rtol: 1e-10, atol: 1e-12), $"{spans.Name} differs from the TorchSharp backend's");
     }
 
     [Fact]
